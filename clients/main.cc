@@ -1,0 +1,22 @@
+// scangate: the command-line client (station scanning, local checks).
+#include <iostream>
+#include <string>
+#include <vector>
+
+#include "scan_command.h"
+
+int main(int argc, char** argv) {
+  std::vector<std::string> args(argv + 1, argv + argc);
+  if (args.empty() || args[0] == "--help" || args[0] == "-h") {
+    std::cerr << "usage: scangate COMMAND ...\n"
+                 "  scan   stream a batch to a server and show its verdicts\n"
+                 "  check  judge files locally, no server (--json for tools)\n";
+    return args.empty() ? 2 : 0;
+  }
+  std::string command = args[0];
+  args.erase(args.begin());
+  if (command == "scan") return scangate::cli::RunScan(args);
+  if (command == "check") return scangate::cli::RunCheck(args);
+  std::cerr << "scangate: unknown command '" << command << "'\n";
+  return 2;
+}

@@ -1,0 +1,141 @@
+// `scangate scan`: streams one batch to a server and shows each verdict as
+// it arrives. A sender thread writes pages while the main thread reads
+// verdicts; gRPC's flow control paces the sender to the server's engine.
+#include "scan_command.h"
+
+#include <grpcpp/grpcpp.h>
+
+#include <chrono>
+#include <cstdio>
+#include <iostream>
+#include <thread>
+
+#include "files.h"
+#include "scangate/v1/scangate.grpc.pb.h"
+
+namespace scangate::cli {
+namespace {
+
+const char* kScanUsage =
+    "usage: scangate scan --server HOST:PORT --profile NAME [--batch-id ID]\n"
+    "                     [--station ID] [--operator ID] FILE|DIR...\n"
+    "exit: 0 batch accepted, 1 rejected, 2 error\n";
+
+constexpr int kMaxMessage = (128 << 20) + (1 << 20);
+
+std::string ReasonList(const google::protobuf::RepeatedPtrField<v1::Reason>& reasons) {
+  std::string out;
+  for (const v1::Reason& r : reasons) {
+    out += "\n      - " + v1::ReasonCode_Name(r.code());
+    if (r.has_page()) out += " (page " + std::to_string(r.page()) + ")";
+    if (!r.detail().empty()) out += ": " + r.detail();
+  }
+  return out;
+}
+
+}  // namespace
+
+int RunScan(const std::vector<std::string>& args) {
+  std::string server, profile, batch_id, station, op;
+  std::vector<std::string> inputs;
+  for (std::size_t i = 0; i < args.size(); ++i) {
+    const std::string& a = args[i];
+    auto value = [&](std::string& into) {
+      if (i + 1 >= args.size()) return false;
+      into = args[++i];
+      return true;
+    };
+    bool ok = true;
+    if (a == "--server") ok = value(server);
+    else if (a == "--profile") ok = value(profile);
+    else if (a == "--batch-id") ok = value(batch_id);
+    else if (a == "--station") ok = value(station);
+    else if (a == "--operator") ok = value(op);
+    else if (!a.empty() && a[0] == '-') ok = false;
+    else inputs.push_back(a);
+    if (!ok) {
+      std::cerr << kScanUsage;
+      return 2;
+    }
+  }
+  if (server.empty() || profile.empty() || inputs.empty()) {
+    std::cerr << kScanUsage;
+    return 2;
+  }
+  std::vector<std::string> files = ExpandPageFiles(inputs);
+
+  grpc::ChannelArguments channel_args;
+  channel_args.SetMaxReceiveMessageSize(kMaxMessage);
+  channel_args.SetMaxSendMessageSize(kMaxMessage);
+  auto channel =
+      grpc::CreateCustomChannel(server, grpc::InsecureChannelCredentials(), channel_args);
+  auto stub = v1::Scangate::NewStub(channel);
+  grpc::ClientContext context;
+  auto stream = stub->Scan(&context);
+
+  std::atomic<std::size_t> sent{0};
+  std::thread sender([&] {
+    v1::ScanRequest open;
+    open.mutable_open()->set_batch_id(batch_id);
+    open.mutable_open()->set_profile(profile);
+    open.mutable_open()->set_station_id(station);
+    open.mutable_open()->set_operator_id(op);
+    if (!stream->Write(open)) return;
+    for (const std::string& path : files) {
+      v1::ScanRequest page;
+      std::string error;
+      // An unreadable file is sent as an empty page: it gets its own error
+      // verdict in its place, and the batch shows it.
+      if (!ReadFileBytes(path, std::size_t(kMaxMessage) - (1 << 20), *page.mutable_page()->mutable_content(), error))
+        std::cerr << "scangate scan: " << error << "\n";
+      page.mutable_page()->set_file_name(BaseName(path));
+      if (!stream->Write(page)) return;
+      ++sent;
+    }
+    v1::ScanRequest close;
+    close.mutable_close();
+    stream->Write(close);
+    stream->WritesDone();
+  });
+
+  const auto start = std::chrono::steady_clock::now();
+  std::size_t judged = 0, rejected = 0;
+  int exit_code = 2;
+  v1::ScanResponse response;
+  while (stream->Read(&response)) {
+    if (response.has_opened()) {
+      std::printf("batch %s opened (profile %s, version %s), %zu files\n",
+                  response.opened().batch_id().c_str(), response.opened().profile().c_str(),
+                  response.opened().profile_version().c_str(), files.size());
+    } else if (response.has_page()) {
+      const v1::PageVerdict& v = response.page();
+      ++judged;
+      bool accepted = v.decision() == v1::ACCEPT;
+      rejected += !accepted;
+      double elapsed =
+          std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+      std::printf("  [%zu/%zu sent, %zu judged, %zu rejected, %.1f pages/s] page %u %s: %s%s%s\n",
+                  sent.load(), files.size(), judged, rejected, elapsed > 0 ? judged / elapsed : 0.0,
+                  v.page_index(), v.source().c_str(), accepted ? "ACCEPT" : "REJECT",
+                  v.blank().blank() ? " (blank)" : "", ReasonList(v.reasons()).c_str());
+    } else if (response.has_batch()) {
+      const v1::BatchVerdict& b = response.batch();
+      std::printf("batch %s: %s, %u pages (%u counted)%s%s\n", b.batch_id().c_str(),
+                  v1::Decision_Name(b.decision()).c_str(), b.page_count(), b.counted_pages(),
+                  b.transaction_id().empty() ? "" : (", transaction " + b.transaction_id()).c_str(),
+                  ReasonList(b.reasons()).c_str());
+      exit_code = b.decision() == v1::ACCEPT ? 0 : 1;
+    }
+    std::fflush(stdout);
+  }
+  sender.join();
+  grpc::Status status = stream->Finish();
+  if (!status.ok()) {
+    std::cerr << "scangate scan: " << status.error_message() << " (code " << status.error_code()
+              << ")\n";
+    if (exit_code != 1) return 2;
+  }
+  return exit_code;
+}
+
+}  // namespace scangate::cli

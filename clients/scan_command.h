@@ -1,0 +1,13 @@
+// `scangate scan` and `scangate check`: the station's command line.
+#pragma once
+
+#include <string>
+#include <vector>
+
+namespace scangate::cli {
+
+// Exit codes: 0 accepted, 1 rejected, 2 error.
+int RunScan(const std::vector<std::string>& args);
+int RunCheck(const std::vector<std::string>& args);
+
+}  // namespace scangate::cli

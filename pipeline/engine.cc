@@ -1,0 +1,119 @@
+// See engine.h.
+#include "engine.h"
+
+#include <span>
+#include <thread>
+
+namespace scangate {
+
+Engine::Engine(EngineOptions options)
+    : options_(options),
+      threads_(options.threads ? options.threads : std::max(1u, std::thread::hardware_concurrency())),
+      workers_(tbb::global_control::max_allowed_parallelism,
+               std::max<std::size_t>(threads_ + 1,
+                                     tbb::global_control::active_value(
+                                         tbb::global_control::max_allowed_parallelism))),
+      // No slot reserved for callers: they only enqueue, never join the work.
+      arena_(int(threads_), 0) {}
+
+Engine::~Engine() { WaitIdle(); }
+
+void Engine::Submit(PageJob job, std::function<void(PageJob&, std::vector<PageVerdict>)> done) {
+  {
+    std::lock_guard lock(mu_);
+    ++pending_;
+  }
+  struct Task {
+    PageJob job;
+    std::function<void(PageJob&, std::vector<PageVerdict>)> done;
+  };
+  // enqueue never blocks the caller, unlike execute(); it takes a const
+  // functor, so the task's state lives behind a pointer.
+  auto task = std::make_shared<Task>(Task{std::move(job), std::move(done)});
+  arena_.enqueue([this, task] {
+    PageJob& job = task->job;
+    std::span<const std::uint8_t> bytes(reinterpret_cast<const std::uint8_t*>(job.bytes.data()),
+                                        job.bytes.size());
+    std::vector<PageVerdict> verdicts = JudgeFile(bytes, job.source, *job.profile, options_.judge);
+    task->done(job, std::move(verdicts));
+    task->job.bytes = std::string();  // release the page before the next one starts
+    std::lock_guard lock(mu_);
+    if (--pending_ == 0) idle_.notify_all();
+  });
+}
+
+void Engine::WaitIdle() {
+  std::unique_lock lock(mu_);
+  idle_.wait(lock, [&] { return pending_ == 0; });
+}
+
+std::size_t Engine::pending() const {
+  std::lock_guard lock(mu_);
+  return pending_;
+}
+
+std::shared_ptr<VerdictSequencer> VerdictSequencer::Create(Engine& engine,
+                                                           std::size_t max_in_flight,
+                                                           Deliver deliver) {
+  return std::shared_ptr<VerdictSequencer>(
+      new VerdictSequencer(engine, max_in_flight, std::move(deliver)));
+}
+
+VerdictSequencer::VerdictSequencer(Engine& engine, std::size_t max_in_flight, Deliver deliver)
+    : engine_(engine), max_in_flight_(std::max<std::size_t>(1, max_in_flight)),
+      deliver_(std::move(deliver)) {}
+
+void VerdictSequencer::WaitForCapacity() {
+  std::unique_lock lock(mu_);
+  capacity_.wait(lock, [&] { return in_flight_ < max_in_flight_; });
+}
+
+bool VerdictSequencer::HasCapacity() const {
+  std::lock_guard lock(mu_);
+  return in_flight_ < max_in_flight_;
+}
+
+std::size_t VerdictSequencer::InFlight() const {
+  std::lock_guard lock(mu_);
+  return in_flight_;
+}
+
+void VerdictSequencer::Submit(PageJob job) {
+  std::uint64_t seq;
+  {
+    std::lock_guard lock(mu_);
+    seq = next_submit_++;
+    ++in_flight_;
+  }
+  engine_.Submit(std::move(job), [self = shared_from_this(), seq](PageJob&, std::vector<PageVerdict> v) {
+    self->Complete(seq, std::move(v));
+  });
+}
+
+void VerdictSequencer::Detach() {
+  std::lock_guard lock(mu_);
+  deliver_ = nullptr;
+}
+
+void VerdictSequencer::Complete(std::uint64_t seq, std::vector<PageVerdict> verdicts) {
+  std::unique_lock lock(mu_);
+  ready_.emplace(seq, std::move(verdicts));
+  // One thread delivers at a time; others leave their result for it.
+  if (delivering_) return;
+  delivering_ = true;
+  while (!ready_.empty() && ready_.begin()->first == next_deliver_) {
+    std::vector<PageVerdict> batch = std::move(ready_.begin()->second);
+    ready_.erase(ready_.begin());
+    ++next_deliver_;
+    --in_flight_;
+    capacity_.notify_all();
+    for (PageVerdict& v : batch) v.page_index = next_page_index_++;
+    Deliver deliver = deliver_;
+    lock.unlock();
+    if (deliver) deliver(std::move(batch));
+    lock.lock();
+  }
+  delivering_ = false;
+}
+
+}  // namespace scangate

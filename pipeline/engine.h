@@ -1,0 +1,100 @@
+// The page engine: files judged in parallel on a oneTBB arena, and per-stream
+// sequencers that hand verdicts back in submission order with a bound on the
+// files in flight. Nothing here blocks the caller: a producer asks
+// HasCapacity() and stops reading its source while it is false.
+#pragma once
+
+#include <condition_variable>
+#include <cstdint>
+#include <functional>
+#include <map>
+#include <memory>
+#include <mutex>
+#include <string>
+#include <tbb/global_control.h>
+#include <tbb/task_arena.h>
+#include <vector>
+
+#include "judge.h"
+#include "profile.h"
+#include "verdict.h"
+
+namespace scangate {
+
+struct EngineOptions {
+  // Worker threads; 0 means one per core.
+  unsigned threads = 0;
+  JudgeOptions judge;
+};
+
+// One file to judge. The bytes are owned by the job: no copy is made later.
+struct PageJob {
+  std::string bytes;
+  std::string source;
+  std::shared_ptr<const Profile> profile;
+};
+
+class Engine {
+ public:
+  explicit Engine(EngineOptions options = {});
+  ~Engine();  // waits for every job already submitted
+  Engine(const Engine&) = delete;
+  Engine& operator=(const Engine&) = delete;
+
+  // Runs the job on a worker; `done` is called there with its verdicts.
+  void Submit(PageJob job, std::function<void(PageJob&, std::vector<PageVerdict>)> done);
+  // Blocks until no job is pending. Not for gRPC reaction threads.
+  void WaitIdle();
+  unsigned threads() const { return threads_; }
+  std::size_t pending() const;
+
+ private:
+  EngineOptions options_;
+  unsigned threads_;
+  // TBB sizes its worker pool for callers that join the work; ours only
+  // enqueue, so the pool must hold every arena thread as a worker.
+  tbb::global_control workers_;
+  tbb::task_arena arena_;
+  mutable std::mutex mu_;
+  std::condition_variable idle_;
+  std::size_t pending_ = 0;
+};
+
+// Orders one stream's verdicts and bounds its files in flight. Page indices
+// are assigned at delivery, so a multi-page file takes consecutive indices.
+class VerdictSequencer : public std::enable_shared_from_this<VerdictSequencer> {
+ public:
+  // Called serially, in submission order, on a worker thread; never under a
+  // lock of the sequencer, so it may call HasCapacity() and Submit().
+  using Deliver = std::function<void(std::vector<PageVerdict>)>;
+
+  static std::shared_ptr<VerdictSequencer> Create(Engine& engine, std::size_t max_in_flight,
+                                                  Deliver deliver);
+
+  bool HasCapacity() const;
+  // Blocks until HasCapacity(). Not for gRPC reaction threads.
+  void WaitForCapacity();
+  std::size_t InFlight() const;
+  // Precondition: HasCapacity(). Bytes move into the engine.
+  void Submit(PageJob job);
+  // Drops the delivery callback: verdicts still in flight are discarded.
+  void Detach();
+
+ private:
+  VerdictSequencer(Engine& engine, std::size_t max_in_flight, Deliver deliver);
+  void Complete(std::uint64_t seq, std::vector<PageVerdict> verdicts);
+
+  Engine& engine_;
+  const std::size_t max_in_flight_;
+  mutable std::mutex mu_;
+  std::condition_variable capacity_;
+  Deliver deliver_;
+  std::uint64_t next_submit_ = 0;
+  std::uint64_t next_deliver_ = 0;
+  std::uint32_t next_page_index_ = 0;
+  std::size_t in_flight_ = 0;
+  bool delivering_ = false;
+  std::map<std::uint64_t, std::vector<PageVerdict>> ready_;
+};
+
+}  // namespace scangate

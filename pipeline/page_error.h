@@ -1,0 +1,44 @@
+// Errors a page can end in, as values: untrusted input never throws past judge.
+#pragma once
+
+#include <string>
+#include <utility>
+#include <variant>
+
+namespace scangate {
+
+// A small fixed set: used as a metrics label, so never grow it per message.
+enum class PageErrorKind {
+  kEmpty,          // zero bytes
+  kUnsupported,    // not an image format we read
+  kTruncated,      // the file ends before its image data does
+  kCorrupt,        // the decoder refused the data
+  kTooManyBytes,   // file larger than the byte limit
+  kTooManyPixels,  // header claims more pixels than the limit
+  kTooManyFrames,  // multi-page file with more pages than the limit
+  kInternal,       // a check failed on a page it should have handled
+};
+
+const char* PageErrorKindName(PageErrorKind kind);
+
+struct PageError {
+  PageErrorKind kind;
+  std::string message;
+};
+
+// Either a value or the error that prevented it.
+template <class T>
+class Fallible {
+ public:
+  Fallible(T value) : v_(std::move(value)) {}  // NOLINT: implicit by design
+  Fallible(PageError error) : v_(std::move(error)) {}  // NOLINT
+  bool ok() const { return v_.index() == 0; }
+  T& value() { return std::get<0>(v_); }
+  const T& value() const { return std::get<0>(v_); }
+  const PageError& error() const { return std::get<1>(v_); }
+
+ private:
+  std::variant<T, PageError> v_;
+};
+
+}  // namespace scangate

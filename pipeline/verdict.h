@@ -1,0 +1,80 @@
+// Page verdicts: every check's measurement, and the decision derived from
+// them and the profile in one place (DecidePage).
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "measurements.h"
+#include "page_error.h"
+#include "page_image.h"
+#include "profile.h"
+
+namespace scangate {
+
+enum class Decision { kAccept, kReject };
+
+// Numbers match scangate.v1.ReasonCode: they are stored in the ledger.
+enum class ReasonCode {
+  kDecodeError = 1,
+  kLowResolution = 2,
+  kBlurred = 3,
+  kSkewed = 4,
+  kBarcodeMissing = 5,
+  kBarcodeUnreadable = 6,
+  kBarcodePayload = 7,
+  kBarcodeQuality = 8,
+  kSummaryFieldMissing = 9,
+  kSignatureMissing = 10,
+  kSealMissing = 11,
+  kPageCount = 12,
+  kSummarySheetMissing = 13,
+  kInternalError = 14,
+  kBatchIncomplete = 15,
+};
+
+struct Reason {
+  ReasonCode code;
+  std::string detail;
+  std::string zone;
+  std::optional<std::uint32_t> page;  // batch reasons: the page concerned
+};
+
+// Seconds spent per stage, for the bench and the metrics.
+struct CheckTimes {
+  double decode = 0, resolution = 0, ink = 0, skew = 0, blank = 0, blur = 0, barcode = 0;
+};
+
+struct PageVerdict {
+  std::string source;
+  std::uint32_t page_index = 0;
+  std::uint32_t frame = 0;
+  Decision decision = Decision::kReject;
+  std::vector<Reason> reasons;
+  std::string error;  // set when the page could not be read or judged
+  std::optional<PageErrorKind> error_kind;
+  std::string sha256;
+  int width = 0, height = 0;
+  ColorMode color_mode = ColorMode::kGray;
+  ResolutionMeasure resolution;
+  BlurMeasure blur;
+  bool blurred = false;
+  SkewMeasure skew;
+  BlankMeasure blank;
+  bool is_blank = false;
+  BarcodeMeasures barcodes;
+  std::string profile;
+  std::string profile_version;
+  double judge_seconds = 0;
+  CheckTimes times;
+};
+
+// Sets decision, reasons and the derived flags from the measurements.
+void DecidePage(PageVerdict& verdict, const Profile& profile);
+
+// A verdict for a page that could not be read or judged.
+PageVerdict ErrorVerdict(const PageError& error, ReasonCode code);
+
+}  // namespace scangate

@@ -1,0 +1,23 @@
+// Conversions between the pipeline's values and the wire contract (proto).
+#pragma once
+
+#include <string>
+
+#include "batch.h"
+#include "profile.h"
+#include "scangate/v1/profile.pb.h"
+#include "scangate/v1/verdict.pb.h"
+#include "verdict.h"
+
+namespace scangate {
+
+void ToProto(const PageVerdict& in, v1::PageVerdict* out);
+void ToProto(const Reason& in, v1::Reason* out);
+void ToProto(const BatchVerdict& in, v1::BatchVerdict* out);
+Profile FromProto(const v1::Profile& in);
+
+// The verdict in protobuf's JSON mapping: proto field names kept, default
+// values printed, one line. The contract other tools read.
+std::string ToJson(const google::protobuf::Message& message);
+
+}  // namespace scangate

@@ -1,6 +1,7 @@
 // See engine.h.
 #include "engine.h"
 
+#include <exception>
 #include <span>
 #include <thread>
 
@@ -34,7 +35,22 @@ void Engine::Submit(PageJob job, std::function<void(PageJob&, std::vector<PageVe
     PageJob& job = task->job;
     std::span<const std::uint8_t> bytes(reinterpret_cast<const std::uint8_t*>(job.bytes.data()),
                                         job.bytes.size());
-    std::vector<PageVerdict> verdicts = JudgeFile(bytes, job.source, *job.profile, options_.judge);
+    std::vector<PageVerdict> verdicts;
+    auto fail = [&](const std::string& what) {
+      verdicts.assign(1, ErrorVerdict({PageErrorKind::kInternal, what}, ReasonCode::kInternalError));
+      verdicts[0].source = job.source;
+      DecidePage(verdicts[0], *job.profile);
+    };
+    // JudgeFile never throws; this guard is for any other judge, so that a
+    // worker thread is never taken down by one file.
+    try {
+      verdicts = options_.judge_fn(bytes, job.source, *job.profile, options_.judge);
+    } catch (const std::exception& e) {
+      fail(std::string("judging failed: ") + e.what());
+    } catch (...) {
+      fail("judging failed");
+    }
+    if (verdicts.empty()) fail("the judge returned no verdict");
     task->done(job, std::move(verdicts));
     task->job.bytes = std::string();  // release the page before the next one starts
     std::lock_guard lock(mu_);

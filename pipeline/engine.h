@@ -10,6 +10,7 @@
 #include <map>
 #include <memory>
 #include <mutex>
+#include <span>
 #include <string>
 #include <tbb/global_control.h>
 #include <tbb/task_arena.h>
@@ -21,10 +22,16 @@
 
 namespace scangate {
 
+// How a file becomes verdicts; JudgeFile unless a caller needs another.
+using JudgeFn = std::function<std::vector<PageVerdict>(std::span<const std::uint8_t>,
+                                                       const std::string& source, const Profile&,
+                                                       const JudgeOptions&)>;
+
 struct EngineOptions {
   // Worker threads; 0 means one per core.
   unsigned threads = 0;
   JudgeOptions judge;
+  JudgeFn judge_fn = JudgeFile;
 };
 
 // One file to judge. The bytes are owned by the job: no copy is made later.

@@ -1,0 +1,35 @@
+#!/usr/bin/env bash
+# Installs what is missing (Debian 12 packages only) and builds Scangate.
+# Sourced by demo.sh and test.sh; safe to run again: it does only what is needed.
+set -euo pipefail
+
+SCANGATE_ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+BUILD_DIR="${SCANGATE_BUILD_DIR:-$SCANGATE_ROOT/build}"
+
+PACKAGES=(
+  build-essential cmake pkg-config
+  libgrpc++-dev libprotobuf-dev protobuf-compiler protobuf-compiler-grpc
+  libopencv-dev libtbb-dev libzxing-dev libtiff-dev zlib1g-dev libssl-dev
+  prometheus-cpp-dev libsqlite3-dev
+  libgtest-dev libgmock-dev libbenchmark-dev
+  fonts-wqy-zenhei
+)
+
+install_missing() {
+  local missing=()
+  for p in "${PACKAGES[@]}" "$@"; do
+    dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
+  done
+  if ((${#missing[@]})); then
+    echo "setup: installing ${missing[*]}"
+    local sudo=""
+    [ "$(id -u)" -eq 0 ] || sudo="sudo"
+    $sudo apt-get update -qq
+    DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq --no-install-recommends "${missing[@]}"
+  fi
+}
+
+build() {
+  cmake -S "$SCANGATE_ROOT" -B "$BUILD_DIR" -DCMAKE_BUILD_TYPE=RelWithDebInfo >/dev/null
+  cmake --build "$BUILD_DIR" -j "$(nproc)"
+}

@@ -1,0 +1,241 @@
+// Decoding: every supported format, and every kind of bad input refused with
+// a clear error before anything large is allocated.
+#include <gtest/gtest.h>
+#include <zlib.h>
+
+#include <opencv2/imgcodecs.hpp>
+#include <opencv2/imgproc.hpp>
+
+#include "decode.h"
+#include "support/test_data.h"
+
+namespace scangate {
+namespace {
+
+using Bytes = std::span<const std::uint8_t>;
+
+Bytes AsBytes(const std::string& s) {
+  return {reinterpret_cast<const std::uint8_t*>(s.data()), s.size()};
+}
+
+std::string Encode(const cv::Mat& image, const std::string& ext, std::vector<int> params = {}) {
+  std::vector<std::uint8_t> buf;
+  EXPECT_TRUE(cv::imencode(ext, image, buf, params));
+  return std::string(buf.begin(), buf.end());
+}
+
+cv::Mat Document(int type = CV_8UC1) {
+  cv::Mat page(400, 300, type, cv::Scalar::all(255));
+  for (int y = 40; y < 360; y += 24)
+    cv::putText(page, "Archive page text", {20, y}, cv::FONT_HERSHEY_SIMPLEX, 0.6,
+                cv::Scalar(20, 40, 200), 2);
+  return page;
+}
+
+Fallible<PageImage> DecodeFirst(const std::string& bytes, ImageProbe* probe_out = nullptr) {
+  auto probe = ProbeImage(AsBytes(bytes), DecodeLimits{});
+  if (!probe.ok()) return probe.error();
+  if (probe_out) *probe_out = probe.value();
+  return DecodeFrame(AsBytes(bytes), probe.value(), 0);
+}
+
+PageErrorKind ProbeErrorOf(const std::string& bytes, DecodeLimits limits = {}) {
+  auto probe = ProbeImage(AsBytes(bytes), limits);
+  EXPECT_FALSE(probe.ok());
+  return probe.ok() ? PageErrorKind::kInternal : probe.error().kind;
+}
+
+// A valid PNG of w x h gray pixels, all white, that compresses to very little.
+std::string WhitePng(std::uint32_t w, std::uint32_t h) {
+  auto be32 = [](std::string& s, std::uint32_t v) {
+    for (int i = 3; i >= 0; --i) s += char((v >> (i * 8)) & 0xFF);
+  };
+  auto chunk = [&](std::string& out, const char* type, const std::string& data) {
+    be32(out, std::uint32_t(data.size()));
+    std::string body = std::string(type, 4) + data;
+    out += body;
+    be32(out, std::uint32_t(crc32(0, reinterpret_cast<const Bytef*>(body.data()), uInt(body.size()))));
+  };
+  std::string ihdr;
+  be32(ihdr, w);
+  be32(ihdr, h);
+  ihdr += std::string("\x08\x00\x00\x00\x00", 5);
+  z_stream z{};
+  deflateInit(&z, 9);
+  std::string row(w + 1, '\xFF');
+  row[0] = 0;
+  std::string idat;
+  std::vector<unsigned char> out(1 << 16);
+  for (std::uint32_t y = 0; y <= h; ++y) {
+    z.next_in = reinterpret_cast<Bytef*>(row.data());
+    z.avail_in = y < h ? uInt(row.size()) : 0;
+    int flush = y < h ? Z_NO_FLUSH : Z_FINISH;
+    do {
+      z.next_out = out.data();
+      z.avail_out = uInt(out.size());
+      deflate(&z, flush);
+      idat.append(reinterpret_cast<char*>(out.data()), out.size() - z.avail_out);
+    } while (z.avail_out == 0);
+  }
+  deflateEnd(&z);
+  std::string png = "\x89PNG\r\n\x1A\n";
+  chunk(png, "IHDR", ihdr);
+  chunk(png, "IDAT", idat);
+  chunk(png, "IEND", "");
+  return png;
+}
+
+TEST(Decode, PngKeepsGrayAsGray) {
+  auto page = DecodeFirst(Encode(Document(), ".png"));
+  ASSERT_TRUE(page.ok()) << page.error().message;
+  EXPECT_EQ(page.value().color_mode, ColorMode::kGray);
+  EXPECT_TRUE(page.value().color.empty());
+  EXPECT_EQ(page.value().gray.size(), cv::Size(300, 400));
+}
+
+TEST(Decode, JpegKeepsColour) {
+  auto page = DecodeFirst(Encode(Document(CV_8UC3), ".jpg"));
+  ASSERT_TRUE(page.ok()) << page.error().message;
+  EXPECT_EQ(page.value().color_mode, ColorMode::kColor);
+  EXPECT_EQ(page.value().color.type(), CV_8UC3);
+  EXPECT_EQ(page.value().gray.type(), CV_8UC1);
+}
+
+TEST(Decode, BmpAndWebpDecode) {
+  for (const char* ext : {".bmp", ".webp"}) {
+    auto page = DecodeFirst(Encode(Document(CV_8UC3), ext));
+    ASSERT_TRUE(page.ok()) << ext << ": " << page.error().message;
+    EXPECT_EQ(page.value().gray.size(), cv::Size(300, 400)) << ext;
+  }
+}
+
+TEST(Decode, PngWithAlphaIsComposedOverWhitePaper) {
+  cv::Mat rgba(50, 50, CV_8UC4, cv::Scalar(0, 0, 0, 0));  // fully transparent black
+  auto page = DecodeFirst(Encode(rgba, ".png"));
+  ASSERT_TRUE(page.ok());
+  EXPECT_EQ(cv::mean(page.value().gray)[0], 255.0);
+}
+
+TEST(Decode, SixteenBitPngBecomesEightBit) {
+  cv::Mat deep(40, 40, CV_16UC1, cv::Scalar(65535));
+  auto page = DecodeFirst(Encode(deep, ".png"));
+  ASSERT_TRUE(page.ok());
+  EXPECT_EQ(page.value().gray.depth(), CV_8U);
+  EXPECT_EQ(cv::mean(page.value().gray)[0], 255.0);
+}
+
+TEST(Decode, TiffReadsDpiAndGray) {
+  auto bytes = Encode(Document(), ".tif",
+                      {cv::IMWRITE_TIFF_RESUNIT, 2, cv::IMWRITE_TIFF_XDPI, 300,
+                       cv::IMWRITE_TIFF_YDPI, 300});
+  auto page = DecodeFirst(bytes);
+  ASSERT_TRUE(page.ok()) << page.error().message;
+  EXPECT_EQ(page.value().color_mode, ColorMode::kGray);
+  EXPECT_DOUBLE_EQ(page.value().file_dpi_x, 300);
+  EXPECT_EQ(cv::countNonZero(page.value().gray < 128) > 100, true);
+}
+
+TEST(Decode, RealBilevelG4ScanIsBilevelWithItsDpi) {
+  std::string bytes = testing::ReadAll(testing::SharedData("scans/feyn.tif"));
+  ASSERT_FALSE(bytes.empty());
+  ImageProbe probe;
+  auto page = DecodeFirst(bytes, &probe);
+  ASSERT_TRUE(page.ok()) << page.error().message;
+  EXPECT_EQ(probe.format, ImageFormat::kTiff);
+  EXPECT_EQ(page.value().color_mode, ColorMode::kBilevel);
+  EXPECT_NEAR(page.value().file_dpi_x, 300, 1);
+  double ink = cv::countNonZero(page.value().gray == 0) / double(page.value().gray.total());
+  EXPECT_GT(ink, 0.01);  // black text on white, not inverted
+  EXPECT_LT(ink, 0.3);
+}
+
+TEST(Decode, RealColourJpegKeepsColour) {
+  std::string bytes = testing::ReadAll(testing::SharedData("scans/colorpage.030.jpg"));
+  auto page = DecodeFirst(bytes);
+  ASSERT_TRUE(page.ok()) << page.error().message;
+  EXPECT_EQ(page.value().color_mode, ColorMode::kColor);
+}
+
+TEST(DecodeRefuses, ZeroBytes) { EXPECT_EQ(ProbeErrorOf(""), PageErrorKind::kEmpty); }
+
+TEST(DecodeRefuses, UnknownFormat) {
+  EXPECT_EQ(ProbeErrorOf("%PDF-1.7 this is not an image"), PageErrorKind::kUnsupported);
+}
+
+TEST(DecodeRefuses, TruncatedPng) {
+  std::string png = Encode(Document(), ".png");
+  EXPECT_EQ(ProbeErrorOf(png.substr(0, png.size() / 2)), PageErrorKind::kTruncated);
+}
+
+TEST(DecodeRefuses, TruncatedJpeg) {
+  std::string jpg = Encode(Document(), ".jpg");
+  EXPECT_EQ(ProbeErrorOf(jpg.substr(0, jpg.size() * 2 / 3)), PageErrorKind::kTruncated);
+}
+
+TEST(DecodeRefuses, TruncatedBmp) {
+  std::string bmp = Encode(Document(), ".bmp");
+  EXPECT_EQ(ProbeErrorOf(bmp.substr(0, bmp.size() - 100)), PageErrorKind::kTruncated);
+}
+
+TEST(DecodeRefuses, TruncatedWebp) {
+  std::string webp = Encode(Document(), ".webp");
+  EXPECT_EQ(ProbeErrorOf(webp.substr(0, webp.size() / 2)), PageErrorKind::kTruncated);
+}
+
+TEST(DecodeRefuses, CorruptTiff) {
+  std::string tif = Encode(Document(), ".tif");
+  for (std::size_t i = 4; i < 8; ++i) tif[i] = '\xFF';  // first directory offset
+  EXPECT_EQ(ProbeErrorOf(tif), PageErrorKind::kCorrupt);
+}
+
+TEST(DecodeRefuses, CorruptJpegDataIsAnErrorNotACrash) {
+  std::string jpg = Encode(Document(), ".jpg");
+  for (std::size_t i = jpg.size() / 3; i < jpg.size() - 2; i += 7) jpg[i] = char(0xFF);
+  auto probe = ProbeImage(AsBytes(jpg), {});
+  if (probe.ok()) {
+    auto page = DecodeFrame(AsBytes(jpg), probe.value(), 0);
+    if (!page.ok()) {
+      EXPECT_FALSE(page.error().message.empty());
+    }
+  } else {
+    EXPECT_FALSE(probe.error().message.empty());
+  }
+}
+
+TEST(DecodeRefuses, FileOverTheByteLimit) {
+  DecodeLimits limits;
+  limits.max_bytes = 1000;
+  EXPECT_EQ(ProbeErrorOf(Encode(Document(), ".bmp"), limits), PageErrorKind::kTooManyBytes);
+}
+
+TEST(DecodeRefuses, HugePngFromItsHeaderWithoutDecoding) {
+  // Valid, under 1 MB, and 900 Mpx once decoded: refused from the header.
+  std::string png = WhitePng(30000, 30000);
+  ASSERT_LT(png.size(), 1u << 20);
+  EXPECT_EQ(ProbeErrorOf(png), PageErrorKind::kTooManyPixels);
+}
+
+TEST(DecodeRefuses, JpegHeaderClaimingHugeSize) {
+  std::string jpg = Encode(Document(), ".jpg");
+  // Rewrite the SOF0 frame size to 65000 x 65000.
+  for (std::size_t i = 2; i + 9 < jpg.size(); ++i)
+    if (std::uint8_t(jpg[i]) == 0xFF && std::uint8_t(jpg[i + 1]) == 0xC0) {
+      jpg[i + 5] = jpg[i + 7] = char(0xFD);
+      jpg[i + 6] = jpg[i + 8] = char(0xE8);
+      break;
+    }
+  EXPECT_EQ(ProbeErrorOf(jpg), PageErrorKind::kTooManyPixels);
+}
+
+TEST(DecodeRefuses, DecodedSizeDifferentFromHeader) {
+  std::string png = Encode(Document(), ".png");
+  // IHDR says 301 wide, the data holds 300: the decoder fails or disagrees.
+  png[19] = char(std::uint8_t(png[19]) + 1);
+  auto probe = ProbeImage(AsBytes(png), {});
+  if (probe.ok()) {
+    EXPECT_FALSE(DecodeFrame(AsBytes(png), probe.value(), 0).ok());
+  }
+}
+
+}  // namespace
+}  // namespace scangate

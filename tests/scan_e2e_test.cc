@@ -1,0 +1,224 @@
+// End to end through a real gRPC server (in-process, port 0) and a real
+// client stub: a batch streamed with bad pages in the middle still gets every
+// other verdict, in order, and the stream's protocol is enforced.
+#include <grpcpp/grpcpp.h>
+#include <gtest/gtest.h>
+
+#include <opencv2/imgcodecs.hpp>
+#include <opencv2/imgproc.hpp>
+
+#include "scangate/v1/scangate.grpc.pb.h"
+#include "server_runner.h"
+#include "support/test_data.h"
+
+namespace scangate {
+namespace {
+
+std::string TextPagePng(int seed) {
+  cv::Mat page(1100, 850, CV_8UC1, cv::Scalar(255));  // Letter at 100 dpi
+  for (int y = 80; y < 1000; y += 30)
+    cv::putText(page, "Line " + std::to_string(seed) + " of an archived application form", {60, y},
+                cv::FONT_HERSHEY_SIMPLEX, 0.7, cv::Scalar(0), 2);
+  std::vector<std::uint8_t> buf;
+  cv::imencode(".png", page, buf);
+  return std::string(buf.begin(), buf.end());
+}
+
+class ScanEndToEnd : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    ServerOptions options;
+    options.listen = "127.0.0.1:0";
+    options.engine.threads = 2;
+    options.service.max_in_flight_per_stream = 2;
+    server_ = std::make_unique<ServerRunner>(options, ProfileStore());
+    std::string error;
+    ASSERT_TRUE(server_->Start(error)) << error;
+    auto channel = grpc::CreateChannel("127.0.0.1:" + std::to_string(server_->port()),
+                                       grpc::InsecureChannelCredentials());
+    stub_ = v1::Scangate::NewStub(channel);
+  }
+  void TearDown() override { server_->Shutdown(std::chrono::seconds(5)); }
+
+  static v1::ScanRequest Open(const std::string& profile = "default") {
+    v1::ScanRequest r;
+    r.mutable_open()->set_batch_id("batch-e2e");
+    r.mutable_open()->set_profile(profile);
+    r.mutable_open()->set_station_id("counter-3");
+    return r;
+  }
+  static v1::ScanRequest Page(std::string bytes, const std::string& name) {
+    v1::ScanRequest r;
+    r.mutable_page()->set_content(std::move(bytes));
+    r.mutable_page()->set_file_name(name);
+    return r;
+  }
+  static v1::ScanRequest Close() {
+    v1::ScanRequest r;
+    r.mutable_close();
+    return r;
+  }
+
+  std::unique_ptr<ServerRunner> server_;
+  std::unique_ptr<v1::Scangate::Stub> stub_;
+};
+
+TEST_F(ScanEndToEnd, CorruptPagesMidBatchGetErrorsAndEveryOtherPageItsVerdictInOrder) {
+  grpc::ClientContext ctx;
+  auto stream = stub_->Scan(&ctx);
+  std::vector<std::string> names;
+  ASSERT_TRUE(stream->Write(Open()));
+  for (int i = 0; i < 8; ++i) {
+    std::string name = "page-" + std::to_string(i);
+    std::string bytes = TextPagePng(i);
+    if (i == 3) bytes = bytes.substr(0, bytes.size() / 2), name += "-truncated.png";
+    if (i == 5) bytes = "garbage, not an image", name += "-garbage.png";
+    names.push_back(name);
+    ASSERT_TRUE(stream->Write(Page(bytes, name)));
+  }
+  ASSERT_TRUE(stream->Write(Close()));
+  stream->WritesDone();
+
+  v1::ScanResponse r;
+  ASSERT_TRUE(stream->Read(&r));
+  ASSERT_TRUE(r.has_opened());
+  EXPECT_EQ(r.opened().batch_id(), "batch-e2e");
+  EXPECT_EQ(r.opened().profile(), "default");
+  std::vector<v1::PageVerdict> pages;
+  v1::BatchVerdict batch;
+  while (stream->Read(&r)) {
+    if (r.has_page()) pages.push_back(r.page());
+    if (r.has_batch()) batch = r.batch();
+  }
+  grpc::Status status = stream->Finish();
+  ASSERT_TRUE(status.ok()) << status.error_message();
+
+  ASSERT_EQ(pages.size(), names.size());
+  for (std::size_t i = 0; i < pages.size(); ++i) {
+    EXPECT_EQ(pages[i].source(), names[i]);
+    EXPECT_EQ(pages[i].page_index(), i);
+    bool bad = i == 3 || i == 5;
+    EXPECT_EQ(!pages[i].error().empty(), bad) << names[i] << ": " << pages[i].error();
+    if (bad) {
+      EXPECT_EQ(pages[i].decision(), v1::REJECT);
+      EXPECT_EQ(pages[i].reasons(0).code(), v1::DECODE_ERROR);
+    }
+  }
+  EXPECT_TRUE(batch.final());
+  EXPECT_EQ(batch.batch_id(), "batch-e2e");
+  EXPECT_EQ(batch.station_id(), "counter-3");
+  EXPECT_EQ(batch.page_count(), 8u);
+  EXPECT_EQ(batch.decision(), v1::REJECT);
+  bool names_page_3 = false;
+  for (const auto& reason : batch.reasons())
+    names_page_3 |= reason.code() == v1::DECODE_ERROR && reason.has_page() && reason.page() == 3;
+  EXPECT_TRUE(names_page_3);
+}
+
+TEST_F(ScanEndToEnd, RealMultiPageFilesAndScansAreJudged) {
+  grpc::ClientContext ctx;
+  auto stream = stub_->Scan(&ctx);
+  ASSERT_TRUE(stream->Write(Open()));
+  ASSERT_TRUE(stream->Write(Page(testing::ReadAll(testing::SharedData("scans/pageseg1.tif")), "pageseg1.tif")));
+  ASSERT_TRUE(stream->Write(Close()));
+  stream->WritesDone();
+  v1::ScanResponse r;
+  int pages = 0;
+  bool batch = false;
+  while (stream->Read(&r)) {
+    if (r.has_page()) {
+      ++pages;
+      EXPECT_EQ(r.page().error(), "");
+      EXPECT_EQ(r.page().color_mode(), v1::BILEVEL);
+      EXPECT_NEAR(r.page().dpi(), 300, 1);
+      EXPECT_EQ(r.page().sha256().size(), 64u);
+    }
+    batch |= r.has_batch();
+  }
+  EXPECT_TRUE(stream->Finish().ok());
+  EXPECT_EQ(pages, 1);
+  EXPECT_TRUE(batch);
+}
+
+TEST_F(ScanEndToEnd, PageBeforeOpenEndsTheStreamWithFailedPrecondition) {
+  grpc::ClientContext ctx;
+  auto stream = stub_->Scan(&ctx);
+  stream->Write(Page(TextPagePng(1), "early.png"));
+  stream->WritesDone();
+  v1::ScanResponse r;
+  while (stream->Read(&r)) {
+  }
+  grpc::Status status = stream->Finish();
+  EXPECT_EQ(status.error_code(), grpc::StatusCode::FAILED_PRECONDITION);
+  EXPECT_NE(status.error_message().find("before OpenBatch"), std::string::npos);
+}
+
+TEST_F(ScanEndToEnd, UnknownProfileIsNotFound) {
+  grpc::ClientContext ctx;
+  auto stream = stub_->Scan(&ctx);
+  stream->Write(Open("no-such-business"));
+  stream->WritesDone();
+  v1::ScanResponse r;
+  while (stream->Read(&r)) {
+  }
+  grpc::Status status = stream->Finish();
+  EXPECT_EQ(status.error_code(), grpc::StatusCode::NOT_FOUND);
+  EXPECT_NE(status.error_message().find("no-such-business"), std::string::npos);
+}
+
+TEST_F(ScanEndToEnd, SecondOpenIsRefusedButEarlierVerdictsStillArrive) {
+  grpc::ClientContext ctx;
+  auto stream = stub_->Scan(&ctx);
+  stream->Write(Open());
+  stream->Write(Page(TextPagePng(1), "one.png"));
+  stream->Write(Open());
+  stream->WritesDone();
+  v1::ScanResponse r;
+  int pages = 0;
+  while (stream->Read(&r)) pages += r.has_page();
+  EXPECT_EQ(stream->Finish().error_code(), grpc::StatusCode::FAILED_PRECONDITION);
+  EXPECT_EQ(pages, 1);
+}
+
+TEST_F(ScanEndToEnd, StreamEndingWithoutCloseGivesAnIncompleteBatchVerdict) {
+  grpc::ClientContext ctx;
+  auto stream = stub_->Scan(&ctx);
+  stream->Write(Open());
+  stream->Write(Page(TextPagePng(1), "one.png"));
+  stream->WritesDone();
+  v1::ScanResponse r;
+  v1::BatchVerdict batch;
+  bool got_batch = false;
+  while (stream->Read(&r))
+    if (r.has_batch()) batch = r.batch(), got_batch = true;
+  EXPECT_TRUE(stream->Finish().ok());
+  ASSERT_TRUE(got_batch);
+  EXPECT_FALSE(batch.final());
+  EXPECT_EQ(batch.decision(), v1::REJECT);
+  EXPECT_EQ(batch.reasons(batch.reasons_size() - 1).code(), v1::BATCH_INCOMPLETE);
+}
+
+TEST_F(ScanEndToEnd, CheckPageAnswersOneShot) {
+  grpc::ClientContext ctx;
+  v1::CheckPageRequest req;
+  req.mutable_page()->set_content(TextPagePng(2));
+  req.mutable_page()->set_file_name("single.png");
+  v1::CheckPageResponse resp;
+  grpc::Status status = stub_->CheckPage(&ctx, req, &resp);
+  ASSERT_TRUE(status.ok()) << status.error_message();
+  ASSERT_EQ(resp.pages_size(), 1);
+  EXPECT_EQ(resp.pages(0).source(), "single.png");
+  EXPECT_EQ(resp.pages(0).error(), "");
+}
+
+TEST_F(ScanEndToEnd, ListProfilesShowsTheBuiltInDefault) {
+  grpc::ClientContext ctx;
+  v1::ListProfilesResponse resp;
+  ASSERT_TRUE(stub_->ListProfiles(&ctx, {}, &resp).ok());
+  ASSERT_GE(resp.profiles_size(), 1);
+  EXPECT_EQ(resp.profiles(0).name(), "default");
+  EXPECT_FALSE(resp.profiles(0).version().empty());
+}
+
+}  // namespace
+}  // namespace scangate

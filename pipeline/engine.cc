@@ -23,6 +23,7 @@ void Engine::Submit(PageJob job, std::function<void(PageJob&, std::vector<PageVe
   {
     std::lock_guard lock(mu_);
     ++pending_;
+    ++in_flight_;
   }
   struct Task {
     PageJob job;
@@ -51,6 +52,10 @@ void Engine::Submit(PageJob job, std::function<void(PageJob&, std::vector<PageVe
       fail("judging failed");
     }
     if (verdicts.empty()) fail("the judge returned no verdict");
+    {
+      std::lock_guard lock(mu_);
+      --in_flight_;
+    }
     task->done(job, std::move(verdicts));
     task->job.bytes = std::string();  // release the page before the next one starts
     std::lock_guard lock(mu_);
@@ -63,9 +68,9 @@ void Engine::WaitIdle() {
   idle_.wait(lock, [&] { return pending_ == 0; });
 }
 
-std::size_t Engine::pending() const {
+std::size_t Engine::in_flight() const {
   std::lock_guard lock(mu_);
-  return pending_;
+  return in_flight_;
 }
 
 std::shared_ptr<VerdictSequencer> VerdictSequencer::Create(Engine& engine,

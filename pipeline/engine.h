@@ -53,7 +53,8 @@ class Engine {
   // Blocks until no job is pending. Not for gRPC reaction threads.
   void WaitIdle();
   unsigned threads() const { return threads_; }
-  std::size_t pending() const;
+  // Files submitted and not yet judged (their callbacks may still be running).
+  std::size_t in_flight() const;
 
  private:
   EngineOptions options_;
@@ -64,7 +65,8 @@ class Engine {
   tbb::task_arena arena_;
   mutable std::mutex mu_;
   std::condition_variable idle_;
-  std::size_t pending_ = 0;
+  std::size_t pending_ = 0;    // until `done` has returned: what WaitIdle waits for
+  std::size_t in_flight_ = 0;  // until judged
 };
 
 // Orders one stream's verdicts and bounds its files in flight. Page indices

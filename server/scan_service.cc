@@ -328,7 +328,7 @@ grpc::ServerUnaryReactor* ScangateService::CheckPage(grpc::CallbackServerContext
     reactor->Finish({grpc::StatusCode::UNAVAILABLE, "server is shutting down"});
     return reactor;
   }
-  if (engine_.pending() >= options_.max_pending_checks) {
+  if (engine_.in_flight() >= options_.max_pending_checks) {
     reactor->Finish({grpc::StatusCode::RESOURCE_EXHAUSTED, "the engine is at capacity; retry"});
     return reactor;
   }

@@ -4,7 +4,9 @@
 #include <grpcpp/grpcpp.h>
 #include <gtest/gtest.h>
 
+#include <atomic>
 #include <opencv2/imgcodecs.hpp>
+#include <thread>
 #include <opencv2/imgproc.hpp>
 
 #include "scangate/v1/scangate.grpc.pb.h"
@@ -196,6 +198,70 @@ TEST_F(ScanEndToEnd, StreamEndingWithoutCloseGivesAnIncompleteBatchVerdict) {
   EXPECT_FALSE(batch.final());
   EXPECT_EQ(batch.decision(), v1::REJECT);
   EXPECT_EQ(batch.reasons(batch.reasons_size() - 1).code(), v1::BATCH_INCOMPLETE);
+}
+
+TEST_F(ScanEndToEnd, AStreamNeverHasMoreFilesInTheEngineThanItsBound) {
+  // The station writes as fast as it can; the server must stop reading at
+  // two files in flight (the bound set in SetUp) instead of queueing them.
+  std::atomic<bool> done{false};
+  std::size_t peak = 0;
+  std::thread watcher([&] {
+    while (!done) {
+      peak = std::max(peak, server_->service().engine().in_flight());
+      std::this_thread::sleep_for(std::chrono::microseconds(200));
+    }
+  });
+  grpc::ClientContext ctx;
+  auto stream = stub_->Scan(&ctx);
+  stream->Write(Open());
+  const std::string page = TextPagePng(7);
+  for (int i = 0; i < 24; ++i) stream->Write(Page(page, "p" + std::to_string(i)));
+  stream->Write(Close());
+  stream->WritesDone();
+  v1::ScanResponse r;
+  int pages = 0;
+  while (stream->Read(&r)) pages += r.has_page();
+  done = true;
+  watcher.join();
+  EXPECT_TRUE(stream->Finish().ok());
+  EXPECT_EQ(pages, 24);
+  EXPECT_GE(peak, 1u);
+  EXPECT_LE(peak, 2u);
+}
+
+TEST_F(ScanEndToEnd, ShutdownFinishesPagesInFlightAndReportsTheBatchIncomplete) {
+  grpc::ClientContext ctx;
+  auto stream = stub_->Scan(&ctx);
+  stream->Write(Open());
+  const std::string page = TextPagePng(9);
+  for (int i = 0; i < 2; ++i) stream->Write(Page(page, "p" + std::to_string(i)));
+  v1::ScanResponse r;
+  ASSERT_TRUE(stream->Read(&r));  // opened
+  ASSERT_TRUE(stream->Read(&r));  // the first verdict: the stream is live
+  ASSERT_TRUE(r.has_page());
+  std::thread stopper([&] { server_->Shutdown(std::chrono::seconds(10)); });
+  int pages = 1;
+  v1::BatchVerdict batch;
+  bool got_batch = false;
+  while (stream->Read(&r)) {
+    pages += r.has_page();
+    if (r.has_batch()) batch = r.batch(), got_batch = true;
+  }
+  grpc::Status status = stream->Finish();
+  stopper.join();
+  EXPECT_EQ(pages, 2);  // both pages sent before the drain were judged
+  ASSERT_TRUE(got_batch);
+  EXPECT_FALSE(batch.final());
+  EXPECT_EQ(status.error_code(), grpc::StatusCode::UNAVAILABLE);
+
+  // New streams are refused once draining.
+  grpc::ClientContext late;
+  auto refused = stub_->Scan(&late);
+  refused->Write(Open());
+  refused->WritesDone();
+  while (refused->Read(&r)) {
+  }
+  EXPECT_NE(refused->Finish().error_code(), grpc::StatusCode::OK);
 }
 
 TEST_F(ScanEndToEnd, CheckPageAnswersOneShot) {

@@ -69,7 +69,7 @@ int RunCheck(const std::vector<std::string>& args) {
   std::mutex mu;
   bool any_rejected = false;
   auto sequencer = VerdictSequencer::Create(engine, engine.threads() * 2,
-                                            [&](std::vector<PageVerdict> verdicts) {
+                                            [&](std::vector<PageVerdict> verdicts, auto) {
     std::lock_guard lock(mu);
     for (const PageVerdict& v : verdicts) {
       any_rejected |= v.decision == Decision::kReject;

@@ -75,14 +75,16 @@ std::size_t Engine::in_flight() const {
 
 std::shared_ptr<VerdictSequencer> VerdictSequencer::Create(Engine& engine,
                                                            std::size_t max_in_flight,
-                                                           Deliver deliver) {
+                                                           Deliver deliver,
+                                                           std::uint32_t first_page_index) {
   return std::shared_ptr<VerdictSequencer>(
-      new VerdictSequencer(engine, max_in_flight, std::move(deliver)));
+      new VerdictSequencer(engine, max_in_flight, std::move(deliver), first_page_index));
 }
 
-VerdictSequencer::VerdictSequencer(Engine& engine, std::size_t max_in_flight, Deliver deliver)
+VerdictSequencer::VerdictSequencer(Engine& engine, std::size_t max_in_flight, Deliver deliver,
+                                   std::uint32_t first_page_index)
     : engine_(engine), max_in_flight_(std::max<std::size_t>(1, max_in_flight)),
-      deliver_(std::move(deliver)) {}
+      deliver_(std::move(deliver)), next_page_index_(first_page_index) {}
 
 void VerdictSequencer::WaitForCapacity() {
   std::unique_lock lock(mu_);
@@ -106,9 +108,10 @@ void VerdictSequencer::Submit(PageJob job) {
     seq = next_submit_++;
     ++in_flight_;
   }
-  engine_.Submit(std::move(job), [self = shared_from_this(), seq](PageJob&, std::vector<PageVerdict> v) {
-    self->Complete(seq, std::move(v));
-  });
+  engine_.Submit(std::move(job),
+                 [self = shared_from_this(), seq](PageJob& done, std::vector<PageVerdict> v) {
+                   self->Complete(seq, {std::move(v), done.replaces});
+                 });
 }
 
 void VerdictSequencer::Detach() {
@@ -116,22 +119,23 @@ void VerdictSequencer::Detach() {
   deliver_ = nullptr;
 }
 
-void VerdictSequencer::Complete(std::uint64_t seq, std::vector<PageVerdict> verdicts) {
+void VerdictSequencer::Complete(std::uint64_t seq, Ready ready) {
   std::unique_lock lock(mu_);
-  ready_.emplace(seq, std::move(verdicts));
+  ready_.emplace(seq, std::move(ready));
   // One thread delivers at a time; others leave their result for it.
   if (delivering_) return;
   delivering_ = true;
   while (!ready_.empty() && ready_.begin()->first == next_deliver_) {
-    std::vector<PageVerdict> batch = std::move(ready_.begin()->second);
+    Ready next = std::move(ready_.begin()->second);
     ready_.erase(ready_.begin());
     ++next_deliver_;
     --in_flight_;
     capacity_.notify_all();
-    for (PageVerdict& v : batch) v.page_index = next_page_index_++;
+    for (PageVerdict& v : next.verdicts)
+      v.page_index = next.replaces ? *next.replaces : next_page_index_++;
     Deliver deliver = deliver_;
     lock.unlock();
-    if (deliver) deliver(std::move(batch));
+    if (deliver) deliver(std::move(next.verdicts), next.replaces);
     lock.lock();
   }
   delivering_ = false;

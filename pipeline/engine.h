@@ -10,6 +10,7 @@
 #include <map>
 #include <memory>
 #include <mutex>
+#include <optional>
 #include <span>
 #include <string>
 #include <tbb/global_control.h>
@@ -39,6 +40,8 @@ struct PageJob {
   std::string bytes;
   std::string source;
   std::shared_ptr<const Profile> profile;
+  // Set for a rescan: the verdicts take this page index instead of the next.
+  std::optional<std::uint32_t> replaces;
 };
 
 class Engine {
@@ -75,10 +78,15 @@ class VerdictSequencer : public std::enable_shared_from_this<VerdictSequencer> {
  public:
   // Called serially, in submission order, on a worker thread; never under a
   // lock of the sequencer, so it may call HasCapacity() and Submit().
-  using Deliver = std::function<void(std::vector<PageVerdict>)>;
+  // `replaces` is the job's: set when the verdicts are for a rescanned page.
+  using Deliver =
+      std::function<void(std::vector<PageVerdict>, std::optional<std::uint32_t> replaces)>;
 
+  // New pages are numbered from `first_page_index` on (a resumed batch
+  // continues after the pages it holds).
   static std::shared_ptr<VerdictSequencer> Create(Engine& engine, std::size_t max_in_flight,
-                                                  Deliver deliver);
+                                                  Deliver deliver,
+                                                  std::uint32_t first_page_index = 0);
 
   bool HasCapacity() const;
   // Blocks until HasCapacity(). Not for gRPC reaction threads.
@@ -90,8 +98,13 @@ class VerdictSequencer : public std::enable_shared_from_this<VerdictSequencer> {
   void Detach();
 
  private:
-  VerdictSequencer(Engine& engine, std::size_t max_in_flight, Deliver deliver);
-  void Complete(std::uint64_t seq, std::vector<PageVerdict> verdicts);
+  struct Ready {
+    std::vector<PageVerdict> verdicts;
+    std::optional<std::uint32_t> replaces;
+  };
+  VerdictSequencer(Engine& engine, std::size_t max_in_flight, Deliver deliver,
+                   std::uint32_t first_page_index);
+  void Complete(std::uint64_t seq, Ready ready);
 
   Engine& engine_;
   const std::size_t max_in_flight_;
@@ -103,7 +116,7 @@ class VerdictSequencer : public std::enable_shared_from_this<VerdictSequencer> {
   std::uint32_t next_page_index_ = 0;
   std::size_t in_flight_ = 0;
   bool delivering_ = false;
-  std::map<std::uint64_t, std::vector<PageVerdict>> ready_;
+  std::map<std::uint64_t, Ready> ready_;
 };
 
 }  // namespace scangate

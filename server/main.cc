@@ -12,9 +12,10 @@
 namespace {
 
 void Usage() {
-  std::cerr << "usage: scangate-server [--listen HOST:PORT] [--profiles DIR] [--threads N]\n"
-               "                       [--max-in-flight N] [--drain-seconds S]\n"
+  std::cerr << "usage: scangate-server [--listen HOST:PORT] [--data-dir DIR] [--profiles DIR]\n"
+               "                       [--threads N] [--max-in-flight N] [--drain-seconds S]\n"
                "  --listen         gRPC address (default 127.0.0.1:50051; port 0 picks one)\n"
+               "  --data-dir       where the verdict ledger lives (default ./scangate-data)\n"
                "  --profiles       folder of profile files (*.textproto) besides `default`\n"
                "  --threads        engine worker threads (default: one per core)\n"
                "  --max-in-flight  files judged at once per stream (default 4)\n"
@@ -25,6 +26,7 @@ void Usage() {
 
 int main(int argc, char** argv) {
   scangate::ServerOptions options;
+  options.data_dir = "scangate-data";
   std::string profiles_dir;
   int drain_seconds = 30;
   for (int i = 1; i < argc; ++i) {
@@ -38,6 +40,7 @@ int main(int argc, char** argv) {
     };
     if (arg == "--listen") options.listen = value();
     else if (arg == "--profiles") profiles_dir = value();
+    else if (arg == "--data-dir") options.data_dir = value();
     else if (arg == "--threads") options.engine.threads = unsigned(std::stoul(value()));
     else if (arg == "--max-in-flight")
       options.service.max_in_flight_per_stream = std::stoul(value());

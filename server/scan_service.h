@@ -1,16 +1,20 @@
-// The gRPC front end: adapts the pipeline's engine to the Scangate service.
+// The gRPC front end: adapts the pipeline's engine and the ledger to the
+// Scangate service. The stream reactors live in scan_stream.cc and
+// watch_stream.cc; this class owns what they share.
 #pragma once
 
 #include <grpcpp/grpcpp.h>
 
 #include <atomic>
+#include <map>
 #include <memory>
 #include <mutex>
-#include <map>
 
 #include "engine.h"
+#include "ledger.h"
 #include "profile_store.h"
 #include "scangate/v1/scangate.grpc.pb.h"
+#include "work_queue.h"
 
 namespace scangate {
 
@@ -18,16 +22,22 @@ struct ServiceOptions {
   // Files of one stream being judged at once; at the bound the stream is not
   // read, so HTTP/2 flow control pushes back on the station.
   std::size_t max_in_flight_per_stream = 4;
-  // One-shot checks waiting for the engine before CheckPage answers
-  // RESOURCE_EXHAUSTED.
+  // One-shot checks in the engine before CheckPage answers RESOURCE_EXHAUSTED.
   std::size_t max_pending_checks = 64;
 };
 
-class ScanSessionCore;
+// What a live stream offers the service: told to drain, or of new verdicts.
+class LiveStream {
+ public:
+  virtual ~LiveStream() = default;
+  virtual void Drain() = 0;
+  virtual void OnFeedAppended(std::uint64_t sequence) {}
+};
 
 class ScangateService final : public v1::Scangate::CallbackService {
  public:
-  ScangateService(Engine& engine, const ProfileStore& profiles, ServiceOptions options);
+  ScangateService(Engine& engine, const ProfileStore& profiles, Ledger& ledger,
+                  ServiceOptions options);
   ~ScangateService() override;
 
   grpc::ServerBidiReactor<v1::ScanRequest, v1::ScanResponse>* Scan(
@@ -45,26 +55,39 @@ class ScangateService final : public v1::Scangate::CallbackService {
                                          v1::ListProfilesResponse* response) override;
 
   // Stops reading every open stream: pages in flight get their verdicts, the
-  // batch is reported incomplete, then the stream ends UNAVAILABLE. New
+  // batch is recorded incomplete, then the stream ends UNAVAILABLE. New
   // streams are refused. Returns at once.
   void Drain();
+  // Scan streams still open.
   std::size_t open_streams() const;
 
-  // For sessions: registration while they live.
-  void Register(const std::shared_ptr<ScanSessionCore>& session);
-  void Unregister(const ScanSessionCore* session);
+  // For the streams.
+  void Register(const std::shared_ptr<LiveStream>& stream, bool is_scan);
+  void Unregister(const LiveStream* stream);
   Engine& engine() { return engine_; }
+  Ledger& ledger() { return ledger_; }
+  WorkQueue& blocking_work() { return blocking_work_; }
   const ProfileStore& profiles() const { return profiles_; }
   const ServiceOptions& options() const { return options_; }
   bool draining() const { return draining_.load(); }
 
  private:
+  std::vector<std::shared_ptr<LiveStream>> LiveStreams();
+
   Engine& engine_;
   const ProfileStore& profiles_;
+  Ledger& ledger_;
   ServiceOptions options_;
   std::atomic<bool> draining_{false};
   mutable std::mutex mu_;
-  std::map<const ScanSessionCore*, std::weak_ptr<ScanSessionCore>> sessions_;
+  std::map<const LiveStream*, std::weak_ptr<LiveStream>> streams_;
+  std::size_t scan_streams_ = 0;
+  std::map<const LiveStream*, bool> is_scan_;
+  WorkQueue blocking_work_;  // last: its thread stops before the rest goes
 };
+
+// Builds a batch verdict from what the ledger holds: the stored verdict, or
+// for a batch still open, an incomplete one over its pages so far.
+v1::BatchVerdict VerdictFromLedger(const StoredBatch& stored);
 
 }  // namespace scangate

@@ -4,6 +4,7 @@
 #include <grpcpp/ext/proto_server_reflection_plugin.h>
 #include <grpcpp/health_check_service_interface.h>
 
+#include <filesystem>
 #include <thread>
 
 namespace scangate {
@@ -18,8 +19,16 @@ ServerRunner::~ServerRunner() { Shutdown(std::chrono::milliseconds(0)); }
 bool ServerRunner::Start(std::string& error) {
   grpc::EnableDefaultHealthCheckService(true);
   grpc::reflection::InitProtoReflectionServerBuilderPlugin();
+  std::string path = ":memory:";
+  if (!options_.data_dir.empty()) {
+    std::error_code ec;
+    std::filesystem::create_directories(options_.data_dir, ec);
+    path = options_.data_dir + "/ledger.sqlite3";
+  }
+  ledger_ = SqliteLedger::Open(path, error);
+  if (!ledger_) return false;
   engine_ = std::make_unique<Engine>(options_.engine);
-  service_ = std::make_unique<ScangateService>(*engine_, profiles_, options_.service);
+  service_ = std::make_unique<ScangateService>(*engine_, profiles_, *ledger_, options_.service);
 
   grpc::ServerBuilder builder;
   builder.AddListeningPort(options_.listen, grpc::InsecureServerCredentials(), &port_);

@@ -11,6 +11,7 @@
 #include "engine.h"
 #include "profile_store.h"
 #include "scan_service.h"
+#include "sqlite_ledger.h"
 
 namespace scangate {
 
@@ -20,6 +21,8 @@ struct ServerOptions {
   ServiceOptions service;
   // Largest message accepted: an encoded page plus its envelope.
   int max_message_bytes = (128 << 20) + (1 << 20);
+  // Where the ledger lives (ledger.sqlite3); empty keeps it in memory (tests).
+  std::string data_dir;
 };
 
 class ServerRunner {
@@ -28,7 +31,8 @@ class ServerRunner {
   ServerRunner(ServerOptions options, ProfileStore profiles);
   ~ServerRunner();
 
-  // Binds and starts serving. False (with `error`) when the address is taken.
+  // Opens the ledger, binds and starts serving. False (with `error`) when
+  // the ledger cannot be opened or the address is taken.
   bool Start(std::string& error);
   int port() const { return port_; }
   // Health NOT_SERVING, every open stream drained, then the server shut
@@ -40,6 +44,7 @@ class ServerRunner {
  private:
   ServerOptions options_;
   ProfileStore profiles_;
+  std::unique_ptr<SqliteLedger> ledger_;
   std::unique_ptr<Engine> engine_;
   std::unique_ptr<ScangateService> service_;
   std::unique_ptr<grpc::Server> server_;

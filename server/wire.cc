@@ -69,6 +69,44 @@ void ToProto(const BatchVerdict& in, v1::BatchVerdict* out) {
   out->set_final(in.final);
 }
 
+PageVerdict FromProto(const v1::PageVerdict& in) {
+  PageVerdict v;
+  v.source = in.source();
+  v.page_index = in.page_index();
+  v.frame = in.frame();
+  v.decision = in.decision() == v1::ACCEPT ? Decision::kAccept : Decision::kReject;
+  for (const v1::Reason& r : in.reasons()) {
+    Reason reason{static_cast<ReasonCode>(r.code()), r.detail(), r.zone(), std::nullopt};
+    if (r.has_page()) reason.page = r.page();
+    v.reasons.push_back(std::move(reason));
+  }
+  v.error = in.error();
+  // The kind is not on the wire; what the batch rules need is that there was one.
+  if (!in.error().empty()) v.error_kind = PageErrorKind::kCorrupt;
+  v.sha256 = in.sha256();
+  v.width = int(in.width_px());
+  v.height = int(in.height_px());
+  v.resolution = {in.dpi(), in.dpi_inferred(), ""};
+  v.blur.sigma_300dpi = in.blur().score();
+  v.blur.blurred_area_ratio = in.blur().blurred_area_ratio();
+  v.blur.applicable = in.blur().applicable();
+  v.blurred = in.blur().blurred();
+  v.skew = {in.skew().degrees(), in.skew().confidence()};
+  v.blank.ink_ratio = in.blank().ink_ratio();
+  v.is_blank = in.blank().blank();
+  for (const v1::BarcodeMeasurement& b : in.barcodes()) {
+    BarcodeMeasure m;
+    m.format = b.format();
+    m.text = b.text();
+    m.orientation_degrees = b.orientation_degrees();
+    v.barcodes.push_back(std::move(m));
+  }
+  v.profile = in.profile();
+  v.profile_version = in.profile_version();
+  v.judge_seconds = in.judge_seconds();
+  return v;
+}
+
 Profile FromProto(const v1::Profile& in) {
   Profile p;  // defaults stand where the file is silent
   p.name = in.name();

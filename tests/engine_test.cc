@@ -40,7 +40,7 @@ TEST(Engine, DeliversVerdictsInSubmissionOrderWhateverFinishesFirst) {
   std::mutex mu;
   std::vector<std::string> order;
   std::vector<std::uint32_t> indices;
-  auto seq = VerdictSequencer::Create(engine, 8, [&](std::vector<PageVerdict> v) {
+  auto seq = VerdictSequencer::Create(engine, 8, [&](std::vector<PageVerdict> v, auto) {
     std::lock_guard lock(mu);
     for (auto& p : v) {
       order.push_back(p.source);
@@ -68,7 +68,7 @@ TEST(Engine, InFlightBoundHolds) {
   };
   Engine engine({.threads = 2, .judge = {}, .judge_fn = judge});
   std::atomic<int> delivered{0};
-  auto seq = VerdictSequencer::Create(engine, 3, [&](std::vector<PageVerdict>) { ++delivered; });
+  auto seq = VerdictSequencer::Create(engine, 3, [&](std::vector<PageVerdict>, auto) { ++delivered; });
   std::size_t max_seen = 0;
   for (int i = 0; i < 30; ++i) {
     seq->WaitForCapacity();
@@ -92,7 +92,7 @@ TEST(Engine, AThrowingCheckBecomesThatPagesErrorVerdictAndTheRestGoOn) {
   Engine engine({.threads = 2, .judge = {}, .judge_fn = judge});
   std::vector<PageVerdict> got;
   std::mutex mu;
-  auto seq = VerdictSequencer::Create(engine, 4, [&](std::vector<PageVerdict> v) {
+  auto seq = VerdictSequencer::Create(engine, 4, [&](std::vector<PageVerdict> v, auto) {
     std::lock_guard lock(mu);
     for (auto& p : v) got.push_back(std::move(p));
   });
@@ -114,7 +114,7 @@ TEST(Engine, AThrowingCheckBecomesThatPagesErrorVerdictAndTheRestGoOn) {
 TEST(Engine, CorruptBytesGiveADecodeErrorVerdict) {
   Engine engine({.threads = 1});
   std::vector<PageVerdict> got;
-  auto seq = VerdictSequencer::Create(engine, 4, [&](std::vector<PageVerdict> v) {
+  auto seq = VerdictSequencer::Create(engine, 4, [&](std::vector<PageVerdict> v, auto) {
     for (auto& p : v) got.push_back(std::move(p));
   });
   seq->Submit({"not an image at all", "junk.bin", DefaultProfile()});

@@ -1,0 +1,67 @@
+// The verdict ledger: a durable record of every batch and page verdict, and
+// the feed of final batch verdicts in commit order. Storage sits behind this
+// interface (SQLite embedded; another backend for several servers later).
+#pragma once
+
+#include <cstdint>
+#include <functional>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "scangate/v1/scangate.pb.h"
+#include "scangate/v1/verdict.pb.h"
+
+namespace scangate {
+
+struct BatchOpenRecord {
+  std::string batch_id;
+  std::string profile;
+  std::string profile_version;
+  std::string station_id;
+  std::string operator_id;
+  std::string retention;
+  std::int64_t opened_at = 0;
+};
+
+struct StoredBatch {
+  BatchOpenRecord open;
+  // "open" until the station closes it; then "final"; "incomplete" when the
+  // stream ended without a close.
+  std::string state;
+  std::vector<v1::PageVerdict> pages;  // by page index
+  std::optional<v1::BatchVerdict> verdict;
+};
+
+class Ledger {
+ public:
+  // Called once the write is durable (or failed); on the ledger's thread.
+  using Done = std::function<void(bool ok, const std::string& error)>;
+  using Committed = std::function<void(bool ok, std::uint64_t sequence)>;
+
+  virtual ~Ledger() = default;
+
+  // Writes apply in call order, each acknowledged only once durable.
+  virtual void OpenBatch(const BatchOpenRecord& record, Done done) = 0;
+  // Records (or replaces) the verdict at its page index.
+  virtual void RecordPage(const std::string& batch_id, const v1::PageVerdict& page, Done done) = 0;
+  virtual void DeletePage(const std::string& batch_id, std::uint32_t page_index, Done done) = 0;
+  // Stores the batch verdict; a final one is also appended to the feed, and
+  // `done` gets its sequence number (0 for a verdict that is not final).
+  virtual void RecordBatchVerdict(const v1::BatchVerdict& verdict, Committed done) = 0;
+  // Sets the batch open again (a correction after a rejected verdict).
+  virtual void ReopenBatch(const std::string& batch_id, Done done) = 0;
+
+  // Reads; they may touch the disk, so never call them on a gRPC reaction.
+  virtual std::optional<StoredBatch> LoadBatch(const std::string& batch_id) = 0;
+  virtual std::optional<std::string> BatchIdForTransaction(const std::string& transaction_id) = 0;
+  // Final batch verdicts with a sequence above `after`, oldest first.
+  virtual std::vector<v1::VerdictEvent> FeedAfter(std::uint64_t after, std::size_t limit) = 0;
+  // Batches still open (for a restart: resumable by their stations).
+  virtual std::vector<std::string> OpenBatchIds() = 0;
+
+  // Called (on the ledger's thread) after each durable append to the feed.
+  virtual void SetFeedListener(std::function<void(std::uint64_t sequence)> listener) = 0;
+};
+
+}  // namespace scangate

@@ -1,0 +1,421 @@
+// A Scan stream is a reactor (owned by gRPC, deleted in OnDone) over a
+// session (shared with the engine's and the ledger's callbacks, which may
+// outlive the reactor when a station disconnects mid-batch). At most one read
+// and one write are in flight; reactions never block: ledger reads go to the
+// service's blocking-work thread, ledger writes are acknowledged by callback.
+//
+// Every verdict is written to the station only after the ledger holds it, so
+// whatever a station saw survives a crash of the server.
+#include "scan_stream.h"
+
+#include <chrono>
+#include <deque>
+#include <map>
+#include <random>
+
+#include "batch.h"
+#include "wire.h"
+
+namespace scangate {
+namespace {
+
+std::string NewBatchId() {
+  static thread_local std::mt19937_64 rng{std::random_device{}()};
+  char text[40];
+  std::snprintf(text, sizeof text, "b-%016llx%08llx", (unsigned long long)rng(),
+                (unsigned long long)(rng() & 0xffffffff));
+  return text;
+}
+
+std::int64_t NowUnix() {
+  return std::chrono::duration_cast<std::chrono::seconds>(
+             std::chrono::system_clock::now().time_since_epoch())
+      .count();
+}
+
+using Reactor = grpc::ServerBidiReactor<v1::ScanRequest, v1::ScanResponse>;
+
+class ScanSession : public LiveStream, public std::enable_shared_from_this<ScanSession> {
+ public:
+  ScanSession(ScangateService& service, Reactor* reactor) : service_(service), reactor_(reactor) {}
+
+  void Start() {
+    std::lock_guard lock(mu_);
+    StartReadLocked();
+  }
+
+  void OnReadDone(bool ok) {
+    std::lock_guard lock(mu_);
+    reading_ = false;
+    if (!reactor_ || finish_requested_) return;
+    if (!ok) {  // the station half-closed (or went away) without CloseBatch
+      input_ended_ = true;
+      if (!opened_) return FailLocked(grpc::Status::OK);
+      return MaybeCloseBatchLocked();
+    }
+    if (draining_) return;  // pages arriving after a drain are not taken
+    switch (request_.kind_case()) {
+      case v1::ScanRequest::kOpen: return HandleOpenLocked();
+      case v1::ScanRequest::kPage: return HandlePageLocked(std::nullopt);
+      case v1::ScanRequest::kReplace: return HandlePageLocked(request_.replace().page_index());
+      case v1::ScanRequest::kDelete: return HandleDeleteLocked();
+      case v1::ScanRequest::kClose:
+        if (!opened_)
+          return FailLocked({grpc::StatusCode::FAILED_PRECONDITION, "CloseBatch before OpenBatch"});
+        input_ended_ = closed_by_station_ = true;
+        return MaybeCloseBatchLocked();
+      case v1::ScanRequest::KIND_NOT_SET:
+        return FailLocked({grpc::StatusCode::INVALID_ARGUMENT, "empty ScanRequest"});
+    }
+  }
+
+  void OnWriteDone(bool ok) {
+    std::lock_guard lock(mu_);
+    writing_ = false;
+    if (!ok) {
+      writes_.clear();
+      abandoned_ = true;
+      FailLocked({grpc::StatusCode::UNAVAILABLE, "the station stopped reading verdicts"});
+      return;
+    }
+    WriteNextLocked();
+  }
+
+  void OnCancel() {
+    std::lock_guard lock(mu_);
+    writes_.clear();
+    abandoned_ = true;
+    // The pages judged so far are in the ledger; the batch stays open there,
+    // resumable by the station.
+    FailLocked({grpc::StatusCode::CANCELLED, "cancelled by the station"});
+  }
+
+  void OnDone() {
+    std::shared_ptr<VerdictSequencer> sequencer;
+    {
+      std::lock_guard lock(mu_);
+      reactor_ = nullptr;
+      sequencer = sequencer_;
+    }
+    if (sequencer) sequencer->Detach();
+    service_.Unregister(this);
+  }
+
+  void Drain() override {
+    std::lock_guard lock(mu_);
+    draining_ = true;
+    if (!reactor_ || finish_requested_) return;
+    input_ended_ = true;
+    if (!opened_ && !opening_)
+      return FailLocked({grpc::StatusCode::UNAVAILABLE, "server is shutting down"});
+    MaybeCloseBatchLocked();
+  }
+
+ private:
+  // Counted here, not read from the sequencer: a file counts as judged only
+  // once its verdicts are with this session, so it never finishes early.
+  bool HasCapacityLocked() const {
+    return files_submitted_ - files_judged_ < service_.options().max_in_flight_per_stream;
+  }
+
+  void StartReadLocked() {
+    if (reading_ || input_ended_ || finish_requested_ || !reactor_ || opening_) return;
+    reading_ = true;
+    request_.Clear();
+    reactor_->StartRead(&request_);
+  }
+
+  // Runs `then` under the session's lock once the ledger write is durable;
+  // a failed write ends the stream, since nothing unrecorded may be shown.
+  Ledger::Done Durable(std::function<void()> then) {
+    ++ledger_pending_;
+    return [weak = weak_from_this(), then = std::move(then)](bool ok, const std::string& error) {
+      auto self = weak.lock();
+      if (!self) return;
+      std::lock_guard lock(self->mu_);
+      --self->ledger_pending_;
+      if (!ok) {
+        self->abandoned_ = true;
+        return self->FailLocked({grpc::StatusCode::INTERNAL, "the ledger refused a write: " + error});
+      }
+      then();
+      self->MaybeCloseBatchLocked();
+      self->WriteNextLocked();
+    };
+  }
+
+  void HandleOpenLocked() {
+    if (opened_ || opening_)
+      return FailLocked({grpc::StatusCode::FAILED_PRECONDITION, "the batch is already open"});
+    const v1::OpenBatch open = request_.open();
+    if (open.resume()) {
+      if (open.batch_id().empty())
+        return FailLocked({grpc::StatusCode::INVALID_ARGUMENT, "resume needs a batch_id"});
+      opening_ = true;
+      service_.blocking_work().Post([weak = weak_from_this(), open, &ledger = service_.ledger()] {
+        std::optional<StoredBatch> stored = ledger.LoadBatch(open.batch_id());
+        if (auto self = weak.lock()) self->OnResumeLoaded(open, std::move(stored));
+      });
+      return;
+    }
+    profile_ = service_.profiles().Find(open.profile());
+    if (!profile_)
+      return FailLocked({grpc::StatusCode::NOT_FOUND, "unknown profile '" + open.profile() + "'"});
+    record_ = {open.batch_id().empty() ? NewBatchId() : open.batch_id(), profile_->name,
+               profile_->version, open.station_id(), open.operator_id(), profile_->retention,
+               NowUnix()};
+    opening_ = true;
+    service_.ledger().OpenBatch(record_, Durable([this] { OnOpenedLocked({}); }));
+  }
+
+  void OnResumeLoaded(const v1::OpenBatch& open, std::optional<StoredBatch> stored) {
+    std::lock_guard lock(mu_);
+    if (!reactor_ || finish_requested_) return;
+    opening_ = false;
+    if (!stored)
+      return FailLocked(
+          {grpc::StatusCode::NOT_FOUND, "no batch '" + open.batch_id() + "' to resume"});
+    if (stored->verdict && stored->verdict->final() && stored->verdict->decision() == v1::ACCEPT)
+      return FailLocked({grpc::StatusCode::FAILED_PRECONDITION,
+                         "batch '" + open.batch_id() + "' was accepted and is final"});
+    profile_ = service_.profiles().Find(stored->open.profile);
+    if (!profile_)
+      return FailLocked({grpc::StatusCode::NOT_FOUND,
+                         "the batch's profile '" + stored->open.profile + "' is not loaded"});
+    if (!open.profile().empty() && open.profile() != stored->open.profile)
+      return FailLocked({grpc::StatusCode::INVALID_ARGUMENT,
+                         "the batch was opened with profile '" + stored->open.profile + "'"});
+    record_ = stored->open;
+    if (!open.operator_id().empty()) record_.operator_id = open.operator_id();
+    for (v1::PageVerdict& p : stored->pages) pages_[p.page_index()] = std::move(p);
+    opening_ = true;
+    service_.ledger().OpenBatch(record_, Durable([this] { OnOpenedLocked(pages_); }));
+  }
+
+  void OnOpenedLocked(const std::map<std::uint32_t, v1::PageVerdict>& earlier) {
+    opening_ = false;
+    opened_ = true;
+    std::uint32_t next_index = earlier.empty() ? 0 : earlier.rbegin()->first + 1;
+    sequencer_ = VerdictSequencer::Create(
+        service_.engine(), service_.options().max_in_flight_per_stream,
+        [weak = weak_from_this()](std::vector<PageVerdict> verdicts,
+                                  std::optional<std::uint32_t> replaces) {
+          if (auto self = weak.lock()) self->OnVerdicts(std::move(verdicts), replaces);
+        },
+        next_index);
+    v1::ScanResponse response;
+    auto* opened = response.mutable_opened();
+    opened->set_batch_id(record_.batch_id);
+    opened->set_profile(profile_->name);
+    opened->set_profile_version(profile_->version);
+    for (const auto& [index, page] : earlier) *opened->add_pages() = page;
+    QueueLocked(std::move(response));
+    if (draining_) return MaybeCloseBatchLocked();
+    StartReadLocked();
+  }
+
+  void HandlePageLocked(std::optional<std::uint32_t> replaces) {
+    if (!opened_)
+      return FailLocked({grpc::StatusCode::FAILED_PRECONDITION, "a page was sent before OpenBatch"});
+    v1::PageContent* page =
+        replaces ? request_.mutable_replace()->mutable_page() : request_.mutable_page();
+    if (replaces && !pages_.count(*replaces)) {
+      RejectRequestLocked(*replaces, page->file_name(),
+                          "no judged page " + std::to_string(*replaces) + " to replace");
+      return StartReadLocked();
+    }
+    sequencer_->Submit({std::move(*page->mutable_content()), page->file_name(), profile_, replaces});
+    ++files_submitted_;
+    // At the bound the stream is not read: HTTP/2 flow control then slows the
+    // station, and memory stays bounded.
+    if (HasCapacityLocked()) StartReadLocked();
+  }
+
+  void HandleDeleteLocked() {
+    if (!opened_)
+      return FailLocked({grpc::StatusCode::FAILED_PRECONDITION, "DeletePage before OpenBatch"});
+    std::uint32_t index = request_.delete_().page_index();
+    if (!pages_.erase(index)) {
+      RejectRequestLocked(index, "", "no judged page " + std::to_string(index) + " to delete");
+      return StartReadLocked();
+    }
+    service_.ledger().DeletePage(record_.batch_id, index, Durable([this, index] {
+      v1::ScanResponse response;
+      response.mutable_deleted()->set_page_index(index);
+      QueueLocked(std::move(response));
+    }));
+    StartReadLocked();
+  }
+
+  // A request about a page that is not there: answered on that page, not
+  // recorded, and the stream goes on.
+  void RejectRequestLocked(std::uint32_t index, const std::string& source,
+                           const std::string& why) {
+    v1::ScanResponse response;
+    v1::PageVerdict* v = response.mutable_page();
+    v->set_page_index(index);
+    v->set_source(source);
+    v->set_decision(v1::REJECT);
+    v->set_error(why);
+    auto* reason = v->add_reasons();
+    reason->set_code(v1::DECODE_ERROR);
+    reason->set_detail(why);
+    QueueLocked(std::move(response));
+  }
+
+  void OnVerdicts(std::vector<PageVerdict> verdicts, std::optional<std::uint32_t> replaces) {
+    std::lock_guard lock(mu_);
+    ++files_judged_;
+    // After a protocol error the pages already sent are still judged,
+    // recorded and answered; only a call that is gone drops them.
+    if (!reactor_ || abandoned_ || finishing_) return WriteNextLocked();
+    if (replaces && verdicts.size() != 1) {
+      // A rescan replaces one page; a multi-page file cannot say which.
+      PageVerdict error = ErrorVerdict(
+          {PageErrorKind::kUnsupported,
+           "a replacement must be a single page; the file holds " + std::to_string(verdicts.size())},
+          ReasonCode::kDecodeError);
+      error.source = verdicts.empty() ? "" : verdicts[0].source;
+      error.sha256 = verdicts.empty() ? "" : verdicts[0].sha256;
+      error.page_index = *replaces;
+      DecidePage(error, *profile_);
+      verdicts.assign(1, std::move(error));
+    }
+    for (PageVerdict& v : verdicts) {
+      v1::PageVerdict page;
+      ToProto(v, &page);
+      pages_[page.page_index()] = page;
+      service_.ledger().RecordPage(record_.batch_id, page, Durable([this, page] {
+        v1::ScanResponse response;
+        *response.mutable_page() = page;
+        QueueLocked(std::move(response));
+      }));
+    }
+    if (!draining_ && HasCapacityLocked()) StartReadLocked();
+    WriteNextLocked();
+  }
+
+  // Once input has ended, every page is judged and recorded: the batch
+  // verdict, recorded before the station sees it.
+  void MaybeCloseBatchLocked() {
+    if (!opened_ || !input_ended_ || batch_decided_ || finish_requested_) return;
+    if (files_judged_ < files_submitted_ || ledger_pending_ > 0) return;
+    batch_decided_ = true;
+    std::vector<PageVerdict> pages;
+    for (const auto& [index, page] : pages_) pages.push_back(FromProto(page));
+    BatchVerdict batch = DecideBatch(pages, *profile_, closed_by_station_);
+    v1::BatchVerdict verdict;
+    ToProto(batch, &verdict);
+    verdict.set_batch_id(record_.batch_id);
+    verdict.set_profile(record_.profile);
+    verdict.set_profile_version(record_.profile_version);
+    verdict.set_station_id(record_.station_id);
+    verdict.set_operator_id(record_.operator_id);
+    verdict.set_opened_at(record_.opened_at);
+    verdict.set_closed_at(NowUnix());
+    for (const auto& [index, page] : pages_) *verdict.add_pages() = page;
+    ++ledger_pending_;
+    service_.ledger().RecordBatchVerdict(
+        verdict, [weak = weak_from_this(), verdict](bool ok, std::uint64_t sequence) mutable {
+          auto self = weak.lock();
+          if (!self) return;
+          std::lock_guard lock(self->mu_);
+          --self->ledger_pending_;
+          if (!ok)
+            return self->FailLocked(
+                {grpc::StatusCode::INTERNAL, "the ledger refused the batch verdict"});
+          verdict.set_sequence(sequence);
+          v1::ScanResponse response;
+          *response.mutable_batch() = std::move(verdict);
+          self->QueueLocked(std::move(response));
+          self->FailLocked(self->draining_ && !self->closed_by_station_
+                               ? grpc::Status(grpc::StatusCode::UNAVAILABLE,
+                                              "server is shutting down; the batch was left "
+                                              "incomplete and can be resumed")
+                               : grpc::Status::OK);
+        });
+  }
+
+  void QueueLocked(v1::ScanResponse response) {
+    writes_.push_back(std::move(response));
+    WriteNextLocked();
+  }
+
+  void WriteNextLocked() {
+    if (writing_ || finishing_ || !reactor_) return;
+    if (!writes_.empty()) {
+      writing_ = true;
+      current_write_ = std::move(writes_.front());
+      writes_.pop_front();
+      reactor_->StartWrite(&current_write_);
+    } else if (finish_requested_ &&
+               (abandoned_ || (files_judged_ == files_submitted_ && ledger_pending_ == 0))) {
+      finishing_ = true;
+      reactor_->Finish(finish_status_);
+    }
+  }
+
+  // Ends the stream with `status` once every page in flight has its verdict
+  // recorded and written; only a broken or cancelled call (abandoned_) drops
+  // the writes.
+  void FailLocked(grpc::Status status) {
+    if (finish_requested_) return;
+    finish_requested_ = true;
+    finish_status_ = std::move(status);
+    input_ended_ = true;
+    WriteNextLocked();
+  }
+
+  ScangateService& service_;
+  std::mutex mu_;
+  Reactor* reactor_;
+  v1::ScanRequest request_;
+  v1::ScanResponse current_write_;
+  std::deque<v1::ScanResponse> writes_;
+  bool reading_ = false, writing_ = false;
+  bool opening_ = false, opened_ = false, input_ended_ = false, closed_by_station_ = false;
+  bool batch_decided_ = false, finish_requested_ = false, finishing_ = false;
+  bool draining_ = false, abandoned_ = false;
+  std::size_t files_submitted_ = 0, files_judged_ = 0, ledger_pending_ = 0;
+  grpc::Status finish_status_;
+  std::shared_ptr<const Profile> profile_;
+  std::shared_ptr<VerdictSequencer> sequencer_;
+  BatchOpenRecord record_;
+  std::map<std::uint32_t, v1::PageVerdict> pages_;
+};
+
+class ScanReactor : public Reactor {
+ public:
+  explicit ScanReactor(ScangateService& service)
+      : session_(std::make_shared<ScanSession>(service, this)) {
+    service.Register(session_, true);
+    session_->Start();
+  }
+  void OnReadDone(bool ok) override { session_->OnReadDone(ok); }
+  void OnWriteDone(bool ok) override { session_->OnWriteDone(ok); }
+  void OnCancel() override { session_->OnCancel(); }
+  void OnDone() override {
+    session_->OnDone();
+    delete this;
+  }
+
+ private:
+  std::shared_ptr<ScanSession> session_;
+};
+
+// A reactor that ends the call at once (refused streams).
+class RefusedStream : public Reactor {
+ public:
+  explicit RefusedStream(grpc::Status status) { Finish(std::move(status)); }
+  void OnDone() override { delete this; }
+};
+
+}  // namespace
+
+Reactor* NewScanStream(ScangateService& service) {
+  if (service.draining())
+    return new RefusedStream({grpc::StatusCode::UNAVAILABLE, "server is shutting down"});
+  return new ScanReactor(service);
+}
+
+}  // namespace scangate

@@ -1,0 +1,65 @@
+// The embedded ledger: one SQLite file in WAL mode, synced before any write
+// is acknowledged. One writer thread commits queued writes together (group
+// commit), so many streams share each fsync.
+#pragma once
+
+#include <sqlite3.h>
+
+#include <condition_variable>
+#include <deque>
+#include <memory>
+#include <mutex>
+#include <thread>
+
+#include "ledger.h"
+
+namespace scangate {
+
+class SqliteLedger final : public Ledger {
+ public:
+  // `path` is the database file; ":memory:" keeps it in memory (tests).
+  // Returns null with `error` set when the file cannot be opened or migrated.
+  static std::unique_ptr<SqliteLedger> Open(const std::string& path, std::string& error);
+  ~SqliteLedger() override;
+
+  void OpenBatch(const BatchOpenRecord& record, Done done) override;
+  void RecordPage(const std::string& batch_id, const v1::PageVerdict& page, Done done) override;
+  void DeletePage(const std::string& batch_id, std::uint32_t page_index, Done done) override;
+  void RecordBatchVerdict(const v1::BatchVerdict& verdict, Committed done) override;
+  void ReopenBatch(const std::string& batch_id, Done done) override;
+
+  std::optional<StoredBatch> LoadBatch(const std::string& batch_id) override;
+  std::optional<std::string> BatchIdForTransaction(const std::string& transaction_id) override;
+  std::vector<v1::VerdictEvent> FeedAfter(std::uint64_t after, std::size_t limit) override;
+  std::vector<std::string> OpenBatchIds() override;
+  void SetFeedListener(std::function<void(std::uint64_t)> listener) override;
+
+  // Seconds the last group commit took (for the metrics).
+  double last_commit_seconds() const;
+
+ private:
+  struct Write {
+    // Applies the write inside the open transaction; returns an error or "".
+    std::function<std::string(sqlite3*)> apply;
+    // Called after COMMIT with the outcome.
+    std::function<void(bool ok, const std::string& error)> done;
+  };
+
+  SqliteLedger(sqlite3* writer, sqlite3* reader);
+  void Enqueue(Write write);
+  void WriterLoop();
+
+  sqlite3* writer_;
+  sqlite3* reader_;
+  std::mutex read_mu_;  // one reader connection, used by one thread at a time
+
+  std::mutex mu_;
+  std::condition_variable wake_;
+  std::deque<Write> queue_;
+  bool stopping_ = false;
+  std::function<void(std::uint64_t)> feed_listener_;
+  double last_commit_seconds_ = 0;
+  std::thread writer_thread_;
+};
+
+}  // namespace scangate

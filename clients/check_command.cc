@@ -8,7 +8,7 @@
 #include "engine.h"
 #include "files.h"
 #include "profile_store.h"
-#include "scan_command.h"
+#include "commands.h"
 #include "wire.h"
 
 namespace scangate::cli {

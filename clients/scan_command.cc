@@ -1,7 +1,7 @@
 // `scangate scan`: streams one batch to a server and shows each verdict as
 // it arrives. A sender thread writes pages while the main thread reads
 // verdicts; gRPC's flow control paces the sender to the server's engine.
-#include "scan_command.h"
+#include "commands.h"
 
 #include <grpcpp/grpcpp.h>
 
@@ -10,6 +10,7 @@
 #include <iostream>
 #include <thread>
 
+#include "channel.h"
 #include "files.h"
 #include "scangate/v1/scangate.grpc.pb.h"
 
@@ -19,9 +20,11 @@ namespace {
 const char* kScanUsage =
     "usage: scangate scan --server HOST:PORT --profile NAME [--batch-id ID]\n"
     "                     [--station ID] [--operator ID] FILE|DIR...\n"
+    "       scangate scan --server HOST:PORT --resume --batch-id ID\n"
+    "                     [--replace INDEX=FILE]... [--delete INDEX]... [FILE|DIR...]\n"
+    "  --resume   continue an open, incomplete or rejected batch: files are added,\n"
+    "             --replace rescans a page, --delete removes one; then it is closed\n"
     "exit: 0 batch accepted, 1 rejected, 2 error\n";
-
-constexpr int kMaxMessage = (128 << 20) + (1 << 20);
 
 std::string ReasonList(const google::protobuf::RepeatedPtrField<v1::Reason>& reasons) {
   std::string out;
@@ -38,6 +41,9 @@ std::string ReasonList(const google::protobuf::RepeatedPtrField<v1::Reason>& rea
 int RunScan(const std::vector<std::string>& args) {
   std::string server, profile, batch_id, station, op;
   std::vector<std::string> inputs;
+  bool resume = false;
+  std::vector<std::pair<std::uint32_t, std::string>> replacements;
+  std::vector<std::uint32_t> deletions;
   for (std::size_t i = 0; i < args.size(); ++i) {
     const std::string& a = args[i];
     auto value = [&](std::string& into) {
@@ -51,6 +57,22 @@ int RunScan(const std::vector<std::string>& args) {
     else if (a == "--batch-id") ok = value(batch_id);
     else if (a == "--station") ok = value(station);
     else if (a == "--operator") ok = value(op);
+    else if (a == "--resume") resume = true;
+    else if (a == "--replace" || a == "--delete") {
+      std::string v;
+      ok = value(v);
+      try {
+        if (a == "--delete") {
+          deletions.push_back(std::uint32_t(std::stoul(v)));
+        } else {
+          auto eq = v.find('=');
+          ok = eq != std::string::npos;
+          if (ok) replacements.emplace_back(std::uint32_t(std::stoul(v.substr(0, eq))), v.substr(eq + 1));
+        }
+      } catch (const std::exception&) {
+        ok = false;
+      }
+    }
     else if (!a.empty() && a[0] == '-') ok = false;
     else inputs.push_back(a);
     if (!ok) {
@@ -58,18 +80,15 @@ int RunScan(const std::vector<std::string>& args) {
       return 2;
     }
   }
-  if (server.empty() || profile.empty() || inputs.empty()) {
+  bool corrections = !replacements.empty() || !deletions.empty();
+  if (server.empty() || (resume ? batch_id.empty() : profile.empty()) ||
+      (inputs.empty() && !(resume && corrections))) {
     std::cerr << kScanUsage;
     return 2;
   }
   std::vector<std::string> files = ExpandPageFiles(inputs);
 
-  grpc::ChannelArguments channel_args;
-  channel_args.SetMaxReceiveMessageSize(kMaxMessage);
-  channel_args.SetMaxSendMessageSize(kMaxMessage);
-  auto channel =
-      grpc::CreateCustomChannel(server, grpc::InsecureChannelCredentials(), channel_args);
-  auto stub = v1::Scangate::NewStub(channel);
+  auto stub = v1::Scangate::NewStub(OpenChannel(server));
   grpc::ClientContext context;
   auto stream = stub->Scan(&context);
 
@@ -80,7 +99,23 @@ int RunScan(const std::vector<std::string>& args) {
     open.mutable_open()->set_profile(profile);
     open.mutable_open()->set_station_id(station);
     open.mutable_open()->set_operator_id(op);
+    open.mutable_open()->set_resume(resume);
     if (!stream->Write(open)) return;
+    for (std::uint32_t index : deletions) {
+      v1::ScanRequest del;
+      del.mutable_delete_()->set_page_index(index);
+      if (!stream->Write(del)) return;
+    }
+    for (const auto& [index, path] : replacements) {
+      v1::ScanRequest rescan;
+      rescan.mutable_replace()->set_page_index(index);
+      std::string error;
+      if (!ReadFileBytes(path, std::size_t(kMaxMessage) - (1 << 20),
+                         *rescan.mutable_replace()->mutable_page()->mutable_content(), error))
+        std::cerr << "scangate scan: " << error << "\n";
+      rescan.mutable_replace()->mutable_page()->set_file_name(BaseName(path));
+      if (!stream->Write(rescan)) return;
+    }
     for (const std::string& path : files) {
       v1::ScanRequest page;
       std::string error;
@@ -104,9 +139,15 @@ int RunScan(const std::vector<std::string>& args) {
   v1::ScanResponse response;
   while (stream->Read(&response)) {
     if (response.has_opened()) {
-      std::printf("batch %s opened (profile %s, version %s), %zu files\n",
-                  response.opened().batch_id().c_str(), response.opened().profile().c_str(),
+      std::printf("batch %s %s (profile %s, version %s), %zu files to send\n",
+                  response.opened().batch_id().c_str(), resume ? "resumed" : "opened",
+                  response.opened().profile().c_str(),
                   response.opened().profile_version().c_str(), files.size());
+      for (const v1::PageVerdict& v : response.opened().pages())
+        std::printf("  recorded page %u %s: %s\n", v.page_index(), v.source().c_str(),
+                    v1::Decision_Name(v.decision()).c_str());
+    } else if (response.has_deleted()) {
+      std::printf("  page %u deleted\n", response.deleted().page_index());
     } else if (response.has_page()) {
       const v1::PageVerdict& v = response.page();
       ++judged;

@@ -1,4 +1,4 @@
-// `scangate scan` and `scangate check`: the station's command line.
+// The subcommands of the `scangate` command line.
 #pragma once
 
 #include <string>
@@ -9,5 +9,7 @@ namespace scangate::cli {
 // Exit codes: 0 accepted, 1 rejected, 2 error.
 int RunScan(const std::vector<std::string>& args);
 int RunCheck(const std::vector<std::string>& args);
+int RunVerdict(const std::vector<std::string>& args);
+int RunFollow(const std::vector<std::string>& args);
 
 }  // namespace scangate::cli

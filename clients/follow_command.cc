@@ -1,0 +1,160 @@
+// `scangate follow`: the archive service's feed. Writes one JSON manifest per
+// final batch verdict into a folder (temp file, fsync, rename) and keeps its
+// cursor there, so a restart resumes after the last manifest written: no
+// gap, and at worst the last verdict written again (at-least-once).
+#include <fcntl.h>
+#include <unistd.h>
+
+#include <atomic>
+#include <chrono>
+#include <condition_variable>
+#include <csignal>
+#include <filesystem>
+#include <fstream>
+#include <iostream>
+#include <mutex>
+#include <thread>
+
+#include "channel.h"
+#include "commands.h"
+#include "scangate/v1/scangate.grpc.pb.h"
+#include "wire.h"
+
+namespace scangate::cli {
+namespace {
+
+namespace fs = std::filesystem;
+constexpr const char* kCursorFile = ".scangate-cursor";
+
+// Writes `text` to `path` so that a crash leaves either the old file or the
+// new one, never a part.
+bool WriteDurably(const fs::path& path, const std::string& text) {
+  fs::path tmp = path.parent_path() / ("." + path.filename().string() + ".tmp");
+  int fd = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
+  if (fd < 0) return false;
+  bool ok = ::write(fd, text.data(), text.size()) == ssize_t(text.size()) && ::fsync(fd) == 0;
+  ::close(fd);
+  if (!ok || std::rename(tmp.c_str(), path.c_str()) != 0) return false;
+  int dir = ::open(path.parent_path().c_str(), O_RDONLY | O_DIRECTORY);
+  if (dir >= 0) {
+    ::fsync(dir);
+    ::close(dir);
+  }
+  return true;
+}
+
+std::uint64_t ReadCursor(const fs::path& dir) {
+  std::ifstream in(dir / kCursorFile);
+  std::uint64_t cursor = 0;
+  in >> cursor;
+  return cursor;
+}
+
+// Batch ids come from stations: keep file names to a safe alphabet.
+std::string ManifestName(const std::string& batch_id) {
+  std::string name;
+  for (char c : batch_id) name += std::isalnum(static_cast<unsigned char>(c)) || c == '-' || c == '_' || c == '.' ? c : '_';
+  if (name.empty() || name[0] == '.') name = "_" + name;
+  return name + ".json";
+}
+
+}  // namespace
+
+int RunFollow(const std::vector<std::string>& args) {
+  const char* usage =
+      "usage: scangate follow --server HOST:PORT --out DIR [--until-idle SECONDS]\n"
+      "exit: 0 stopped by a signal or idle, 1 the stream ended, 2 error\n";
+  std::string server, out;
+  double until_idle = 0;
+  for (std::size_t i = 0; i < args.size(); ++i) {
+    if (args[i] == "--server" && i + 1 < args.size()) server = args[++i];
+    else if (args[i] == "--out" && i + 1 < args.size()) out = args[++i];
+    else if (args[i] == "--until-idle" && i + 1 < args.size()) until_idle = std::stod(args[++i]);
+    else {
+      std::cerr << usage;
+      return 2;
+    }
+  }
+  if (server.empty() || out.empty()) {
+    std::cerr << usage;
+    return 2;
+  }
+  std::error_code ec;
+  fs::create_directories(out, ec);
+  if (!fs::is_directory(out)) {
+    std::cerr << "scangate follow: " << out << " is not a folder\n";
+    return 2;
+  }
+
+  // Signals stop the follower between manifests, never in the middle of one.
+  sigset_t signals;
+  sigemptyset(&signals);
+  sigaddset(&signals, SIGTERM);
+  sigaddset(&signals, SIGINT);
+  pthread_sigmask(SIG_BLOCK, &signals, nullptr);
+
+  auto stub = v1::Scangate::NewStub(OpenChannel(server));
+  grpc::ClientContext ctx;
+  v1::WatchVerdictsRequest request;
+  request.set_after_sequence(ReadCursor(out));
+  auto reader = stub->WatchVerdicts(&ctx, request);
+
+  std::mutex mu;
+  std::condition_variable wake;
+  auto last_news = std::chrono::steady_clock::now();
+  bool finished = false;
+  std::atomic<bool> stopped_by_us{false};
+  std::thread watchdog([&] {
+    std::unique_lock lock(mu);
+    while (!finished) {
+      wake.wait_for(lock, std::chrono::milliseconds(100));
+      bool idle = until_idle > 0 &&
+                  std::chrono::steady_clock::now() - last_news > std::chrono::duration<double>(until_idle);
+      sigset_t pending;
+      sigpending(&pending);
+      bool signalled = sigismember(&pending, SIGTERM) || sigismember(&pending, SIGINT);
+      if ((idle || signalled) && !stopped_by_us) {
+        stopped_by_us = true;
+        ctx.TryCancel();
+      }
+    }
+  });
+
+  v1::VerdictEvent event;
+  std::size_t written = 0;
+  int exit_code = 0;
+  while (reader->Read(&event)) {
+    {
+      std::lock_guard lock(mu);
+      last_news = std::chrono::steady_clock::now();
+    }
+    v1::BatchVerdict verdict = event.verdict();
+    verdict.set_sequence(event.sequence());
+    fs::path manifest = fs::path(out) / ManifestName(verdict.batch_id());
+    if (!WriteDurably(manifest, ToJson(verdict) + "\n") ||
+        !WriteDurably(fs::path(out) / kCursorFile, std::to_string(event.sequence()) + "\n")) {
+      std::cerr << "scangate follow: cannot write into " << out << "\n";
+      exit_code = 2;
+      stopped_by_us = true;
+      ctx.TryCancel();
+      break;
+    }
+    ++written;
+    std::cout << "sequence " << event.sequence() << ": " << manifest.filename().string() << " "
+              << v1::Decision_Name(verdict.decision()) << std::endl;
+  }
+  grpc::Status status = reader->Finish();
+  {
+    std::lock_guard lock(mu);
+    finished = true;
+  }
+  wake.notify_all();
+  watchdog.join();
+  std::cout << written << " manifests written; cursor at " << ReadCursor(out) << std::endl;
+  if (exit_code) return exit_code;
+  if (stopped_by_us) return 0;
+  std::cerr << "scangate follow: the stream ended: " << status.error_message() << "\n";
+  return 1;
+}
+
+}  // namespace scangate::cli

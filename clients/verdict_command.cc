@@ -1,0 +1,64 @@
+// `scangate verdict`: a batch's verdict from the ledger, by batch id or
+// transaction number (what a branch system asks before volume assembly).
+#include <iostream>
+
+#include "channel.h"
+#include "commands.h"
+#include "scangate/v1/scangate.grpc.pb.h"
+#include "wire.h"
+
+namespace scangate::cli {
+
+int RunVerdict(const std::vector<std::string>& args) {
+  const char* usage = "usage: scangate verdict --server HOST:PORT [--json] BATCH_ID|TRANSACTION\n"
+                      "exit: 0 accepted and final, 1 otherwise, 2 error or not found\n";
+  std::string server, id;
+  bool json = false;
+  for (std::size_t i = 0; i < args.size(); ++i) {
+    if (args[i] == "--server" && i + 1 < args.size()) server = args[++i];
+    else if (args[i] == "--json") json = true;
+    else if (!args[i].empty() && args[i][0] != '-' && id.empty()) id = args[i];
+    else {
+      std::cerr << usage;
+      return 2;
+    }
+  }
+  if (server.empty() || id.empty()) {
+    std::cerr << usage;
+    return 2;
+  }
+  auto stub = v1::Scangate::NewStub(OpenChannel(server));
+  v1::BatchVerdict verdict;
+  grpc::Status status;
+  // The id is a batch id or a transaction number: ask for both, batch first.
+  for (bool by_transaction : {false, true}) {
+    grpc::ClientContext ctx;
+    ctx.set_deadline(std::chrono::system_clock::now() + std::chrono::seconds(30));
+    v1::GetBatchVerdictRequest request;
+    if (by_transaction) request.set_transaction_id(id);
+    else request.set_batch_id(id);
+    status = stub->GetBatchVerdict(&ctx, request, &verdict);
+    if (status.error_code() != grpc::StatusCode::NOT_FOUND) break;
+  }
+  if (!status.ok()) {
+    std::cerr << "scangate verdict: " << status.error_message() << "\n";
+    return 2;
+  }
+  if (json) {
+    std::cout << ToJson(verdict) << "\n";
+  } else {
+    std::cout << "batch " << verdict.batch_id() << ": " << v1::Decision_Name(verdict.decision())
+              << (verdict.final() ? " (final)" : " (not final)") << ", " << verdict.page_count()
+              << " pages, " << verdict.counted_pages() << " counted";
+    if (!verdict.transaction_id().empty()) std::cout << ", transaction " << verdict.transaction_id();
+    std::cout << "\n";
+    for (const v1::Reason& r : verdict.reasons()) {
+      std::cout << "  - " << v1::ReasonCode_Name(r.code());
+      if (r.has_page()) std::cout << " (page " << r.page() << ")";
+      std::cout << ": " << r.detail() << "\n";
+    }
+  }
+  return verdict.final() && verdict.decision() == v1::ACCEPT ? 0 : 1;
+}
+
+}  // namespace scangate::cli

@@ -1,0 +1,101 @@
+// See process.h.
+#include "process.h"
+
+#include <fcntl.h>
+#include <poll.h>
+#include <signal.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <chrono>
+#include <cstring>
+#include <stdexcept>
+
+namespace scangate::testing {
+namespace {
+
+pid_t Spawn(const std::vector<std::string>& argv, int& out_fd) {
+  int pipe_fds[2];
+  if (pipe(pipe_fds) != 0) throw std::runtime_error("pipe failed");
+  pid_t pid = fork();
+  if (pid == 0) {
+    dup2(pipe_fds[1], STDOUT_FILENO);
+    close(pipe_fds[0]);
+    close(pipe_fds[1]);
+    std::vector<char*> args;
+    for (const std::string& a : argv) args.push_back(const_cast<char*>(a.c_str()));
+    args.push_back(nullptr);
+    execv(args[0], args.data());
+    _exit(127);
+  }
+  close(pipe_fds[1]);
+  out_fd = pipe_fds[0];
+  return pid;
+}
+
+// Reads what is available within `ms`; false at end of output.
+bool ReadSome(int fd, std::string& into, int ms) {
+  pollfd p{fd, POLLIN, 0};
+  if (poll(&p, 1, ms) <= 0) return true;
+  char buf[4096];
+  ssize_t n = read(fd, buf, sizeof buf);
+  if (n <= 0) return false;
+  into.append(buf, std::size_t(n));
+  return true;
+}
+
+}  // namespace
+
+std::string Built(const std::string& relative) {
+  return std::string(SCANGATE_BINARY_DIR) + "/" + relative;
+}
+
+ServerProcess::ServerProcess(std::vector<std::string> args) {
+  args.insert(args.begin(), {Built("server/scangate-server"), "--listen", "127.0.0.1:0"});
+  pid_ = Spawn(args, out_fd_);
+  std::string out;
+  const std::string marker = "listening on ";
+  auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(30);
+  while (std::chrono::steady_clock::now() < deadline) {
+    if (!ReadSome(out_fd_, out, 100)) break;
+    auto at = out.find(marker);
+    auto end = at == std::string::npos ? at : out.find('\n', at);
+    if (end != std::string::npos) {
+      address_ = out.substr(at + marker.size(), end - at - marker.size());
+      return;
+    }
+  }
+}
+
+ServerProcess::~ServerProcess() {
+  if (pid_ > 0) Stop(SIGKILL);
+  if (out_fd_ >= 0) close(out_fd_);
+}
+
+int ServerProcess::Stop(int signal) {
+  if (pid_ <= 0) return -1;
+  kill(pid_, signal);
+  int status = 0;
+  // Drain its output so it never blocks on a full pipe while stopping.
+  std::string sink;
+  while (waitpid(pid_, &status, WNOHANG) == 0) ReadSome(out_fd_, sink, 50);
+  pid_ = -1;
+  return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+}
+
+CommandResult Run(const std::vector<std::string>& argv, int timeout_seconds) {
+  CommandResult result;
+  int fd = -1;
+  pid_t pid = Spawn(argv, fd);
+  auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(timeout_seconds);
+  int status = 0;
+  while (ReadSome(fd, result.out, 100)) {
+    if (std::chrono::steady_clock::now() > deadline) kill(pid, SIGKILL);
+  }
+  waitpid(pid, &status, 0);
+  close(fd);
+  result.exit_code = WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+  return result;
+}
+
+}  // namespace scangate::testing

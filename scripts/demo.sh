@@ -12,6 +12,7 @@ trap 'kill "$server_pid" 2>/dev/null || true; wait 2>/dev/null || true; rm -rf "
 "$BUILD_DIR/tests/support/scangate-sample-batch" "$work/batch" >/dev/null
 
 "$BUILD_DIR/server/scangate-server" --listen 127.0.0.1:0 --profiles "$SCANGATE_ROOT/profiles" \
+  --data-dir "$work/data" \
   >"$work/server.log" 2>&1 &
 server_pid=$!
 for _ in $(seq 100); do

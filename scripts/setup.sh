@@ -30,6 +30,12 @@ install_missing() {
 }
 
 build() {
-  cmake -S "$SCANGATE_ROOT" -B "$BUILD_DIR" -DCMAKE_BUILD_TYPE=RelWithDebInfo >/dev/null
-  cmake --build "$BUILD_DIR" -j "$(nproc)"
+  echo "setup: building in $BUILD_DIR (log: $BUILD_DIR/build.log)"
+  mkdir -p "$BUILD_DIR"
+  if ! { cmake -S "$SCANGATE_ROOT" -B "$BUILD_DIR" -DCMAKE_BUILD_TYPE=RelWithDebInfo &&
+         cmake --build "$BUILD_DIR" -j "$(nproc)"; } >"$BUILD_DIR/build.log" 2>&1; then
+    tail -n 40 "$BUILD_DIR/build.log"
+    echo "setup: the build failed" >&2
+    return 1
+  fi
 }

@@ -1,12 +1,14 @@
 // Decoding: every supported format, and every kind of bad input refused with
 // a clear error before anything large is allocated.
 #include <gtest/gtest.h>
-#include <zlib.h>
 
 #include <opencv2/imgcodecs.hpp>
 #include <opencv2/imgproc.hpp>
 
 #include "decode.h"
+#include "judge.h"
+#include "support/hostile_files.h"
+#include "support/synthetic_page.h"
 #include "support/test_data.h"
 
 namespace scangate {
@@ -43,46 +45,6 @@ PageErrorKind ProbeErrorOf(const std::string& bytes, DecodeLimits limits = {}) {
   auto probe = ProbeImage(AsBytes(bytes), limits);
   EXPECT_FALSE(probe.ok());
   return probe.ok() ? PageErrorKind::kInternal : probe.error().kind;
-}
-
-// A valid PNG of w x h gray pixels, all white, that compresses to very little.
-std::string WhitePng(std::uint32_t w, std::uint32_t h) {
-  auto be32 = [](std::string& s, std::uint32_t v) {
-    for (int i = 3; i >= 0; --i) s += char((v >> (i * 8)) & 0xFF);
-  };
-  auto chunk = [&](std::string& out, const char* type, const std::string& data) {
-    be32(out, std::uint32_t(data.size()));
-    std::string body = std::string(type, 4) + data;
-    out += body;
-    be32(out, std::uint32_t(crc32(0, reinterpret_cast<const Bytef*>(body.data()), uInt(body.size()))));
-  };
-  std::string ihdr;
-  be32(ihdr, w);
-  be32(ihdr, h);
-  ihdr += std::string("\x08\x00\x00\x00\x00", 5);
-  z_stream z{};
-  deflateInit(&z, 9);
-  std::string row(w + 1, '\xFF');
-  row[0] = 0;
-  std::string idat;
-  std::vector<unsigned char> out(1 << 16);
-  for (std::uint32_t y = 0; y <= h; ++y) {
-    z.next_in = reinterpret_cast<Bytef*>(row.data());
-    z.avail_in = y < h ? uInt(row.size()) : 0;
-    int flush = y < h ? Z_NO_FLUSH : Z_FINISH;
-    do {
-      z.next_out = out.data();
-      z.avail_out = uInt(out.size());
-      deflate(&z, flush);
-      idat.append(reinterpret_cast<char*>(out.data()), out.size() - z.avail_out);
-    } while (z.avail_out == 0);
-  }
-  deflateEnd(&z);
-  std::string png = "\x89PNG\r\n\x1A\n";
-  chunk(png, "IHDR", ihdr);
-  chunk(png, "IDAT", idat);
-  chunk(png, "IEND", "");
-  return png;
 }
 
 TEST(Decode, PngKeepsGrayAsGray) {
@@ -156,6 +118,37 @@ TEST(Decode, RealColourJpegKeepsColour) {
   EXPECT_EQ(page.value().color_mode, ColorMode::kColor);
 }
 
+TEST(Decode, MultiPageTiffIsSeveralPagesEachWithItsOwnVerdict) {
+  synth::PageSpec spec;
+  spec.dpi = 100;
+  cv::Mat text = synth::TextPage(spec);
+  std::string tiff =
+      synth::EncodeTiffMultiPage({synth::ToBilevel(text), text, synth::BlankBack(spec)}, 100);
+  auto probe = ProbeImage(AsBytes(tiff), {});
+  ASSERT_TRUE(probe.ok()) << probe.error().message;
+  ASSERT_EQ(probe.value().frames.size(), 3u);
+  std::vector<PageVerdict> pages = JudgeFile(AsBytes(tiff), "stack.tif", Profile{}, {});
+  ASSERT_EQ(pages.size(), 3u);
+  EXPECT_EQ(pages[0].color_mode, ColorMode::kBilevel);
+  EXPECT_EQ(pages[1].color_mode, ColorMode::kGray);
+  for (std::uint32_t i = 0; i < 3; ++i) {
+    EXPECT_EQ(pages[i].frame, i);
+    EXPECT_EQ(pages[i].source, "stack.tif");
+    EXPECT_TRUE(pages[i].error.empty()) << pages[i].error;
+    EXPECT_NEAR(pages[i].resolution.dpi, 100, 0.5);
+    EXPECT_FALSE(pages[i].resolution.inferred);
+  }
+}
+
+TEST(DecodeRefuses, TiffWithMorePagesThanTheLimit) {
+  cv::Mat tiny(20, 20, CV_8UC1, cv::Scalar(255));
+  std::string tiff = synth::EncodeTiffMultiPage(std::vector<cv::Mat>(65, tiny), 100);
+  EXPECT_EQ(ProbeErrorOf(tiff), PageErrorKind::kTooManyFrames);
+  std::vector<PageVerdict> pages = JudgeFile(AsBytes(tiff), "thousands.tif", Profile{}, {});
+  ASSERT_EQ(pages.size(), 1u);  // one clear error, not 65 verdicts
+  EXPECT_NE(pages[0].error.find("more than 64 pages"), std::string::npos) << pages[0].error;
+}
+
 TEST(DecodeRefuses, ZeroBytes) { EXPECT_EQ(ProbeErrorOf(""), PageErrorKind::kEmpty); }
 
 TEST(DecodeRefuses, UnknownFormat) {
@@ -210,7 +203,7 @@ TEST(DecodeRefuses, FileOverTheByteLimit) {
 
 TEST(DecodeRefuses, HugePngFromItsHeaderWithoutDecoding) {
   // Valid, under 1 MB, and 900 Mpx once decoded: refused from the header.
-  std::string png = WhitePng(30000, 30000);
+  std::string png = synth::UniformPng(30000, 30000);
   ASSERT_LT(png.size(), 1u << 20);
   EXPECT_EQ(ProbeErrorOf(png), PageErrorKind::kTooManyPixels);
 }

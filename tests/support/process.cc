@@ -4,6 +4,7 @@
 #include <fcntl.h>
 #include <poll.h>
 #include <signal.h>
+#include <sys/resource.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -92,7 +93,9 @@ CommandResult Run(const std::vector<std::string>& argv, int timeout_seconds) {
   while (ReadSome(fd, result.out, 100)) {
     if (std::chrono::steady_clock::now() > deadline) kill(pid, SIGKILL);
   }
-  waitpid(pid, &status, 0);
+  rusage usage{};
+  wait4(pid, &status, 0, &usage);
+  result.peak_rss_kib = usage.ru_maxrss;
   close(fd);
   result.exit_code = WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
   return result;

@@ -34,6 +34,7 @@ class ServerProcess {
 struct CommandResult {
   int exit_code = -1;
   std::string out;
+  long peak_rss_kib = 0;  // the program's maximum resident set
 };
 
 // Runs a program to completion, capturing stdout (stderr goes to the test log).

@@ -1,0 +1,43 @@
+// See line_rate_corpus.h.
+#include "line_rate_corpus.h"
+
+#include <cstdio>
+
+#include "synthetic_page.h"
+
+namespace scangate::bench {
+
+std::vector<CorpusBatch> MakeLineRateCorpus(int batches, unsigned seed) {
+  std::vector<CorpusBatch> corpus;
+  for (int b = 0; b < batches; ++b) {
+    CorpusBatch batch;
+    const unsigned s = seed * 1000 + unsigned(b) * 10;
+    char txn[32];
+    std::snprintf(txn, sizeof txn, "SI2026112%06d", 700000 + b);
+    synth::SummarySpec summary;
+    summary.seed = s;
+    summary.transaction_number = txn;
+    batch.push_back({"summary.jpg", synth::EncodeJpeg(synth::SummarySheet(summary), 85, 300),
+                     "colour-jpeg"});
+    for (int i = 0; i < 3; ++i) {
+      synth::PageSpec spec;
+      spec.seed = s + unsigned(i) + 1;
+      spec.form_lines = i == 0 ? 8 : 0;
+      spec.table_rows = i == 1 ? 6 : 0;
+      batch.push_back({"page-" + std::to_string(i) + ".jpg",
+                       synth::EncodeJpeg(synth::TextPage(spec), 85, 300), "gray-jpeg"});
+    }
+    synth::PageSpec id;
+    id.seed = s + 7;
+    batch.push_back({"id-copy.tif", synth::EncodeTiffG4(synth::ToBilevel(synth::IdCardCopy(id)), 300),
+                     "g4-tiff"});
+    synth::PageSpec cert;
+    cert.seed = s + 8;
+    batch.push_back({"certificate.tif",
+                     synth::EncodeTiffG4(synth::ToBilevel(synth::TextPage(cert)), 300), "g4-tiff"});
+    corpus.push_back(std::move(batch));
+  }
+  return corpus;
+}
+
+}  // namespace scangate::bench

@@ -1,0 +1,46 @@
+// scangate-bench: does Scangate keep up with the scanners? See README
+// "Performance" for what the figures mean.
+#include <cstdio>
+#include <cstring>
+#include <string>
+
+#include "bench_commands.h"
+
+int main(int argc, char** argv) {
+  const char* usage =
+      "usage: scangate-bench offline [--json] [--batches N] [--rounds N] [--profile NAME]\n"
+      "       scangate-bench e2e [--json] [--stations N[,N...]] [--rate IMAGES_PER_MIN]\n"
+      "                          [--seconds S] [--server-threads N]\n";
+  if (argc < 2) {
+    std::fputs(usage, stderr);
+    return 2;
+  }
+  scangate::bench::Options options;
+  std::string mode = argv[1];
+  for (int i = 2; i < argc; ++i) {
+    std::string a = argv[i];
+    auto next = [&]() -> std::string { return i + 1 < argc ? argv[++i] : ""; };
+    if (a == "--json") options.json = true;
+    else if (a == "--batches") options.batches = std::stoi(next());
+    else if (a == "--rounds") options.rounds = std::stoi(next());
+    else if (a == "--profile") options.profile = next();
+    else if (a == "--rate") options.images_per_minute = std::stod(next());
+    else if (a == "--seconds") options.seconds = std::stod(next());
+    else if (a == "--server-threads") options.server_threads = unsigned(std::stoul(next()));
+    else if (a == "--stations") {
+      std::string list = next();
+      for (std::size_t at = 0; at < list.size();) {
+        std::size_t comma = list.find(',', at);
+        options.stations.push_back(std::stoi(list.substr(at, comma - at)));
+        at = comma == std::string::npos ? list.size() : comma + 1;
+      }
+    } else {
+      std::fputs(usage, stderr);
+      return 2;
+    }
+  }
+  if (mode == "offline") return scangate::bench::RunOffline(options);
+  if (mode == "e2e") return scangate::bench::RunEndToEnd(options);
+  std::fputs(usage, stderr);
+  return 2;
+}

@@ -11,5 +11,6 @@ int RunScan(const std::vector<std::string>& args);
 int RunCheck(const std::vector<std::string>& args);
 int RunVerdict(const std::vector<std::string>& args);
 int RunFollow(const std::vector<std::string>& args);
+int RunVerify(const std::vector<std::string>& args);
 
 }  // namespace scangate::cli

@@ -12,7 +12,8 @@ int main(int argc, char** argv) {
                  "  scan     stream a batch to a server and show its verdicts\n"
                  "  check    judge files locally, no server (--json for tools)\n"
                  "  verdict  a batch's verdict from the server's ledger\n"
-                 "  follow   write a manifest per final batch verdict into a folder\n";
+                 "  follow   write a manifest per final batch verdict into a folder\n"
+                 "  verify   check a manifest's signature (and image files against it)\n";
     return args.empty() ? 2 : 0;
   }
   std::string command = args[0];
@@ -21,6 +22,7 @@ int main(int argc, char** argv) {
   if (command == "check") return scangate::cli::RunCheck(args);
   if (command == "verdict") return scangate::cli::RunVerdict(args);
   if (command == "follow") return scangate::cli::RunFollow(args);
+  if (command == "verify") return scangate::cli::RunVerify(args);
   std::cerr << "scangate: unknown command '" << command << "'\n";
   return 2;
 }

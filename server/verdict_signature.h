@@ -1,0 +1,41 @@
+// Verdicts that can be verified: the server signs each batch verdict with
+// Ed25519 over a canonical text of the verdict and every page's SHA-256, so
+// the archive can prove later that the images it keeps are the ones checked.
+#pragma once
+
+#include <memory>
+#include <string>
+
+#include "scangate/v1/verdict.pb.h"
+
+namespace scangate {
+
+// The exact bytes signed: a line-oriented text any language can rebuild from
+// the manifest's JSON (see the definition for the format).
+std::string SignedPayload(const v1::BatchVerdict& verdict);
+
+class VerdictSigner {
+ public:
+  // Loads the private key (PEM) at `path`, or creates one there (mode 0600)
+  // with its public key beside it as PATH.pub. Null with `error` on failure.
+  static std::unique_ptr<VerdictSigner> LoadOrCreate(const std::string& path, std::string& error);
+  ~VerdictSigner();
+
+  // Sets verdict.signature and verdict.signing_key_id.
+  void Sign(v1::BatchVerdict& verdict) const;
+  const std::string& key_id() const { return key_id_; }
+  std::string public_key_pem() const;
+
+ private:
+  struct Key;
+  explicit VerdictSigner(std::unique_ptr<Key> key);
+  std::unique_ptr<Key> key_;
+  std::string key_id_;
+};
+
+// Checks a verdict's signature against a public key (PEM). False with
+// `error` saying why when it does not hold.
+bool VerifyVerdict(const v1::BatchVerdict& verdict, const std::string& public_key_pem,
+                   std::string& error);
+
+}  // namespace scangate

@@ -1,0 +1,85 @@
+// Verdict signatures: a signed verdict verifies with the server's public key,
+// and any change to the verdict or a page's hash, or another key, fails.
+#include <gtest/gtest.h>
+
+#include <filesystem>
+
+#include "verdict_signature.h"
+
+namespace scangate {
+namespace {
+
+namespace fs = std::filesystem;
+
+class Signatures : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    dir_ = fs::temp_directory_path() / ("scangate-keys-" + std::to_string(::getpid()));
+    fs::create_directories(dir_);
+    std::string error;
+    signer_ = VerdictSigner::LoadOrCreate((dir_ / "key.pem").string(), error);
+    ASSERT_TRUE(signer_) << error;
+    verdict_.set_batch_id("b-1");
+    verdict_.set_transaction_id("SI2026112700042");
+    verdict_.set_decision(v1::ACCEPT);
+    verdict_.set_final(true);
+    for (int i = 0; i < 3; ++i) {
+      auto* p = verdict_.add_pages();
+      p->set_page_index(std::uint32_t(i));
+      p->set_sha256(std::string(64, char('a' + i)));
+      p->set_decision(v1::ACCEPT);
+    }
+    signer_->Sign(verdict_);
+  }
+  void TearDown() override { fs::remove_all(dir_); }
+
+  fs::path dir_;
+  std::unique_ptr<VerdictSigner> signer_;
+  v1::BatchVerdict verdict_;
+};
+
+TEST_F(Signatures, ASignedVerdictVerifiesWithThePublicKeyWrittenBesideTheKey) {
+  EXPECT_EQ(verdict_.signature().size(), 64u);
+  EXPECT_EQ(verdict_.signing_key_id(), signer_->key_id());
+  ASSERT_TRUE(fs::exists(dir_ / "key.pem.pub"));
+  std::string error;
+  EXPECT_TRUE(VerifyVerdict(verdict_, signer_->public_key_pem(), error)) << error;
+  EXPECT_EQ(fs::status(dir_ / "key.pem").permissions() & fs::perms::others_read, fs::perms::none);
+}
+
+TEST_F(Signatures, TheSameKeyIsLoadedOnRestart) {
+  std::string error;
+  auto again = VerdictSigner::LoadOrCreate((dir_ / "key.pem").string(), error);
+  ASSERT_TRUE(again);
+  EXPECT_EQ(again->key_id(), signer_->key_id());
+}
+
+TEST_F(Signatures, AnAlteredPageHashFails) {
+  verdict_.mutable_pages(1)->set_sha256(std::string(64, 'f'));
+  std::string error;
+  EXPECT_FALSE(VerifyVerdict(verdict_, signer_->public_key_pem(), error));
+  EXPECT_NE(error.find("does not match"), std::string::npos);
+}
+
+TEST_F(Signatures, AnAlteredDecisionFails) {
+  verdict_.set_decision(v1::REJECT);
+  std::string error;
+  EXPECT_FALSE(VerifyVerdict(verdict_, signer_->public_key_pem(), error));
+}
+
+TEST_F(Signatures, AnotherServersKeyFails) {
+  std::string error;
+  auto other = VerdictSigner::LoadOrCreate((dir_ / "other.pem").string(), error);
+  ASSERT_TRUE(other);
+  EXPECT_FALSE(VerifyVerdict(verdict_, other->public_key_pem(), error));
+  EXPECT_NE(error.find("not by this key"), std::string::npos) << error;
+}
+
+TEST_F(Signatures, ThePayloadCannotBeForgedWithNewlinesInFields) {
+  v1::BatchVerdict forged = verdict_;
+  forged.set_batch_id("b-1\npage 9 " + std::string(64, 'z') + " ACCEPT");
+  EXPECT_EQ(SignedPayload(forged).find("\npage 9"), std::string::npos);
+}
+
+}  // namespace
+}  // namespace scangate

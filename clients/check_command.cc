@@ -24,6 +24,8 @@ void PrintHuman(const PageVerdict& v) {
               v.blur.applicable ? "" : "(n/a)", v.skew.degrees, v.skew.confidence,
               v.blank.ink_ratio, v.is_blank ? " BLANK" : "");
   for (const BarcodeMeasure& b : v.barcodes) std::printf("  [%s %s]", b.format.c_str(), b.text.c_str());
+  if (v.registration.attempted)
+    std::printf("  form %.2f%s", v.registration.score, v.summary_sheet ? " SUMMARY SHEET" : "");
   std::printf("\n");
   for (const Reason& r : v.reasons) std::printf("    - %s\n", r.detail.c_str());
 }

@@ -1,13 +1,18 @@
 // `scangate scan`: streams one batch to a server and shows each verdict as
 // it arrives. A sender thread writes pages while the main thread reads
-// verdicts; gRPC's flow control paces the sender to the server's engine.
+// verdicts; gRPC's flow control paces the sender to the server's engine. On a
+// long batch a progress line also comes while no verdict does.
 #include "commands.h"
 
 #include <grpcpp/grpcpp.h>
 
+#include <atomic>
 #include <chrono>
+#include <condition_variable>
+#include <cstdarg>
 #include <cstdio>
 #include <iostream>
+#include <mutex>
 #include <thread>
 
 #include "channel.h"
@@ -25,6 +30,71 @@ const char* kScanUsage =
     "  --resume   continue an open, incomplete or rejected batch: files are added,\n"
     "             --replace rescans a page, --delete removes one; then it is closed\n"
     "exit: 0 batch accepted, 1 rejected, 2 error\n";
+
+// Pages sent, judged and rejected so far, for the progress lines.
+class Progress {
+ public:
+  explicit Progress(std::size_t files) : files_(files) {}
+  std::atomic<std::size_t> sent{0}, judged{0}, rejected{0};
+
+  // "[3/40 sent, 2 judged, 1 rejected, 1.8 pages/s]"
+  std::string Line() const {
+    char text[160];
+    std::snprintf(text, sizeof text, "[%zu/%zu sent, %zu judged, %zu rejected, %.1f pages/s]",
+                  sent.load(), files_, judged.load(), rejected.load(), PagesPerSecond());
+    return text;
+  }
+  double Seconds() const {
+    return std::chrono::duration<double>(std::chrono::steady_clock::now() - start_).count();
+  }
+  double PagesPerSecond() const {
+    double s = Seconds();
+    return s > 0 ? double(judged.load()) / s : 0.0;
+  }
+
+  // Prints a line of output; the ticker stays quiet while lines come.
+  __attribute__((format(printf, 2, 3))) void Print(const char* format, ...) {
+    std::lock_guard lock(mu_);
+    va_list args;
+    va_start(args, format);
+    std::vprintf(format, args);
+    va_end(args);
+    std::fflush(stdout);
+    last_line_ = std::chrono::steady_clock::now();
+  }
+
+  // Every `period` without output, a progress line, until Stop().
+  void StartTicker(std::chrono::seconds period) {
+    ticker_ = std::thread([this, period] {
+      std::unique_lock lock(mu_);
+      while (!stopping_) {
+        ticker_wake_.wait_for(lock, std::chrono::seconds(1));
+        if (stopping_ || std::chrono::steady_clock::now() - last_line_ < period) continue;
+        std::printf("  %s waiting for verdicts...\n", Line().c_str());
+        std::fflush(stdout);
+        last_line_ = std::chrono::steady_clock::now();
+      }
+    });
+  }
+  void Stop() {
+    {
+      std::lock_guard lock(mu_);
+      stopping_ = true;
+    }
+    ticker_wake_.notify_all();
+    if (ticker_.joinable()) ticker_.join();
+  }
+  ~Progress() { Stop(); }
+
+ private:
+  const std::size_t files_;
+  const std::chrono::steady_clock::time_point start_ = std::chrono::steady_clock::now();
+  std::mutex mu_;
+  std::condition_variable ticker_wake_;
+  std::chrono::steady_clock::time_point last_line_ = start_;
+  bool stopping_ = false;
+  std::thread ticker_;
+};
 
 std::string ReasonList(const google::protobuf::RepeatedPtrField<v1::Reason>& reasons) {
   std::string out;
@@ -92,7 +162,7 @@ int RunScan(const std::vector<std::string>& args) {
   grpc::ClientContext context;
   auto stream = stub->Scan(&context);
 
-  std::atomic<std::size_t> sent{0};
+  Progress progress(files.size());
   std::thread sender([&] {
     v1::ScanRequest open;
     open.mutable_open()->set_batch_id(batch_id);
@@ -125,7 +195,7 @@ int RunScan(const std::vector<std::string>& args) {
         std::cerr << "scangate scan: " << error << "\n";
       page.mutable_page()->set_file_name(BaseName(path));
       if (!stream->Write(page)) return;
-      ++sent;
+      ++progress.sent;
     }
     v1::ScanRequest close;
     close.mutable_close();
@@ -133,42 +203,41 @@ int RunScan(const std::vector<std::string>& args) {
     stream->WritesDone();
   });
 
-  const auto start = std::chrono::steady_clock::now();
-  std::size_t judged = 0, rejected = 0;
+  progress.StartTicker(std::chrono::seconds(5));
   int exit_code = 2;
   v1::ScanResponse response;
   while (stream->Read(&response)) {
     if (response.has_opened()) {
-      std::printf("batch %s %s (profile %s, version %s), %zu files to send\n",
-                  response.opened().batch_id().c_str(), resume ? "resumed" : "opened",
-                  response.opened().profile().c_str(),
-                  response.opened().profile_version().c_str(), files.size());
+      progress.Print("batch %s %s (profile %s, version %s), %zu files to send\n",
+                     response.opened().batch_id().c_str(), resume ? "resumed" : "opened",
+                     response.opened().profile().c_str(),
+                     response.opened().profile_version().c_str(), files.size());
       for (const v1::PageVerdict& v : response.opened().pages())
-        std::printf("  recorded page %u %s: %s\n", v.page_index(), v.source().c_str(),
-                    v1::Decision_Name(v.decision()).c_str());
+        progress.Print("  recorded page %u %s: %s\n", v.page_index(), v.source().c_str(),
+                       v1::Decision_Name(v.decision()).c_str());
     } else if (response.has_deleted()) {
-      std::printf("  page %u deleted\n", response.deleted().page_index());
+      progress.Print("  page %u deleted\n", response.deleted().page_index());
     } else if (response.has_page()) {
       const v1::PageVerdict& v = response.page();
-      ++judged;
+      ++progress.judged;
       bool accepted = v.decision() == v1::ACCEPT;
-      rejected += !accepted;
-      double elapsed =
-          std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
-      std::printf("  [%zu/%zu sent, %zu judged, %zu rejected, %.1f pages/s] page %u %s: %s%s%s\n",
-                  sent.load(), files.size(), judged, rejected, elapsed > 0 ? judged / elapsed : 0.0,
-                  v.page_index(), v.source().c_str(), accepted ? "ACCEPT" : "REJECT",
-                  v.blank().blank() ? " (blank)" : "", ReasonList(v.reasons()).c_str());
+      progress.rejected += !accepted;
+      progress.Print("  %s page %u %s: %s%s%s\n", progress.Line().c_str(), v.page_index(),
+                     v.source().c_str(), accepted ? "ACCEPT" : "REJECT",
+                     v.blank().blank() ? " (blank)" : "", ReasonList(v.reasons()).c_str());
     } else if (response.has_batch()) {
       const v1::BatchVerdict& b = response.batch();
-      std::printf("batch %s: %s, %u pages (%u counted)%s%s\n", b.batch_id().c_str(),
-                  v1::Decision_Name(b.decision()).c_str(), b.page_count(), b.counted_pages(),
-                  b.transaction_id().empty() ? "" : (", transaction " + b.transaction_id()).c_str(),
-                  ReasonList(b.reasons()).c_str());
+      progress.Print("batch %s: %s, %u pages (%u counted)%s%s\n", b.batch_id().c_str(),
+                     v1::Decision_Name(b.decision()).c_str(), b.page_count(), b.counted_pages(),
+                     b.transaction_id().empty() ? "" : (", transaction " + b.transaction_id()).c_str(),
+                     ReasonList(b.reasons()).c_str());
       exit_code = b.decision() == v1::ACCEPT ? 0 : 1;
     }
-    std::fflush(stdout);
   }
+  progress.Stop();
+  progress.Print("%zu files sent, %zu pages judged, %zu rejected in %.1f s (%.1f pages/s)\n",
+                 progress.sent.load(), progress.judged.load(), progress.rejected.load(),
+                 progress.Seconds(), progress.PagesPerSecond());
   sender.join();
   grpc::Status status = stream->Finish();
   if (!status.ok()) {

@@ -21,6 +21,10 @@
 // one unrestricted call. Linear codes are read one per call, which keeps both
 // comparisons out of reach (see ReadLinearGroup); the next code is found by
 // painting over the previous one in a private copy and calling again.
+//
+// Everything added on top keeps to those two calling patterns: the zone-first
+// search and the straightened bar fields (codes at angles ZXing's row scan
+// misses, faint or small codes) call the same two readers on other images.
 #include "barcode.h"
 
 #include <ZXing/BarcodeFormat.h>
@@ -32,13 +36,21 @@
 #include <algorithm>
 #include <cmath>
 #include <cstdint>
-#include <iterator>
 #include <exception>
+#include <functional>
+#include <iterator>
+#include <numeric>
+#include <optional>
+#include <regex>
+#include <span>
 #include <string>
 #include <tuple>
 #include <vector>
 
 #include <opencv2/imgproc.hpp>
+
+#include "barcode_grade.h"
+#include "barcode_locate.h"
 
 namespace scangate {
 namespace {
@@ -110,13 +122,16 @@ class Scratch {
   Scratch& operator=(const Scratch&) = delete;
 
   cv::Mat CopyOf(const cv::Mat& gray) {
-    if (!held_ || gray.total() > kMaxKeptPixels) return gray.clone();
+    // Crops are cheap to allocate; a page-sized buffer is kept for pages only.
+    if (!held_ || gray.total() > kMaxKeptPixels || gray.total() < kMinKeptPixels)
+      return gray.clone();
     gray.copyTo(held_->mat);
     return held_->mat;
   }
 
  private:
   static constexpr size_t kMaxKeptPixels = 20'000'000;
+  static constexpr size_t kMinKeptPixels = 1'000'000;
   struct Buffer {
     cv::Mat mat;
     bool busy = false;
@@ -148,22 +163,8 @@ float Correlation(const std::vector<float>& a, const std::vector<float>& b) {
   return static_cast<float>((sab - sa * sb / n) / std::sqrt(va * vb));
 }
 
-// A linear code as a quadrilateral in page pixels: `start` and `length` along
-// the reading direction `u`; the bars run along `v`, from `lo` to `hi`, with
-// the start drifting by `shift_lo`/`shift_hi` along `u` when they are skewed.
-struct LinearSymbol {
-  cv::Point2f start, u, v;
-  float length = 0;
-  float lo = 0, hi = 0, shift_lo = 0, shift_hi = 0;
-
-  cv::Point2f At(float along, float across, float shift) const {
-    return start + u * (along + shift) + v * across;
-  }
-  cv::Point2f Center() const {
-    return At(length / 2, (lo + hi) / 2, (shift_lo + shift_hi) / 2);
-  }
-  float Radius() const { return std::hypot(length, hi - lo) / 2; }
-};
+// A linear code as a quadrilateral in page pixels (barcode_grade.h).
+using LinearSymbol = LinearSymbolFrame;
 
 // With one code per call ZXing stops after two adjacent scan lines, so the
 // position it reports is a sliver of the symbol. Painting only that would
@@ -203,7 +204,7 @@ LinearSymbol Measure(const cv::Mat& g, const ZXing::Position& q) {
       // Skewed bars move along the scan line from one step to the next, by
       // up to 3 pixels per 3-pixel step (45 degrees): climb from the last
       // shift towards the better match, or look further when none is close.
-      float c[7];  // correlation at shift - 3 .. shift + 3
+      float c[7];                                    // correlation at shift - 3 .. shift + 3
       std::fill(std::begin(c), std::end(c), -2.0f);  // not tried
       auto try_shift = [&](int k) {
         profile(across, shift + (k - 3), current);
@@ -230,7 +231,8 @@ LinearSymbol Measure(const cv::Mat& g, const ZXing::Position& q) {
       float sub = 0;
       if (best > 0 && best < 6 && c[best - 1] > -2 && c[best + 1] > -2) {
         float curvature = c[best - 1] - 2 * c[best] + c[best + 1];
-        if (curvature < 0) sub = std::clamp(0.5f * (c[best - 1] - c[best + 1]) / curvature, -0.5f, 0.5f);
+        if (curvature < 0)
+          sub = std::clamp(0.5f * (c[best - 1] - c[best + 1]) / curvature, -0.5f, 0.5f);
       }
       shift += best - 3 + sub;
       profile(across, shift, previous);
@@ -261,7 +263,66 @@ BarcodeMeasure ToMeasure(const ZXing::Result& r, const LinearSymbol& s) {
   return m;
 }
 
-// Reads the linear codes of `formats` one ZXing call at a time.
+// A decoded symbol and where it lies, before grading.
+struct Read {
+  BarcodeMeasure measure;
+  bool linear = false;
+  LinearSymbol symbol;  // linear codes
+
+  cv::Point2f Center() const {
+    if (linear) return symbol.Center();
+    cv::Point2f c;
+    for (int i = 0; i < 4; ++i)
+      c += cv::Point2f(measure.corners[2 * i], measure.corners[2 * i + 1]) * 0.25f;
+    return c;
+  }
+  float Radius() const {
+    if (linear) return symbol.Radius();
+    const int* k = measure.corners;
+    return std::max(std::hypot(k[4] - k[0], k[5] - k[1]), std::hypot(k[6] - k[2], k[7] - k[3])) / 2;
+  }
+};
+using Reads = std::vector<Read>;
+
+// Stops a search once it returns true for a code just read.
+using Stop = std::function<bool(const BarcodeMeasure&)>;
+
+// The same code seen twice: same format and text, overlapping.
+bool SameCode(const Read& a, const Read& b) {
+  cv::Point2f d = a.Center() - b.Center();
+  return a.measure.format == b.measure.format && a.measure.text == b.measure.text &&
+         std::hypot(d.x, d.y) < a.Radius() + b.Radius();
+}
+
+// A read in the coordinates of an image that `to` maps into (a crop of the
+// page, rotated or stretched).
+Read Mapped(Read r, const cv::Matx23f& to) {
+  auto map = [&](cv::Point2f p) {
+    return cv::Point2f(to(0, 0) * p.x + to(0, 1) * p.y + to(0, 2),
+                       to(1, 0) * p.x + to(1, 1) * p.y + to(1, 2));
+  };
+  auto turn = [&](cv::Point2f d) {
+    return cv::Point2f(to(0, 0) * d.x + to(0, 1) * d.y, to(1, 0) * d.x + to(1, 1) * d.y);
+  };
+  for (int i = 0; i < 4; ++i) {
+    cv::Point2f p = map(cv::Point2f(r.measure.corners[2 * i], r.measure.corners[2 * i + 1]));
+    r.measure.corners[2 * i] = static_cast<int>(std::lround(p.x));
+    r.measure.corners[2 * i + 1] = static_cast<int>(std::lround(p.y));
+  }
+  if (r.linear) {
+    LinearSymbol& s = r.symbol;
+    const cv::Point2f du = turn(s.u), dv = turn(s.v);
+    const float su = std::hypot(du.x, du.y), sv = std::hypot(dv.x, dv.y);
+    s.start = map(s.start);
+    s.u = du * (1 / su), s.v = dv * (1 / sv);
+    s.length *= su, s.shift_lo *= su, s.shift_hi *= su;
+    s.lo *= sv, s.hi *= sv;
+  }
+  return r;
+}
+
+// Reads the linear codes of `formats` one ZXing call at a time, until a pass
+// finds nothing or `stop` accepts a code.
 //
 // maxNumberOfSymbols = 1 is what makes the abort impossible: OneD's row scan
 // stops at the first symbol that reaches minLineCount and the rotated scan
@@ -278,83 +339,383 @@ BarcodeMeasure ToMeasure(const ZXing::Result& r, const LinearSymbol& s) {
 // one symbol per call (zxing-samples/rss14-1/9.webp does). The other linear
 // formats keep the default two-line check against misreads; their fresh hits
 // always carry exactly one line.
-void ReadLinearGroup(const cv::Mat& gray, BarcodeFormats formats, bool single_line,
-                     BarcodeMeasures& out) {
+//
+// `try_rotate` false reads rows only: for a crop already turned so that its
+// bars stand upright.
+void ReadLinearGroup(const cv::Mat& gray, BarcodeFormats formats, bool single_line, bool try_rotate,
+                     const Stop& stop, Reads& out) {
   auto hints = BaseHints(formats).setMaxNumberOfSymbols(1).setTryDownscale(false);
+  hints.setTryRotate(try_rotate);
   if (single_line) hints.setMinLineCount(1);
 
   // The caller's pixels stay untouched: other checks read them concurrently.
   Scratch scratch;
   cv::Mat work;  // set on the first hit
-  struct Read {
-    LinearSymbol symbol;
-    std::string format, text;
-  };
-  std::vector<Read> reads;
+  Reads seen;
   for (int pass = 0; pass < kMaxLinearPasses; ++pass) {
     ZXing::Results results = ZXing::ReadBarcodes(ViewOf(work.empty() ? gray : work), hints);
     auto hit = std::find_if(results.begin(), results.end(),
                             [](const ZXing::Result& r) { return r.isValid(); });
     if (hit == results.end()) break;
     if (work.empty()) work = scratch.CopyOf(gray);
-    LinearSymbol symbol = Measure(work, hit->position());
-    PaintOver(symbol, work);
-    BarcodeMeasure m = ToMeasure(*hit, symbol);
+    Read read;
+    read.linear = true;
+    read.symbol = Measure(work, hit->position());
+    PaintOver(read.symbol, work);
+    read.measure = ToMeasure(*hit, read.symbol);
     // Bars the patch missed read as the same code again: report it once.
-    bool seen = std::any_of(reads.begin(), reads.end(), [&](const Read& r) {
-      cv::Point2f d = symbol.Center() - r.symbol.Center();
-      return r.format == m.format && r.text == m.text &&
-             std::hypot(d.x, d.y) < r.symbol.Radius() + symbol.Radius();
-    });
-    reads.push_back({symbol, m.format, m.text});
-    if (!seen) out.push_back(std::move(m));
+    bool again =
+        std::any_of(seen.begin(), seen.end(), [&](const Read& r) { return SameCode(r, read); });
+    seen.push_back(read);
+    if (again) continue;
+    out.push_back(read);
+    if (stop && stop(read.measure)) break;
   }
 }
 
-void ReadMatrixCodes(const cv::Mat& gray, BarcodeFormats formats, BarcodeMeasures& out) {
+// `downscale` lets ZXing also read the image at 1/3 and 1/9 scale, for
+// modules too large for its local binarizer (over ~40 px). On a page of
+// known resolution no printed code comes near that, and the extra layers
+// cost a third of the call.
+void ReadMatrixCodes(const cv::Mat& gray, BarcodeFormats formats, bool downscale, Reads& out) {
   // Every result here has a matrix format, for which operator== compares
   // positions and returns before the assert; no OneD reader is built without
   // a linear format in the hints. Several symbols and downscaling are safe.
-  for (const auto& r : ZXing::ReadBarcodes(ViewOf(gray), BaseHints(formats))) {
-    if (r.isValid()) out.push_back(ToMeasure(r));
+  for (const auto& r :
+       ZXing::ReadBarcodes(ViewOf(gray), BaseHints(formats).setTryDownscale(downscale))) {
+    if (!r.isValid()) continue;
+    Read read;
+    read.measure = ToMeasure(r);
+    out.push_back(read);
   }
 }
 
+struct FormatGroups {
+  BarcodeFormats matrix, linear, databar;
+  bool AnyLinear() const { return !linear.empty() || !databar.empty(); }
+};
+
+// One failing reader must not cost the page the others' codes. ZXing and
+// OpenCV report trouble with std exceptions (cv::Exception is one).
+template <class F>
+void Guarded(F&& read) {
+  try {
+    read();
+  } catch (const std::exception&) {
+  }
+}
+
+// Fields of at least this many blocks (about 2.7 mm each) are surely bars:
+// they get every reading attempt, and are reported when nothing decodes.
+constexpr int kSureFieldBlocks = 6;
+
+// A bar field straightened: turned so that its bars stand upright, with room
+// for the quiet zones, smoothed along the bars (noise, specks and voids
+// average out), stretched to full contrast, and widened when the modules are
+// too narrow for ZXing's row scan. Read rows only, one code per call.
+void ReadBarField(const cv::Mat& view, const BarField& field, const FormatGroups& groups,
+                  const Stop& stop, Reads& out) {
+  float angle = field.angle;
+  const float pad = 0.25f * field.length + 24;
+  const int width = std::clamp(cvRound(field.length + 2 * pad), 32, 6000);
+  const int height = std::clamp(cvRound(field.height + 8), 16, 3000);
+  // A field this large is hatching or a photograph, not a printed code.
+  if (static_cast<double>(width) * height > 6e6) return;
+  cv::Point2f u, v, origin;
+  cv::Matx23f to_view;
+  cv::Mat crop;
+  auto straighten = [&] {
+    u = cv::Point2f(std::cos(angle), std::sin(angle)), v = cv::Point2f(-u.y, u.x);
+    origin = field.center - u * (width / 2.0f) - v * (height / 2.0f);
+    to_view = cv::Matx23f(u.x, v.x, origin.x, u.y, v.y, origin.y);
+    cv::warpAffine(view, crop, to_view, cv::Size(width, height),
+                   cv::INTER_LINEAR | cv::WARP_INVERSE_MAP, cv::BORDER_REPLICATE);
+  };
+  straighten();
+  // The field's angle is a blend of its blocks' gradients, good to a few
+  // degrees; the bars' slant between the crop's top and bottom quarters
+  // gives the rest.
+  if (height >= 24) {
+    cv::Mat top, bottom;
+    cv::reduce(crop.rowRange(height / 8, height * 3 / 8), top, 0, cv::REDUCE_AVG, CV_32F);
+    cv::reduce(crop.rowRange(height * 5 / 8, height * 7 / 8), bottom, 0, cv::REDUCE_AVG, CV_32F);
+    const float rise = height / 2.0f;
+    const int reach = static_cast<int>(std::ceil(rise * std::tan(10 * CV_PI / 180)));
+    double best = -2;
+    int best_shift = 0;
+    const float* a = top.ptr<float>();
+    const float* b = bottom.ptr<float>();
+    for (int shift = -reach; shift <= reach; ++shift) {
+      double sa = 0, sb = 0, saa = 0, sbb = 0, sab = 0;
+      int n = 0;
+      for (int x = std::max(0, -shift); x < width && x + shift < width; ++x) {
+        double p = a[x], q = b[x + shift];
+        sa += p, sb += q, saa += p * p, sbb += q * q, sab += p * q, ++n;
+      }
+      double va = saa - sa * sa / n, vb = sbb - sb * sb / n;
+      double c = va > 0 && vb > 0 ? (sab - sa * sb / n) / std::sqrt(va * vb) : -1;
+      if (c > best) best = c, best_shift = shift;
+    }
+    if (best_shift != 0) {
+      angle -= std::atan2(static_cast<float>(best_shift), rise);
+      straighten();
+    }
+  }
+  const int along_bars = std::clamp(height / 8, 1, 7) | 1;
+  if (along_bars > 1)
+    cv::blur(crop, crop, cv::Size(1, along_bars), cv::Point(-1, -1), cv::BORDER_REPLICATE);
+
+  // Contrast: the 1st and 99th percentiles become black and white.
+  int histogram[256] = {};
+  for (int y = 0; y < crop.rows; y += 2)
+    for (int x = 0; x < crop.cols; ++x) ++histogram[crop.at<uint8_t>(y, x)];
+  const long total = std::accumulate(std::begin(histogram), std::end(histogram), 0L);
+  int lo = 0, hi = 255;
+  for (long seen = 0; lo < 255 && (seen += histogram[lo]) < total / 100;) ++lo;
+  for (long seen = 0; hi > 0 && (seen += histogram[hi]) < total / 100;) --hi;
+  if (hi - lo >= 8) crop.convertTo(crop, CV_8U, 255.0 / (hi - lo), -255.0 * lo / (hi - lo));
+
+  // Narrow modules: elements along the middle row under ~3 px on average
+  // (counted as swings of a tenth of the range, which blurred narrow
+  // elements make without crossing the mid level). Read at the width that
+  // suits them, then at the other if that fails.
+  const uint8_t* mid = crop.ptr<uint8_t>(crop.rows / 2);
+  int swings = 0, state = 0;  // -1 falling, 1 rising
+  {
+    int extreme = mid[0];
+    for (int x = 1; x < crop.cols; ++x) {
+      const int value = mid[x];
+      if (state <= 0 && value > extreme + 25) {  // rising out of a valley
+        if (state < 0) ++swings;
+        state = 1, extreme = value;
+      } else if (state >= 0 && value < extreme - 25) {  // falling from a peak
+        if (state > 0) ++swings;
+        state = -1, extreme = value;
+      } else {
+        extreme = state > 0   ? std::max(extreme, value)
+                  : state < 0 ? std::min(extreme, value)
+                              : extreme;
+      }
+    }
+  }
+  const float element = swings > 0 ? field.length / swings : 1e9f;
+  const int natural = element < 1.8f ? 3 : element < 3.2f ? 2 : 1;
+  // Then thresholds off the middle: ink spread leaves narrow spaces only a
+  // faint peak (a low threshold gives them back their width); ink loss does
+  // the same to narrow bars.
+  struct Attempt {
+    int widen;
+    int threshold;  // 0: leave the gray levels to ZXing
+  };
+  const Attempt attempts[] = {
+      {natural, 0}, {natural == 1 ? 2 : 1, 0}, {natural, 90}, {natural, 165}};
+  // A field of a few blocks is more often handwriting than a code: one try.
+  const int tries = field.blocks >= kSureFieldBlocks ? 4 : 1;
+  for (const Attempt& attempt : std::span(attempts, tries)) {
+    cv::Mat wide = crop;
+    cv::Matx23f wide_to_view = to_view;
+    if (attempt.widen > 1) {
+      cv::resize(crop, wide, cv::Size(crop.cols * attempt.widen, crop.rows), 0, 0, cv::INTER_CUBIC);
+      wide_to_view =
+          cv::Matx23f(u.x / attempt.widen, v.x, origin.x, u.y / attempt.widen, v.y, origin.y);
+    }
+    if (attempt.threshold) cv::threshold(wide, wide, attempt.threshold, 255, cv::THRESH_BINARY);
+    Reads found;
+    if (!groups.linear.empty())
+      Guarded([&] { ReadLinearGroup(wide, groups.linear, false, false, stop, found); });
+    if (!groups.databar.empty() &&
+        !(stop &&
+          std::any_of(found.begin(), found.end(), [&](const Read& r) { return stop(r.measure); })))
+      Guarded([&] { ReadLinearGroup(wide, groups.databar, true, false, stop, found); });
+    for (Read& r : found) out.push_back(Mapped(std::move(r), wide_to_view));
+    if (!found.empty()) return;
+  }
+}
+
+// Bar fields tried per area: a page rarely has more barcodes than this.
+constexpr int kMaxFieldsTried = 6;
+
+// Reads the codes in `area` of the page into `reads` (page coordinates),
+// leaving out codes already there, and keeps the area's bar fields (page
+// coordinates) in `fields`. Returns true as soon as `stop` accepts a code.
+bool ReadArea(const cv::Mat& page, cv::Rect area, const FormatGroups& groups, double dpi,
+              const Stop& stop, bool in_zone, Reads& reads, std::vector<BarField>& fields) {
+  const cv::Mat view = page(area);
+  const cv::Matx23f to_page(1, 0, static_cast<float>(area.x), 0, 1, static_cast<float>(area.y));
+  auto keep = [&](Reads& found) {
+    bool done = false;
+    for (Read& r : found) {
+      Read on_page = Mapped(std::move(r), to_page);
+      on_page.measure.found_in_zone = in_zone;
+      if (std::any_of(reads.begin(), reads.end(),
+                      [&](const Read& k) { return SameCode(k, on_page); }))
+        continue;
+      done = done || (stop && stop(on_page.measure));
+      reads.push_back(std::move(on_page));
+    }
+    found.clear();
+    return done;
+  };
+  Reads found;
+  const bool downscale = !(dpi >= 150);
+  if (!groups.matrix.empty())
+    Guarded([&] { ReadMatrixCodes(view, groups.matrix, downscale, found); });
+  if (keep(found)) return true;
+  if (!groups.linear.empty())
+    Guarded([&] { ReadLinearGroup(view, groups.linear, false, true, stop, found); });
+  if (keep(found)) return true;
+  if (!groups.databar.empty())
+    Guarded([&] { ReadLinearGroup(view, groups.databar, true, true, stop, found); });
+  if (keep(found)) return true;
+  if (!groups.AnyLinear()) return false;
+
+  // Bar fields no code covers yet: codes at an angle, faint or small ones.
+  std::vector<BarField> here;
+  Guarded([&] { here = FindBarFields(view, dpi); });
+  int tried = 0;
+  for (BarField& field : here) {
+    cv::Point2f on_page =
+        field.center + cv::Point2f(static_cast<float>(area.x), static_cast<float>(area.y));
+    bool covered = std::any_of(reads.begin(), reads.end(), [&](const Read& r) {
+      cv::Point2f d = r.Center() - on_page;
+      return std::hypot(d.x, d.y) < r.Radius();
+    });
+    BarField kept = field;
+    kept.center = on_page;
+    fields.push_back(kept);
+    if (covered || tried == kMaxFieldsTried) continue;
+    ++tried;
+    Guarded([&] { ReadBarField(view, field, groups, stop, found); });
+    if (keep(found)) return true;
+  }
+  return false;
+}
+
+// A bar field that nothing decoded, as a measurement: where it is, and how
+// its bars measure (a scan that decodes nothing grades F).
+BarcodeMeasure Unreadable(const cv::Mat& page, const BarField& field, double px_per_mm) {
+  LinearSymbol s;
+  s.u = cv::Point2f(std::cos(field.angle), std::sin(field.angle));
+  s.v = cv::Point2f(-s.u.y, s.u.x);
+  s.start = field.center - s.u * (field.length / 2);
+  s.length = field.length;
+  s.lo = -field.height / 2, s.hi = field.height / 2;
+  BarcodeMeasure m = {};
+  m.unreadable = true;
+  const cv::Point2f corners[4] = {s.At(0, s.lo, 0), s.At(s.length, s.lo, 0),
+                                  s.At(s.length, s.hi, 0), s.At(0, s.hi, 0)};
+  for (int i = 0; i < 4; ++i) {
+    m.corners[2 * i] = static_cast<int>(std::lround(corners[i].x));
+    m.corners[2 * i + 1] = static_cast<int>(std::lround(corners[i].y));
+  }
+  Guarded([&] { GradeLinearSymbol(page, s, px_per_mm, m); });
+  m.quality.grade = "F";
+  m.quality.grade_value = 0;
+  m.quality.limited_by = "decode";
+  return m;
+}
+
+constexpr size_t kMaxUnreadableReported = 3;
+
+// Compiled once per page: format names compare as ZXing parses them.
+class Acceptor {
+ public:
+  explicit Acceptor(const BarcodeRule& rule) {
+    for (const auto& name : rule.formats) formats_.push_back(ZXing::BarcodeFormatFromString(name));
+    if (rule.payload_pattern.empty()) return;
+    try {
+      pattern_.emplace(rule.payload_pattern);
+    } catch (const std::regex_error&) {
+      invalid_ = true;  // the profile store refuses such profiles
+    }
+  }
+  bool operator()(const BarcodeMeasure& m) const {
+    if (m.unreadable || m.format.empty() || invalid_) return false;
+    if (!formats_.empty() && std::find(formats_.begin(), formats_.end(),
+                                       ZXing::BarcodeFormatFromString(m.format)) == formats_.end())
+      return false;
+    return !pattern_ || std::regex_match(m.text, *pattern_);
+  }
+
+ private:
+  std::vector<BarcodeFormat> formats_;
+  std::optional<std::regex> pattern_;
+  bool invalid_ = false;
+};
+
 }  // namespace
 
-BarcodeMeasures ReadPageBarcodes(const cv::Mat& gray, const BarcodeRule& rule) {
+bool RuleAccepts(const BarcodeRule& rule, const BarcodeMeasure& code) {
+  return Acceptor(rule)(code);
+}
+
+BarcodeMeasures ReadPageBarcodes(const cv::Mat& image, const BarcodeRule& rule,
+                                 const BarcodeSearch& search) {
   BarcodeMeasures out;
-  if (gray.empty() || gray.depth() != CV_8U || gray.dims != 2) return out;
-  cv::Mat page = gray;
-  if (gray.channels() == 3) {
-    cv::cvtColor(gray, page, cv::COLOR_BGR2GRAY);
-  } else if (gray.channels() == 4) {
-    cv::cvtColor(gray, page, cv::COLOR_BGRA2GRAY);
-  } else if (gray.channels() != 1) {
+  if (image.empty() || image.depth() != CV_8U || image.dims != 2) return out;
+  cv::Mat page = image;
+  if (image.channels() == 3) {
+    cv::cvtColor(image, page, cv::COLOR_BGR2GRAY);
+  } else if (image.channels() == 4) {
+    cv::cvtColor(image, page, cv::COLOR_BGRA2GRAY);
+  } else if (image.channels() != 1) {
     return out;
   }
 
   const BarcodeFormats wanted = WantedFormats(rule.formats);
-  const BarcodeFormats databar = wanted & (BarcodeFormat::DataBar | BarcodeFormat::DataBarExpanded);
-  BarcodeFormats other_linear = wanted & BarcodeFormat::LinearCodes;
-  other_linear.setFlag(BarcodeFormat::DataBar, false).setFlag(BarcodeFormat::DataBarExpanded, false);
-  const BarcodeFormats matrix = wanted & BarcodeFormat::MatrixCodes;
+  FormatGroups groups;
+  groups.databar = wanted & (BarcodeFormat::DataBar | BarcodeFormat::DataBarExpanded);
+  groups.linear = wanted & BarcodeFormat::LinearCodes;
+  groups.linear.setFlag(BarcodeFormat::DataBar, false)
+      .setFlag(BarcodeFormat::DataBarExpanded, false);
+  groups.matrix = wanted & BarcodeFormat::MatrixCodes;
 
-  // One failing group must not cost the page the others' codes. ZXing and
-  // OpenCV report trouble with std exceptions (cv::Exception is one).
-  auto guarded = [&](auto&& read) {
-    try {
-      read();
-    } catch (const std::exception&) {
-    }
-  };
-  if (!matrix.empty()) guarded([&] { ReadMatrixCodes(page, matrix, out); });
-  if (!other_linear.empty()) guarded([&] { ReadLinearGroup(page, other_linear, false, out); });
-  if (!databar.empty()) guarded([&] { ReadLinearGroup(page, databar, true, out); });
+  const Acceptor accepts(rule);
+  const cv::Rect whole(0, 0, page.cols, page.rows);
+  const cv::Rect zone = search.zone & whole;
+  Reads reads;
+  std::vector<BarField> fields;
+  bool accepted = false;
+  // The zone first, stopping at the first code the rule accepts; the whole
+  // page when the zone has none.
+  if (!zone.empty())
+    accepted = ReadArea(page, zone, groups, search.dpi, accepts, true, reads, fields);
+  if (!accepted) {
+    std::vector<BarField> page_fields;
+    ReadArea(page, whole, groups, search.dpi, nullptr, false, reads, page_fields);
+    fields = std::move(page_fields);
+    accepted =
+        std::any_of(reads.begin(), reads.end(), [&](const Read& r) { return accepts(r.measure); });
+  }
 
+  const double px_per_mm = search.dpi > 0 ? search.dpi / 25.4 : 0;
+  for (Read& r : reads) {
+    Guarded([&] {
+      if (r.linear)
+        GradeLinearSymbol(page, r.symbol, px_per_mm, r.measure);
+      else
+        GradeMatrixSymbol(page, px_per_mm, r.measure);
+    });
+    out.push_back(r.measure);
+  }
   std::stable_sort(out.begin(), out.end(), [](const BarcodeMeasure& a, const BarcodeMeasure& b) {
     return std::tie(a.corners[1], a.corners[0]) < std::tie(b.corners[1], b.corners[0]);
   });
+
+  if (search.report_unreadable && !accepted) {
+    size_t reported = 0;
+    for (const BarField& field : fields) {
+      if (reported == kMaxUnreadableReported) break;
+      if (field.blocks < kSureFieldBlocks) continue;
+      bool covered = std::any_of(reads.begin(), reads.end(), [&](const Read& r) {
+        cv::Point2f d = r.Center() - field.center;
+        return std::hypot(d.x, d.y) < r.Radius() + field.length / 4;
+      });
+      if (covered) continue;
+      out.push_back(Unreadable(page, field, px_per_mm));
+      ++reported;
+    }
+  }
   return out;
 }
 

@@ -1,18 +1,16 @@
 // See batch.h.
 #include "batch.h"
 
+#include "barcode.h"
+
 #include <algorithm>
-#include <regex>
+#include <cstdio>
 
 namespace scangate {
 
 std::string TransactionBarcode(const PageVerdict& page, const BarcodeRule& rule) {
   for (const BarcodeMeasure& b : page.barcodes) {
-    if (!rule.formats.empty() &&
-        std::find(rule.formats.begin(), rule.formats.end(), b.format) == rule.formats.end())
-      continue;
-    if (rule.payload_pattern.empty() || std::regex_match(b.text, std::regex(rule.payload_pattern)))
-      return b.text;
+    if (RuleAccepts(rule, b)) return b.text;  // never an unreadable bar field
   }
   return {};
 }
@@ -42,10 +40,50 @@ BatchVerdict DecideBatch(const std::vector<PageVerdict>& pages, const Profile& p
                              range + " expected",
                          "", std::nullopt});
   }
+  // The first page as the summary sheet (BarcodeRule::first_page_is_summary_sheet):
+  // when no page carries a code the rule accepts, the batch's first readable,
+  // non-blank page says why, on that page. A page that registered to the form
+  // has said so in its own reasons already (DecidePage).
+  if (profile.barcode.first_page_is_summary_sheet && b.transaction_id.empty()) {
+    auto first = std::find_if(pages.begin(), pages.end(),
+                              [](const PageVerdict& p) { return !p.error_kind && !p.is_blank; });
+    if (first != pages.end() && !first->summary_sheet) {
+      if (std::optional<Reason> absent = BarcodeAbsence(*first, profile.barcode)) {
+        absent->page = first->page_index;
+        b.reasons.push_back(std::move(*absent));
+      }
+    }
+  }
   if (profile.barcode.required && b.transaction_id.empty())
     b.reasons.push_back({ReasonCode::kSummarySheetMissing,
                          "no page carries a transaction barcode the profile accepts", "",
                          std::nullopt});
+  // A profile with a form: one page must register to it (PageVerdict::summary_sheet).
+  if (profile.form) {
+    const PageVerdict* best = nullptr;
+    bool found = false;
+    for (const PageVerdict& p : pages) {
+      if (p.error_kind) continue;
+      found |= p.summary_sheet;
+      if (!best || p.registration.score > best->registration.score) best = &p;
+    }
+    if (!found) {
+      char detail[200];
+      if (best)
+        std::snprintf(detail, sizeof detail,
+                      "no page is the summary sheet's form: best registration %.2f on page %u, "
+                      "%.2f needed",
+                      best->registration.score, best->page_index,
+                      profile.form->min_registration_score);
+      else
+        std::snprintf(detail, sizeof detail, "no readable page to register to the summary sheet's form");
+      auto same = std::find_if(b.reasons.begin(), b.reasons.end(), [](const Reason& r) {
+        return r.code == ReasonCode::kSummarySheetMissing && !r.page;
+      });
+      if (same != b.reasons.end()) same->detail += std::string("; ") + detail;
+      else b.reasons.push_back({ReasonCode::kSummarySheetMissing, detail, "", std::nullopt});
+    }
+  }
   if (!closed)
     b.reasons.push_back(
         {ReasonCode::kBatchIncomplete, "the batch was not closed by the station", "", std::nullopt});

@@ -1,4 +1,5 @@
-// Blank pages (duplex backs): ink coverage after noise is removed.
+// Blank pages (duplex backs): the ink of the page's marks, after specks,
+// shadows, borders and filing holes are left out.
 #pragma once
 
 #include "ink.h"

@@ -1,6 +1,7 @@
 // See engine.h.
 #include "engine.h"
 
+#include <chrono>
 #include <exception>
 #include <span>
 #include <thread>
@@ -28,11 +29,16 @@ void Engine::Submit(PageJob job, std::function<void(PageJob&, std::vector<PageVe
   struct Task {
     PageJob job;
     std::function<void(PageJob&, std::vector<PageVerdict>)> done;
+    std::chrono::steady_clock::time_point submitted;
   };
   // enqueue never blocks the caller, unlike execute(); it takes a const
   // functor, so the task's state lives behind a pointer.
-  auto task = std::make_shared<Task>(Task{std::move(job), std::move(done)});
+  auto task = std::make_shared<Task>(
+      Task{std::move(job), std::move(done), std::chrono::steady_clock::now()});
   arena_.enqueue([this, task] {
+    if (options_.on_judge_start)
+      options_.on_judge_start(
+          std::chrono::duration<double>(std::chrono::steady_clock::now() - task->submitted).count());
     PageJob& job = task->job;
     std::span<const std::uint8_t> bytes(reinterpret_cast<const std::uint8_t*>(job.bytes.data()),
                                         job.bytes.size());

@@ -33,6 +33,9 @@ struct EngineOptions {
   unsigned threads = 0;
   JudgeOptions judge;
   JudgeFn judge_fn = JudgeFile;
+  // Told, on the worker, how long each file waited between Submit and its
+  // judging starting (the server's metrics; the engine knows no metrics).
+  std::function<void(double wait_seconds)> on_judge_start;
 };
 
 // One file to judge. The bytes are owned by the job: no copy is made later.

@@ -9,11 +9,14 @@
 #include <opencv2/core.hpp>
 
 #include "barcode.h"
+#include "barcode_zone.h"
 #include "blank.h"
 #include "blur.h"
 #include "ink.h"
+#include "page_signature.h"
 #include "resolution.h"
 #include "skew.h"
+#include "summary_sheet.h"
 
 namespace scangate {
 namespace {
@@ -26,10 +29,6 @@ double Since(Clock::time_point& t) {
   t = now;
   return s;
 }
-
-// Skew and blank read ink at this resolution: enough for 0.01-degree
-// projections on an A4 page, a tenth of the pixels of a 300-dpi scan.
-constexpr double kInkDpi = 100;
 
 PageVerdict JudgeFrame(std::span<const std::uint8_t> bytes, const ImageProbe& probe,
                        std::size_t frame, const Profile& profile) {
@@ -46,16 +45,34 @@ PageVerdict JudgeFrame(std::span<const std::uint8_t> bytes, const ImageProbe& pr
   v.color_mode = page.color_mode;
   v.resolution = MeasureResolution(v.width, v.height, page.file_dpi_x, page.file_dpi_y);
   v.times.resolution = Since(t);
-  InkMap ink = FindInk(page.gray, v.resolution.dpi, kInkDpi);
+  // One map per engine thread, its buffers reused from page to page.
+  thread_local InkMap ink;
+  FindInk(page.gray, v.resolution.dpi, ink);
   v.times.ink = Since(t);
   v.skew = MeasureSkew(ink);
   v.times.skew = Since(t);
   v.blank = MeasureBlank(ink);
   v.times.blank = Since(t);
-  v.blur = MeasureBlur(page.gray, v.resolution.dpi, page.color_mode == ColorMode::kBilevel,
+  v.blur = MeasureBlur(page.gray, ink, v.resolution.dpi, page.color_mode == ColorMode::kBilevel,
                        {profile.max_blur_sigma});
   v.times.blur = Since(t);
-  v.barcodes = ReadPageBarcodes(page.gray, profile.barcode);
+  // The summary sheet before the barcodes: the form's fit places its barcode zone.
+  if (profile.form) MeasureSummarySheet(page, ink, *profile.form, v);
+  if (profile.page_signature.required) v.signatures.push_back(MeasurePageSignature(ink));
+  v.times.summary = Since(t);
+  BarcodeSearch barcode_search;
+  barcode_search.dpi = v.resolution.dpi;
+  // A page that registers to the form has its barcode zone placed by the
+  // fit; any other page has it in page coordinates (barcode_zone.h).
+  const RegistrationMeasure& fit = v.registration;
+  const cv::Matx23d page_from_mm(fit.page_from_mm);
+  const bool registered = profile.form && fit.attempted &&
+                          fit.score >= profile.form->min_registration_score &&
+                          cv::norm(page_from_mm, cv::NORM_INF) > 0;
+  barcode_search.zone = BarcodeZoneOnPage(BarcodeZoneMm(profile), v.resolution.dpi,
+                                          page.gray.size(), registered ? &page_from_mm : nullptr);
+  barcode_search.report_unreadable = true;
+  v.barcodes = ReadPageBarcodes(page.gray, profile.barcode, barcode_search);
   v.times.barcode = Since(t);
   return v;
 }

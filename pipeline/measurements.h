@@ -8,11 +8,15 @@
 namespace scangate {
 
 struct BlurMeasure {
-  // Edge spread as a Gaussian sigma in pixels, normalised to 300 dpi.
+  // Edge spread as a Gaussian sigma in pixels, normalised to 300 dpi: the
+  // spread that a quarter of the text area reaches or exceeds.
   double sigma_300dpi = 0;
-  // Share of text-bearing tiles whose own spread is above the limit.
+  // Share of the text area (12.5-mm cells holding ink) whose spread is above
+  // the limit.
   double blurred_area_ratio = 0;
   bool applicable = false;
+  // Diagnostics: text cells measured.
+  int text_cells = 0;
 };
 
 struct SkewMeasure {
@@ -20,6 +24,10 @@ struct SkewMeasure {
   double degrees = 0;
   // 0..1; low where the page has too little line structure to tell.
   double confidence = 0;
+  // Diagnostics: edge points the estimate rests on, and how far the score
+  // at the angle found stands above the score a few degrees off.
+  int points = 0;
+  double peak_ratio = 1;
 };
 
 struct BlankMeasure {
@@ -36,14 +44,82 @@ struct ResolutionMeasure {
   std::string paper;
 };
 
+// Print quality in the spirit of ISO/IEC 15416 (linear codes: the mean over
+// ten scan reflectance profiles) and ISO/IEC 15415 (2-D codes: one image).
+// Reflectances are 0..1 of the scanner's white (gray / 255).
+struct BarcodeGrade {
+  std::string grade;       // "A".."F"; empty: not graded
+  double grade_value = 0;  // 0..4 (A = 4): the mean of the scan grades
+  double symbol_contrast = 0;    // Rmax - Rmin
+  double min_reflectance = 0;    // Rmin
+  double min_edge_contrast = 0;  // linear: the weakest bar/space pair (2-D: 0)
+  double modulation = 0;         // linear: ECmin / SC; 2-D: module separation
+  double defects = 0;            // linear: the worst element non-uniformity / SC
+  double decodability = 0;       // linear: margin of the reference decode; 2-D: 1
+  int scans = 0;                 // profiles graded
+  std::string limited_by;        // the parameter that set the grade; empty for A
+};
+
 struct BarcodeMeasure {
-  std::string format;  // ZXing's name: "Code128", "QRCode", ...
+  std::string format;  // ZXing's name: "Code128", "QRCode", ...; empty if unreadable
   std::string text;    // UTF-8
+  // Reading direction against the page's x axis, degrees, positive
+  // counter-clockwise on screen (the skew convention): 0 reads left to
+  // right, 90 bottom to top, 180 upside down.
   double orientation_degrees = 0;
   // Corner points in page pixels: top-left, top-right, bottom-right, bottom-left.
   int corners[8] = {0, 0, 0, 0, 0, 0, 0, 0};
+  BarcodeGrade quality;
+  double x_dimension_mm = 0;  // narrow module width; 0 when the dpi is unknown
+  double x_dimension_px = 0;
+  double bar_height_mm = 0;   // linear codes
+  // The narrower quiet zone, in modules (linear: before the first bar or
+  // after the last; 2-D: around the symbol), and whether both reach what
+  // the symbology requires.
+  double quiet_zone_modules = 0;
+  bool quiet_zone_ok = false;
+  // A barcode-like region (bars) that nothing decoded: format and text empty.
+  bool unreadable = false;
+  // Read by the zone-first search (the profile's barcode zone).
+  bool found_in_zone = false;
 };
 
 using BarcodeMeasures = std::vector<BarcodeMeasure>;
+
+// Where the profile's summary-sheet form lies on the page (form_registration.h).
+struct RegistrationMeasure {
+  bool attempted = false;  // the profile has a form
+  // 0..1: the form's printing found on the page and the page's printing
+  // explained by the form, at the best fit.
+  double score = 0;
+  double degrees = 0;  // positive: form rotated counter-clockwise on screen
+  double scale = 1;
+  double x_mm = 0, y_mm = 0;  // the form's top-left corner on the page
+  // The fit: page pixel (x, y) = [m0 m1 m2; m3 m4 m5] * (x_mm, y_mm, 1) for a
+  // point of the form's frame, e.g. to find the barcode zone on the page.
+  double page_from_mm[6] = {0, 0, 0, 0, 0, 0};
+};
+
+// One required field of the summary sheet (field_fill.h).
+struct FieldMeasure {
+  std::string name;
+  // Share of the field's area covered by writing beyond the form's printing.
+  double ink_ratio = 0;
+  bool filled = false;  // set by DecidePage
+};
+
+// One signature box, or the whole page in page-wide mode (signature.h).
+struct SignatureMeasure {
+  std::string zone;
+  double score = 0;  // 0..1: how surely handwritten strokes are there
+  bool present = false;  // set by DecidePage
+};
+
+// One seal box (seal.h).
+struct SealMeasure {
+  std::string zone;
+  double score = 0;  // 0..1: how surely a stamp is there
+  bool present = false;  // set by DecidePage
+};
 
 }  // namespace scangate

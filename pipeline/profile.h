@@ -3,6 +3,8 @@
 // profile files; the pipeline never parses files itself.
 #pragma once
 
+#include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -15,6 +17,62 @@ struct BarcodeRule {
   std::string payload_pattern;
   // A batch needs a page carrying a matching barcode (the summary sheet).
   bool required = false;
+
+  // Where the summary sheet prints the barcode, mm in the form's frame; read
+  // first (barcode_zone.h). Empty: the whole page only.
+  struct Zone {
+    double x_mm = 0, y_mm = 0, width_mm = 0, height_mm = 0;
+    bool empty() const { return width_mm <= 0 || height_mm <= 0; }
+  };
+  Zone zone;
+  // What the counter's barcode guns need from the transaction barcode; a code
+  // that decodes but falls short is BARCODE_QUALITY. 0 / empty: not judged.
+  double min_x_dimension_mm = 0;
+  double max_x_dimension_mm = 0;
+  // Reading directions allowed (measurements.h: 0 left to right, 90 bottom
+  // to top, ...), each give or take the tolerance.
+  std::vector<double> orientations_degrees;
+  double orientation_tolerance_degrees = 10;
+  std::string min_grade;  // "A".."D"
+  bool quiet_zone_required = false;
+  double min_bar_height_mm = 0;
+  // The batch's first page (readable, not blank) is its summary sheet and
+  // must carry the transaction barcode (batch.cc).
+  bool first_page_is_summary_sheet = false;
+};
+
+// A rectangle on the summary sheet, millimetres from the printed form's
+// top-left corner: the frame the form's zones are written in.
+struct FormZone {
+  std::string name;   // named in reasons, e.g. "applicant_name"
+  std::string label;  // the printed label, for people
+  double x_mm = 0, y_mm = 0, width_mm = 0, height_mm = 0;
+};
+
+// The blank form prepared for registration (form_registration.h).
+struct FormTemplate;
+
+// The summary sheet's printed form, the zones a complete sheet fills, and the
+// thresholds its decisions use.
+struct SummaryFormRule {
+  double width_mm = 210, height_mm = 297;
+  std::vector<FormZone> fields;
+  std::vector<FormZone> signatures;
+  std::vector<FormZone> seals;
+  FormZone barcode;  // printed per sheet: left out of registration
+  // Calibrated on the summary-sheet corpus (bench/summary_bench.cc).
+  double min_registration_score = 0.6;
+  double min_field_ink_ratio = 0.005;
+  double min_signature_score = 0.5;
+  double min_seal_score = 0.5;
+  // The blank form, prepared once when the profile is loaded.
+  std::shared_ptr<const FormTemplate> blank;
+};
+
+// Page-wide signature mode: no form; a counted page must be signed somewhere.
+struct PageSignatureRule {
+  bool required = false;
+  double min_score = 0.5;
 };
 
 struct Profile {
@@ -27,16 +85,26 @@ struct Profile {
   // DA/T 31 allows no less than 200 dpi for text.
   double min_dpi = 200;
   double max_skew_degrees = 1.0;
-  // Midway between "sharp" (sigma <= 0.8 px at 300 dpi) and "blurred"
-  // (sigma >= 2.0 px, disk r >= 3 px, motion >= 7 px).
-  double max_blur_sigma = 1.4;
-  // A page whose blurred tiles cover this share of the text area is blurred.
+  // Edge spread (sigma, px at 300 dpi) above which text counts as blurred.
+  // The classes are sharp (sigma <= 0.8 on top of the scanner's own
+  // ~0.5) and blurred (sigma >= 2.0, disk r >= 3, motion >= 7 px); on the
+  // image-check corpora sharp pages read up to ~1.7 (JPEG at 150-200 dpi
+  // adds its own smear) and blurred ones from ~1.9, so the limit sits between.
+  double max_blur_sigma = 1.8;
+  // A page whose blurred cells cover this share of its text area is blurred.
   double max_blurred_area_ratio = 0.25;
-  double blank_max_ink_ratio = 0.002;
+  // Darkness-weighted ink of the page's marks (dust, shadows, holes left
+  // out), as a share of the page. Calibrated on the image-check corpus:
+  // blank backs with artefacts stay below 6e-5, one short printed line or a
+  // signature alone starts near 1.4e-4.
+  double blank_max_ink_ratio = 9e-5;
   // Skew is only judged when the estimate is at least this sure.
   double min_skew_confidence = 0.3;
   BarcodeRule barcode;
   std::string retention = "10y";
+  // Set when the profile has a summary-sheet form.
+  std::optional<SummaryFormRule> form;
+  PageSignatureRule page_signature;
 };
 
 }  // namespace scangate

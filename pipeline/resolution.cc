@@ -33,10 +33,11 @@ ResolutionMeasure MeasureResolution(int width_px, int height_px, double file_dpi
   const double short_px = std::min(width_px, height_px), long_px = std::max(width_px, height_px);
   double dpi = std::min(file_dpi_x, file_dpi_y > 0 ? file_dpi_y : file_dpi_x);
   // Many programs write 72 or 96 dpi whatever the scan: trust the file only
-  // where the paper it implies is a plausible size for a scanned document.
+  // where the paper it implies is a plausible size for a scanned document,
+  // from a card (40 mm) to the glass of an A3+ scanner (483 mm).
   if (dpi >= 50 && dpi <= 2400) {
     double long_mm = long_px / dpi * 25.4, short_mm = short_px / dpi * 25.4;
-    if (long_mm <= 450 && short_mm >= 40) return {dpi, false, ""};
+    if (long_mm <= 500 && short_mm >= 40) return {dpi, false, ""};
   }
   // Infer: a paper whose aspect matches, at a dpi near a scanner setting.
   ResolutionMeasure best{0, true, ""};

@@ -7,7 +7,8 @@
 namespace scangate {
 
 // Positive degrees: content rotated counter-clockwise as seen on screen.
-// Searches +-15 degrees.
+// Searches +-15 degrees. Confidence is low (below 0.3) on pages with too
+// little line structure to tell: blank or nearly blank pages, photos.
 SkewMeasure MeasureSkew(const InkMap& ink);
 
 }  // namespace scangate

@@ -1,6 +1,9 @@
 // See verdict.h: the one place thresholds turn measurements into decisions.
 #include "verdict.h"
 
+#include "barcode.h"
+
+#include <algorithm>
 #include <cmath>
 #include <cstdio>
 
@@ -12,6 +15,72 @@ std::string Format(const char* fmt, Args... args) {
   char text[200];
   std::snprintf(text, sizeof text, fmt, args...);
   return text;
+}
+
+// The summary sheet: the page is the form when it registers well enough;
+// then every field, signature and seal box must hold what it should. In
+// page-wide signature mode, every counted page must be signed.
+void DecideSummarySheet(PageVerdict& v, const Profile& profile) {
+  v.summary_sheet = false;
+  if (profile.form && v.registration.attempted) {
+    const SummaryFormRule& form = *profile.form;
+    v.summary_sheet = v.registration.score >= form.min_registration_score;
+    for (FieldMeasure& f : v.fields) {
+      f.filled = f.ink_ratio >= form.min_field_ink_ratio;
+      if (v.summary_sheet && !f.filled)
+        v.reasons.push_back({ReasonCode::kSummaryFieldMissing,
+                             Format("field %s is empty: %.2f%% of it inked, %.2f%% needed",
+                                    f.name.c_str(), f.ink_ratio * 100, form.min_field_ink_ratio * 100),
+                             f.name, std::nullopt});
+    }
+    for (SignatureMeasure& s : v.signatures) {
+      s.present = s.score >= form.min_signature_score;
+      if (v.summary_sheet && !s.present)
+        v.reasons.push_back({ReasonCode::kSignatureMissing,
+                             Format("no handwritten signature in %s (score %.2f, %.2f needed)",
+                                    s.zone.c_str(), s.score, form.min_signature_score),
+                             s.zone, std::nullopt});
+    }
+    for (SealMeasure& s : v.seals) {
+      s.present = s.score >= form.min_seal_score;
+      if (v.summary_sheet && !s.present)
+        v.reasons.push_back({ReasonCode::kSealMissing,
+                             Format("no stamp in %s (score %.2f, %.2f needed)", s.zone.c_str(),
+                                    s.score, form.min_seal_score),
+                             s.zone, std::nullopt});
+    }
+  }
+  if (profile.page_signature.required) {
+    for (SignatureMeasure& s : v.signatures) {
+      if (s.zone != "page") continue;
+      s.present = s.score >= profile.page_signature.min_score;
+      if (!s.present && !v.is_blank)
+        v.reasons.push_back({ReasonCode::kSignatureMissing,
+                             Format("no handwritten signature on the page (score %.2f, %.2f needed)",
+                                    s.score, profile.page_signature.min_score),
+                             "page", std::nullopt});
+    }
+  }
+}
+
+// The transaction barcode. A page carrying a code the rule accepts is (also)
+// the summary sheet, and that code must meet what the counter's barcode
+// guns need; a page known otherwise to be the summary sheet (it registers to
+// the form) must carry one (BarcodeAbsence says why it does not).
+void DecideTransactionBarcode(PageVerdict& v, const Profile& profile) {
+  const BarcodeRule& rule = profile.barcode;
+  for (const BarcodeMeasure& code : v.barcodes) {
+    if (!RuleAccepts(rule, code)) continue;
+    const std::string shortfalls = BarcodeShortfalls(code, rule);
+    if (!shortfalls.empty())
+      v.reasons.push_back({ReasonCode::kBarcodeQuality,
+                           code.format + " \"" + code.text + "\" falls short: " + shortfalls,
+                           "barcode", std::nullopt});
+    return;
+  }
+  if (v.summary_sheet) {
+    if (std::optional<Reason> absent = BarcodeAbsence(v, rule)) v.reasons.push_back(*absent);
+  }
 }
 
 }  // namespace
@@ -51,7 +120,89 @@ void DecidePage(PageVerdict& v, const Profile& profile) {
                                   profile.max_skew_degrees),
                            "", std::nullopt});
   }
+  DecideSummarySheet(v, profile);
+  DecideTransactionBarcode(v, profile);  // after: it reads v.summary_sheet
   v.decision = v.reasons.empty() ? Decision::kAccept : Decision::kReject;
+}
+
+std::string BarcodeShortfalls(const BarcodeMeasure& code, const BarcodeRule& rule) {
+  std::string out;
+  auto add = [&](const std::string& what) { out += (out.empty() ? "" : "; ") + what; };
+  static const std::string kLetters = "ABCDF";
+  const size_t grade = kLetters.find(code.quality.grade.empty() ? 'F' : code.quality.grade[0]);
+  const size_t needed =
+      rule.min_grade.empty() ? std::string::npos : kLetters.find(rule.min_grade[0]);
+  if (needed != std::string::npos && grade > needed) {
+    std::string limit;
+    const BarcodeGrade& q = code.quality;
+    const std::string& by = q.limited_by;
+    double value = by == "symbol_contrast"     ? q.symbol_contrast
+                   : by == "min_reflectance"   ? q.min_reflectance
+                   : by == "min_edge_contrast" ? q.min_edge_contrast
+                   : by == "modulation"        ? q.modulation
+                   : by == "defects"           ? q.defects
+                   : by == "decodability"      ? q.decodability
+                                               : -1;
+    if (!by.empty()) limit = value >= 0 ? Format(" (%s %.2f)", by.c_str(), value) : " (" + by + ")";
+    add(Format("grade %s (%.1f) below %s", kLetters.substr(grade, 1).c_str(), q.grade_value,
+               rule.min_grade.c_str()) +
+        limit);
+  }
+  if (code.x_dimension_mm > 0) {
+    if (rule.min_x_dimension_mm > 0 && code.x_dimension_mm < rule.min_x_dimension_mm)
+      add(Format("X-dimension %.3f mm below %.3f mm", code.x_dimension_mm,
+                 rule.min_x_dimension_mm));
+    if (rule.max_x_dimension_mm > 0 && code.x_dimension_mm > rule.max_x_dimension_mm)
+      add(Format("X-dimension %.3f mm above %.3f mm", code.x_dimension_mm,
+                 rule.max_x_dimension_mm));
+  }
+  if (!rule.orientations_degrees.empty()) {
+    bool allowed = false;
+    std::string list;
+    for (double a : rule.orientations_degrees) {
+      double off = std::fmod(std::abs(code.orientation_degrees - a), 360.0);
+      allowed = allowed || std::min(off, 360 - off) <= rule.orientation_tolerance_degrees;
+      list += (list.empty() ? "" : ", ") + Format("%.0f", a);
+    }
+    if (!allowed)
+      add(Format("orientation %.0f degrees, allowed %s (+/- %.0f)", code.orientation_degrees,
+                 list.c_str(), rule.orientation_tolerance_degrees));
+  }
+  if (rule.quiet_zone_required && !code.quiet_zone_ok)
+    add(Format("quiet zone %.1f modules, short of what %s needs", code.quiet_zone_modules,
+               code.format.c_str()));
+  if (rule.min_bar_height_mm > 0 && code.bar_height_mm > 0 &&
+      code.bar_height_mm < rule.min_bar_height_mm)
+    add(Format("bar height %.1f mm below %.1f mm", code.bar_height_mm, rule.min_bar_height_mm));
+  return out;
+}
+
+std::optional<Reason> BarcodeAbsence(const PageVerdict& v, const BarcodeRule& rule) {
+  std::string decoded, unreadable;
+  int decoded_count = 0;
+  for (const BarcodeMeasure& b : v.barcodes) {
+    if (RuleAccepts(rule, b)) return std::nullopt;
+    if (b.unreadable) {
+      if (unreadable.empty())
+        unreadable =
+            Format("bars at (%d, %d) px decode as nothing (symbol contrast %.2f, modulation %.2f)",
+                   (b.corners[0] + b.corners[4]) / 2, (b.corners[1] + b.corners[5]) / 2,
+                   b.quality.symbol_contrast, b.quality.modulation);
+    } else if (decoded_count++ < 3) {
+      decoded += (decoded.empty() ? "" : ", ") + b.format + " \"" + b.text + "\"";
+    }
+  }
+  if (!decoded.empty())
+    return Reason{ReasonCode::kBarcodePayload,
+                  "no barcode matches the transaction pattern" +
+                      (rule.payload_pattern.empty() ? std::string() : " " + rule.payload_pattern) +
+                      ": read " + decoded,
+                  "barcode", std::nullopt};
+  if (!unreadable.empty())
+    return Reason{ReasonCode::kBarcodeUnreadable, "transaction barcode unreadable: " + unreadable,
+                  "barcode", std::nullopt};
+  return Reason{ReasonCode::kBarcodeMissing, "no barcode on the summary sheet", "barcode",
+                std::nullopt};
 }
 
 PageVerdict ErrorVerdict(const PageError& error, ReasonCode code) {

@@ -45,6 +45,7 @@ struct Reason {
 // Seconds spent per stage, for the bench and the metrics.
 struct CheckTimes {
   double decode = 0, resolution = 0, ink = 0, skew = 0, blank = 0, blur = 0, barcode = 0;
+  double summary = 0;  // form registration and every zone decision
 };
 
 struct PageVerdict {
@@ -65,6 +66,14 @@ struct PageVerdict {
   BlankMeasure blank;
   bool is_blank = false;
   BarcodeMeasures barcodes;
+  // The summary sheet. `summary_sheet` says this page is the batch's summary
+  // sheet; DecidePage sets it when the page registers to the profile's form
+  // (registration.score >= the form's threshold). Batch rules read it.
+  RegistrationMeasure registration;
+  bool summary_sheet = false;
+  std::vector<FieldMeasure> fields;
+  std::vector<SignatureMeasure> signatures;  // boxes, or "page" in page-wide mode
+  std::vector<SealMeasure> seals;
   std::string profile;
   std::string profile_version;
   double judge_seconds = 0;
@@ -76,5 +85,16 @@ void DecidePage(PageVerdict& verdict, const Profile& profile);
 
 // A verdict for a page that could not be read or judged.
 PageVerdict ErrorVerdict(const PageError& error, ReasonCode code);
+
+// What a decoded transaction barcode lacks against the rule's requirements
+// (grade, X-dimension, orientation, quiet zone, bar height), each with its
+// measurement; empty when it meets them all.
+std::string BarcodeShortfalls(const BarcodeMeasure& code, const BarcodeRule& rule);
+
+// Why a page that must carry the transaction barcode does not: nothing
+// barcode-like (BARCODE_MISSING), bars nothing decodes (BARCODE_UNREADABLE),
+// or codes whose payload the rule refuses (BARCODE_PAYLOAD). None when the
+// page carries a code the rule accepts.
+std::optional<Reason> BarcodeAbsence(const PageVerdict& page, const BarcodeRule& rule);
 
 }  // namespace scangate

@@ -14,12 +14,19 @@ namespace {
 void Usage() {
   std::cerr << "usage: scangate-server [--listen HOST:PORT] [--data-dir DIR] [--profiles DIR]\n"
                "                       [--threads N] [--max-in-flight N] [--drain-seconds S]\n"
+               "                       [--metrics-listen IP:PORT [--stations N]\n"
+               "                        [--scanner-pages-per-minute N]]\n"
                "  --listen         gRPC address (default 127.0.0.1:50051; port 0 picks one)\n"
                "  --data-dir       where the verdict ledger lives (default ./scangate-data)\n"
                "  --profiles       folder of profile files (*.textproto) besides `default`\n"
                "  --threads        engine worker threads (default: one per core)\n"
                "  --max-in-flight  files judged at once per stream (default 4)\n"
-               "  --drain-seconds  on SIGTERM, time given to open streams (default 30)\n";
+               "  --drain-seconds  on SIGTERM, time given to open streams (default 30)\n"
+               "  --metrics-listen serve /metrics (Prometheus) and /dashboard there\n"
+               "                   (port 0 picks one; default: no metrics)\n"
+               "  --stations, --scanner-pages-per-minute\n"
+               "                   the dashboard's line rate: stations x pages per minute\n"
+               "                   each scanner produces (default 1 x 140)\n";
 }
 
 }  // namespace
@@ -45,6 +52,10 @@ int main(int argc, char** argv) {
     else if (arg == "--max-in-flight")
       options.service.max_in_flight_per_stream = std::stoul(value());
     else if (arg == "--drain-seconds") drain_seconds = std::stoi(value());
+    else if (arg == "--metrics-listen") options.metrics_listen = value();
+    else if (arg == "--stations") options.dashboard.stations = std::stoi(value());
+    else if (arg == "--scanner-pages-per-minute")
+      options.dashboard.scanner_pages_per_minute = std::stod(value());
     else if (arg == "--help" || arg == "-h") {
       Usage();
       return 0;
@@ -74,6 +85,12 @@ int main(int argc, char** argv) {
   if (!server.Start(error)) {
     std::cerr << "scangate-server: " << error << "\n";
     return 1;
+  }
+  // The metrics line first: "listening on" is the last line of a start.
+  if (!options.metrics_listen.empty()) {
+    auto colon = options.metrics_listen.rfind(':');
+    std::cout << "scangate-server metrics on " << options.metrics_listen.substr(0, colon) << ":"
+              << server.metrics_port() << std::endl;
   }
   auto colon = options.listen.rfind(':');
   std::cout << "scangate-server listening on " << options.listen.substr(0, colon) << ":"

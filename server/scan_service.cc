@@ -2,6 +2,9 @@
 // scan_stream.cc and watch_stream.cc.
 #include "scan_service.h"
 
+#include <chrono>
+
+#include "metrics.h"
 #include "scan_stream.h"
 #include "watch_stream.h"
 #include "wire.h"
@@ -34,8 +37,8 @@ v1::BatchVerdict VerdictFromLedger(const StoredBatch& stored) {
 }
 
 ScangateService::ScangateService(Engine& engine, const ProfileStore& profiles, Ledger& ledger,
-                                 ServiceOptions options)
-    : engine_(engine), profiles_(profiles), ledger_(ledger), options_(options) {
+                                 ServiceOptions options, ServerMetrics* metrics)
+    : engine_(engine), profiles_(profiles), ledger_(ledger), options_(options), metrics_(metrics) {
   ledger_.SetFeedListener([this](std::uint64_t sequence) {
     for (auto& stream : LiveStreams()) stream->OnFeedAppended(sequence);
   });
@@ -103,12 +106,21 @@ grpc::ServerUnaryReactor* ScangateService::CheckPage(grpc::CallbackServerContext
     reactor->Finish({grpc::StatusCode::RESOURCE_EXHAUSTED, "the engine is at capacity; retry"});
     return reactor;
   }
+  if (metrics_) metrics_->PageReceived(request->page().content().size());
   PageJob job{request->page().content(), request->page().file_name(), profile};
-  engine_.Submit(std::move(job), [reactor, response](PageJob&, std::vector<PageVerdict> verdicts) {
+  engine_.Submit(std::move(job), [reactor, response, metrics = metrics_,
+                                  received = std::chrono::steady_clock::now()](
+                                     PageJob&, std::vector<PageVerdict> verdicts) {
     std::uint32_t index = 0;
     for (PageVerdict& v : verdicts) {
       v.page_index = index++;
       ToProto(v, response->add_pages());
+      if (metrics) metrics->PageJudged(v);
+    }
+    if (metrics) {
+      double seconds =
+          std::chrono::duration<double>(std::chrono::steady_clock::now() - received).count();
+      for (std::size_t i = 0; i < verdicts.size(); ++i) metrics->PageAnswered(seconds);
     }
     reactor->Finish(grpc::Status::OK);
   });

@@ -18,6 +18,8 @@
 
 namespace scangate {
 
+class ServerMetrics;
+
 struct ServiceOptions {
   // Files of one stream being judged at once; at the bound the stream is not
   // read, so HTTP/2 flow control pushes back on the station.
@@ -36,8 +38,9 @@ class LiveStream {
 
 class ScangateService final : public v1::Scangate::CallbackService {
  public:
+  // `metrics` may be null: nothing is measured.
   ScangateService(Engine& engine, const ProfileStore& profiles, Ledger& ledger,
-                  ServiceOptions options);
+                  ServiceOptions options, ServerMetrics* metrics = nullptr);
   ~ScangateService() override;
 
   grpc::ServerBidiReactor<v1::ScanRequest, v1::ScanResponse>* Scan(
@@ -69,6 +72,7 @@ class ScangateService final : public v1::Scangate::CallbackService {
   WorkQueue& blocking_work() { return blocking_work_; }
   const ProfileStore& profiles() const { return profiles_; }
   const ServiceOptions& options() const { return options_; }
+  ServerMetrics* metrics() { return metrics_; }
   bool draining() const { return draining_.load(); }
 
  private:
@@ -78,6 +82,7 @@ class ScangateService final : public v1::Scangate::CallbackService {
   const ProfileStore& profiles_;
   Ledger& ledger_;
   ServiceOptions options_;
+  ServerMetrics* metrics_;
   std::atomic<bool> draining_{false};
   mutable std::mutex mu_;
   std::map<const LiveStream*, std::weak_ptr<LiveStream>> streams_;

@@ -14,6 +14,7 @@
 #include <random>
 
 #include "batch.h"
+#include "metrics.h"
 #include "wire.h"
 
 namespace scangate {
@@ -31,6 +32,10 @@ std::int64_t NowUnix() {
   return std::chrono::duration_cast<std::chrono::seconds>(
              std::chrono::system_clock::now().time_since_epoch())
       .count();
+}
+
+double SecondsSince(std::chrono::steady_clock::time_point t) {
+  return std::chrono::duration<double>(std::chrono::steady_clock::now() - t).count();
 }
 
 using Reactor = grpc::ServerBidiReactor<v1::ScanRequest, v1::ScanResponse>;
@@ -224,6 +229,8 @@ class ScanSession : public LiveStream, public std::enable_shared_from_this<ScanS
                           "no judged page " + std::to_string(*replaces) + " to replace");
       return StartReadLocked();
     }
+    if (auto* metrics = service_.metrics()) metrics->PageReceived(page->content().size());
+    received_at_.push_back(std::chrono::steady_clock::now());
     sequencer_->Submit({std::move(*page->mutable_content()), page->file_name(), profile_, replaces});
     ++files_submitted_;
     // At the bound the stream is not read: HTTP/2 flow control then slows the
@@ -266,6 +273,9 @@ class ScanSession : public LiveStream, public std::enable_shared_from_this<ScanS
   void OnVerdicts(std::vector<PageVerdict> verdicts, std::optional<std::uint32_t> replaces) {
     std::lock_guard lock(mu_);
     ++files_judged_;
+    // The sequencer delivers in submission order: this file's receipt time.
+    const auto received = received_at_.front();
+    received_at_.pop_front();
     // After a protocol error the pages already sent are still judged,
     // recorded and answered; only a call that is gone drops them.
     if (!reactor_ || abandoned_ || finishing_) return WriteNextLocked();
@@ -282,10 +292,12 @@ class ScanSession : public LiveStream, public std::enable_shared_from_this<ScanS
       verdicts.assign(1, std::move(error));
     }
     for (PageVerdict& v : verdicts) {
+      if (auto* metrics = service_.metrics()) metrics->PageJudged(v);
       v1::PageVerdict page;
       ToProto(v, &page);
       pages_[page.page_index()] = page;
-      service_.ledger().RecordPage(record_.batch_id, page, Durable([this, page] {
+      service_.ledger().RecordPage(record_.batch_id, page, Durable([this, page, received] {
+        if (auto* metrics = service_.metrics()) metrics->PageAnswered(SecondsSince(received));
         v1::ScanResponse response;
         *response.mutable_page() = page;
         QueueLocked(std::move(response));
@@ -325,6 +337,7 @@ class ScanSession : public LiveStream, public std::enable_shared_from_this<ScanS
             return self->FailLocked(
                 {grpc::StatusCode::INTERNAL, "the ledger refused the batch verdict"});
           verdict.set_sequence(sequence);
+          if (auto* metrics = self->service_.metrics()) metrics->BatchDecided(verdict);
           v1::ScanResponse response;
           *response.mutable_batch() = std::move(verdict);
           self->QueueLocked(std::move(response));
@@ -372,6 +385,7 @@ class ScanSession : public LiveStream, public std::enable_shared_from_this<ScanS
   v1::ScanRequest request_;
   v1::ScanResponse current_write_;
   std::deque<v1::ScanResponse> writes_;
+  std::deque<std::chrono::steady_clock::time_point> received_at_;  // files in the engine
   bool reading_ = false, writing_ = false;
   bool opening_ = false, opened_ = false, input_ended_ = false, closed_by_station_ = false;
   bool batch_decided_ = false, finish_requested_ = false, finishing_ = false;

@@ -5,7 +5,12 @@
 #include <grpcpp/health_check_service_interface.h>
 
 #include <filesystem>
+#include <iostream>
 #include <thread>
+
+#include "metrics.h"
+#include "metrics_http.h"
+#include "self_check.h"
 
 namespace scangate {
 
@@ -19,6 +24,10 @@ ServerRunner::~ServerRunner() { Shutdown(std::chrono::milliseconds(0)); }
 bool ServerRunner::Start(std::string& error) {
   grpc::EnableDefaultHealthCheckService(true);
   grpc::reflection::InitProtoReflectionServerBuilderPlugin();
+  if (!options_.metrics_listen.empty()) {
+    metrics_ = std::make_unique<ServerMetrics>();
+    options_.engine.on_judge_start = [m = metrics_.get()](double s) { m->EngineWaited(s); };
+  }
   std::string path = ":memory:";
   if (!options_.data_dir.empty()) {
     std::error_code ec;
@@ -28,7 +37,18 @@ bool ServerRunner::Start(std::string& error) {
   ledger_ = SqliteLedger::Open(path, error);
   if (!ledger_) return false;
   engine_ = std::make_unique<Engine>(options_.engine);
-  service_ = std::make_unique<ScangateService>(*engine_, profiles_, *ledger_, options_.service);
+  service_ = std::make_unique<ScangateService>(*engine_, profiles_, *ledger_, options_.service,
+                                               metrics_.get());
+  if (metrics_) {
+    ledger_->SetCommitObserver([m = metrics_.get()](double s) { m->LedgerCommitted(s); });
+    metrics_->ReadGaugesFrom([this] { return service_->open_streams(); },
+                             [this] { return engine_->in_flight(); });
+    metrics_http_ = std::make_unique<MetricsHttpServer>(*metrics_, options_.dashboard);
+    if (!metrics_http_->Start(options_.metrics_listen, error)) {
+      metrics_http_.reset();
+      return false;
+    }
+  }
 
   grpc::ServerBuilder builder;
   builder.AddListeningPort(options_.listen, grpc::InsecureServerCredentials(), &port_);
@@ -41,17 +61,43 @@ bool ServerRunner::Start(std::string& error) {
     server_.reset();
     return false;
   }
+  // The default health service starts with the server SERVING: say
+  // NOT_SERVING before anything else, until the self-check has passed.
   auto* health = server_->GetHealthCheckService();
-  health->SetServingStatus(kServiceName, true);
-  health->SetServingStatus("", true);
+  health->SetServingStatus("", false);
+  health->SetServingStatus(kServiceName, false);
+  engine_->Submit({SelfCheckPage(), "self-check", profiles_.Find("default")},
+                  [this](PageJob&, std::vector<PageVerdict> verdicts) { OnSelfChecked(verdicts); });
   return true;
 }
 
+void ServerRunner::OnSelfChecked(const std::vector<PageVerdict>& verdicts) {
+  std::lock_guard lock(health_mu_);
+  if (stopped_) return;
+  if (verdicts.empty() || !verdicts[0].error.empty()) {
+    // Stays NOT_SERVING: a server that cannot judge a known page must not
+    // be sent stations.
+    std::cerr << "scangate-server: self-check failed: "
+              << (verdicts.empty() ? "no verdict" : verdicts[0].error) << std::endl;
+    return;
+  }
+  auto* health = server_->GetHealthCheckService();
+  health->SetServingStatus(kServiceName, true);
+  health->SetServingStatus("", true);
+  serving_ = true;
+  if (metrics_) metrics_->SetState(ServingState::kServing);
+}
+
 void ServerRunner::Shutdown(std::chrono::milliseconds grace) {
-  if (!server_ || stopped_) return;
-  stopped_ = true;
-  // Load balancers and stations see NOT_SERVING before anything else changes.
-  server_->GetHealthCheckService()->SetServingStatus(false);
+  {
+    std::lock_guard lock(health_mu_);
+    if (!server_ || stopped_) return;
+    stopped_ = true;
+    serving_ = false;
+    // Load balancers and stations see NOT_SERVING before anything else changes.
+    server_->GetHealthCheckService()->SetServingStatus(false);
+    if (metrics_) metrics_->SetState(ServingState::kDraining);
+  }
   service_->Drain();
   auto deadline = std::chrono::steady_clock::now() + grace;
   while (service_->open_streams() > 0 && std::chrono::steady_clock::now() < deadline)
@@ -60,6 +106,13 @@ void ServerRunner::Shutdown(std::chrono::milliseconds grace) {
   server_->Wait();
   engine_->WaitIdle();
 }
+
+bool ServerRunner::serving() {
+  std::lock_guard lock(health_mu_);
+  return serving_;
+}
+
+int ServerRunner::metrics_port() const { return metrics_http_ ? metrics_http_->port() : 0; }
 
 void ServerRunner::Wait() {
   if (server_) server_->Wait();

@@ -1,19 +1,25 @@
-// A running Scangate server: engine, service, health and reflection. Used by
-// scangate-server's main and by tests that run the server in-process.
+// A running Scangate server: engine, service, health, reflection and, when
+// asked for, the metrics port. Used by scangate-server's main and by tests
+// that run the server in-process.
 #pragma once
 
 #include <grpcpp/grpcpp.h>
 
 #include <chrono>
 #include <memory>
+#include <mutex>
 #include <string>
 
+#include "dashboard.h"
 #include "engine.h"
 #include "profile_store.h"
 #include "scan_service.h"
 #include "sqlite_ledger.h"
 
 namespace scangate {
+
+class MetricsHttpServer;
+class ServerMetrics;
 
 struct ServerOptions {
   std::string listen = "127.0.0.1:50051";  // port 0: any free port
@@ -23,6 +29,10 @@ struct ServerOptions {
   int max_message_bytes = (128 << 20) + (1 << 20);
   // Where the ledger lives (ledger.sqlite3); empty keeps it in memory (tests).
   std::string data_dir;
+  // Where /metrics and /dashboard are served (IP:PORT; port 0: any free
+  // port); empty: no metrics are kept.
+  std::string metrics_listen;
+  DashboardOptions dashboard;
 };
 
 class ServerRunner {
@@ -32,24 +42,36 @@ class ServerRunner {
   ~ServerRunner();
 
   // Opens the ledger, binds and starts serving. False (with `error`) when
-  // the ledger cannot be opened or the address is taken.
+  // the ledger cannot be opened or an address is taken. Health reports
+  // NOT_SERVING until the engine has judged a self-check page; that happens
+  // after Start returns.
   bool Start(std::string& error);
   int port() const { return port_; }
+  int metrics_port() const;  // 0 without metrics
+  // True once health reports SERVING (the self-check passed), until Shutdown.
+  bool serving();
   // Health NOT_SERVING, every open stream drained, then the server shut
   // down; waits at most `grace` for streams before cancelling them.
   void Shutdown(std::chrono::milliseconds grace);
   void Wait();
   ScangateService& service() { return *service_; }
+  ServerMetrics* metrics() { return metrics_.get(); }  // null without metrics
 
  private:
+  void OnSelfChecked(const std::vector<PageVerdict>& verdicts);
+
   ServerOptions options_;
   ProfileStore profiles_;
+  std::unique_ptr<ServerMetrics> metrics_;  // before all that reports to it
   std::unique_ptr<SqliteLedger> ledger_;
   std::unique_ptr<Engine> engine_;
   std::unique_ptr<ScangateService> service_;
   std::unique_ptr<grpc::Server> server_;
+  std::unique_ptr<MetricsHttpServer> metrics_http_;  // after all it reads from
   int port_ = 0;
+  std::mutex health_mu_;  // the self-check's callback and Shutdown both set health
   bool stopped_ = false;
+  bool serving_ = false;
 };
 
 }  // namespace scangate

@@ -205,11 +205,14 @@ void SqliteLedger::WriterLoop() {
       Exec(writer_, "ROLLBACK;", error);
       ok = false;
     }
+    std::function<void(double)> observer;
+    double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
     {
       std::lock_guard lock(mu_);
-      last_commit_seconds_ =
-          std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+      last_commit_seconds_ = seconds;
+      observer = commit_observer_;
     }
+    if (observer) observer(seconds);
     for (std::size_t i = 0; i < group.size(); ++i) {
       bool this_ok = ok && errors[i].empty();
       group[i].done(this_ok, ok ? errors[i] : error);
@@ -382,6 +385,11 @@ std::vector<std::string> SqliteLedger::OpenBatchIds() {
 void SqliteLedger::SetFeedListener(std::function<void(std::uint64_t)> listener) {
   std::lock_guard lock(mu_);
   feed_listener_ = std::move(listener);
+}
+
+void SqliteLedger::SetCommitObserver(std::function<void(double)> observer) {
+  std::lock_guard lock(mu_);
+  commit_observer_ = std::move(observer);
 }
 
 double SqliteLedger::last_commit_seconds() const {

@@ -36,6 +36,8 @@ class SqliteLedger final : public Ledger {
 
   // Seconds the last group commit took (for the metrics).
   double last_commit_seconds() const;
+  // Told how long each group commit took, on the writer thread (metrics).
+  void SetCommitObserver(std::function<void(double seconds)> observer);
 
  private:
   struct Write {
@@ -59,6 +61,7 @@ class SqliteLedger final : public Ledger {
   bool stopping_ = false;
   std::function<void(std::uint64_t)> feed_listener_;
   double last_commit_seconds_ = 0;
+  std::function<void(double)> commit_observer_;
   std::thread writer_thread_;
 };
 

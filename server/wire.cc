@@ -54,6 +54,50 @@ void ToProto(const PageVerdict& in, v1::PageVerdict* out) {
     pb->set_text(b.text);
     pb->set_orientation_degrees(b.orientation_degrees);
     for (int c : b.corners) pb->add_position(c);
+    pb->set_grade(b.quality.grade);
+    pb->set_x_dimension_mm(b.x_dimension_mm);
+    pb->set_quiet_zone_ok(b.quiet_zone_ok);
+    pb->set_grade_value(b.quality.grade_value);
+    pb->set_symbol_contrast(b.quality.symbol_contrast);
+    pb->set_min_reflectance(b.quality.min_reflectance);
+    pb->set_min_edge_contrast(b.quality.min_edge_contrast);
+    pb->set_modulation(b.quality.modulation);
+    pb->set_defects(b.quality.defects);
+    pb->set_decodability(b.quality.decodability);
+    pb->set_grade_limited_by(b.quality.limited_by);
+    pb->set_scans(std::uint32_t(b.quality.scans));
+    pb->set_bar_height_mm(b.bar_height_mm);
+    pb->set_quiet_zone_modules(b.quiet_zone_modules);
+    pb->set_x_dimension_px(b.x_dimension_px);
+    pb->set_unreadable(b.unreadable);
+    pb->set_found_in_zone(b.found_in_zone);
+  }
+  for (const FieldMeasure& f : in.fields) {
+    auto* pf = out->add_fields();
+    pf->set_name(f.name);
+    pf->set_filled(f.filled);
+    pf->set_ink_ratio(f.ink_ratio);
+  }
+  for (const SignatureMeasure& m : in.signatures) {
+    auto* ps = out->add_signatures();
+    ps->set_zone(m.zone);
+    ps->set_present(m.present);
+    ps->set_score(m.score);
+  }
+  for (const SealMeasure& m : in.seals) {
+    auto* ps = out->add_seals();
+    ps->set_zone(m.zone);
+    ps->set_present(m.present);
+    ps->set_score(m.score);
+  }
+  out->set_summary_sheet(in.summary_sheet);
+  if (in.registration.attempted) {
+    auto* r = out->mutable_registration();
+    r->set_score(in.registration.score);
+    r->set_degrees(in.registration.degrees);
+    r->set_scale(in.registration.scale);
+    r->set_x_mm(in.registration.x_mm);
+    r->set_y_mm(in.registration.y_mm);
   }
   out->set_profile(in.profile);
   out->set_profile_version(in.profile_version);
@@ -99,7 +143,39 @@ PageVerdict FromProto(const v1::PageVerdict& in) {
     m.format = b.format();
     m.text = b.text();
     m.orientation_degrees = b.orientation_degrees();
+    for (int i = 0; i < 8 && i < b.position_size(); ++i) m.corners[i] = b.position(i);
+    m.quality.grade = b.grade();
+    m.quality.grade_value = b.grade_value();
+    m.quality.symbol_contrast = b.symbol_contrast();
+    m.quality.min_reflectance = b.min_reflectance();
+    m.quality.min_edge_contrast = b.min_edge_contrast();
+    m.quality.modulation = b.modulation();
+    m.quality.defects = b.defects();
+    m.quality.decodability = b.decodability();
+    m.quality.limited_by = b.grade_limited_by();
+    m.quality.scans = int(b.scans());
+    m.x_dimension_mm = b.x_dimension_mm();
+    m.x_dimension_px = b.x_dimension_px();
+    m.bar_height_mm = b.bar_height_mm();
+    m.quiet_zone_modules = b.quiet_zone_modules();
+    m.quiet_zone_ok = b.quiet_zone_ok();
+    m.unreadable = b.unreadable();
+    m.found_in_zone = b.found_in_zone();
     v.barcodes.push_back(std::move(m));
+  }
+  for (const v1::FieldMeasurement& f : in.fields())
+    v.fields.push_back({f.name(), f.ink_ratio(), f.filled()});
+  for (const v1::SignatureMeasurement& m : in.signatures())
+    v.signatures.push_back({m.zone(), m.score(), m.present()});
+  for (const v1::SealMeasurement& m : in.seals()) v.seals.push_back({m.zone(), m.score(), m.present()});
+  v.summary_sheet = in.summary_sheet();
+  if (in.has_registration()) {
+    v.registration.attempted = true;
+    v.registration.score = in.registration().score();
+    v.registration.degrees = in.registration().degrees();
+    v.registration.scale = in.registration().scale();
+    v.registration.x_mm = in.registration().x_mm();
+    v.registration.y_mm = in.registration().y_mm();
   }
   v.profile = in.profile();
   v.profile_version = in.profile_version();
@@ -120,7 +196,44 @@ Profile FromProto(const v1::Profile& in) {
   p.barcode.formats.assign(in.barcode().formats().begin(), in.barcode().formats().end());
   p.barcode.payload_pattern = in.barcode().payload_pattern();
   p.barcode.required = in.barcode().required();
+  {
+    const v1::BarcodeRule& r = in.barcode();
+    const v1::Zone& z = r.zone();
+    p.barcode.zone = {z.x_mm(), z.y_mm(), z.width_mm(), z.height_mm()};
+    p.barcode.min_x_dimension_mm = r.min_x_dimension_mm();
+    p.barcode.max_x_dimension_mm = r.max_x_dimension_mm();
+    p.barcode.orientations_degrees.assign(r.orientations_degrees().begin(),
+                                          r.orientations_degrees().end());
+    if (r.orientation_tolerance_degrees() > 0)
+      p.barcode.orientation_tolerance_degrees = r.orientation_tolerance_degrees();
+    p.barcode.min_grade = r.min_grade();
+    p.barcode.quiet_zone_required = r.quiet_zone_required();
+    p.barcode.min_bar_height_mm = r.min_bar_height_mm();
+    p.barcode.first_page_is_summary_sheet = r.first_page_is_summary_sheet();
+  }
   if (!in.retention().empty()) p.retention = in.retention();
+  if (in.has_form()) {
+    const v1::SummaryForm& f = in.form();
+    SummaryFormRule form;
+    form.width_mm = f.width_mm();
+    form.height_mm = f.height_mm();
+    auto zones = [](const auto& from, std::vector<FormZone>& to) {
+      for (const v1::Zone& z : from)
+        to.push_back({z.name(), z.label(), z.x_mm(), z.y_mm(), z.width_mm(), z.height_mm()});
+    };
+    zones(f.fields(), form.fields);
+    zones(f.signatures(), form.signatures);
+    zones(f.seals(), form.seals);
+    const v1::Zone& b = f.barcode();
+    form.barcode = {b.name(), b.label(), b.x_mm(), b.y_mm(), b.width_mm(), b.height_mm()};
+    if (f.min_registration_score() > 0) form.min_registration_score = f.min_registration_score();
+    if (f.min_field_ink_ratio() > 0) form.min_field_ink_ratio = f.min_field_ink_ratio();
+    if (f.min_signature_score() > 0) form.min_signature_score = f.min_signature_score();
+    if (f.min_seal_score() > 0) form.min_seal_score = f.min_seal_score();
+    p.form = std::move(form);  // the blank template is attached by ProfileStore
+  }
+  p.page_signature.required = in.page_signature().required();
+  if (in.page_signature().min_score() > 0) p.page_signature.min_score = in.page_signature().min_score();
   return p;
 }
 

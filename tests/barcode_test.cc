@@ -1,10 +1,17 @@
 #include "barcode.h"
 
+#include "barcode_grade.h"
+#include "barcode_print.h"
+#include "barcode_zone.h"
+#include "batch.h"
+#include "verdict.h"
+
 #include <ZXing/BarcodeFormat.h>
 #include <ZXing/BitMatrix.h>
 #include <ZXing/MultiFormatWriter.h>
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <cmath>
 #include <cstdlib>
 #include <filesystem>
@@ -82,7 +89,8 @@ class A4Page {
       for (int x = 200; x < 2200; x += uniform(20, 40)) {
         int word = uniform(40, 200);
         for (int letter = x; letter < x + word; letter += uniform(12, 20)) {
-          cv::rectangle(pixels_, cv::Rect(letter, y + uniform(0, 5), uniform(4, 11), uniform(18, 26)),
+          cv::rectangle(pixels_,
+                        cv::Rect(letter, y + uniform(0, 5), uniform(4, 11), uniform(18, 26)),
                         cv::Scalar(uniform(10, 60)), cv::FILLED);
         }
         x += word;
@@ -93,8 +101,8 @@ class A4Page {
   void Paste(const cv::Mat& symbol, cv::Point2f center, double degrees) {
     int side = static_cast<int>(std::hypot(symbol.cols, symbol.rows)) + 4;
     cv::Mat canvas(side, side, CV_8U, cv::Scalar(255));
-    symbol.copyTo(canvas(cv::Rect((side - symbol.cols) / 2, (side - symbol.rows) / 2,
-                                  symbol.cols, symbol.rows)));
+    symbol.copyTo(canvas(
+        cv::Rect((side - symbol.cols) / 2, (side - symbol.rows) / 2, symbol.cols, symbol.rows)));
     cv::Mat turn = cv::getRotationMatrix2D(cv::Point2f(side / 2.f, side / 2.f), degrees, 1.0);
     cv::warpAffine(canvas, canvas, turn, canvas.size(), cv::INTER_LINEAR, cv::BORDER_CONSTANT,
                    cv::Scalar(255));
@@ -265,6 +273,407 @@ TEST(ReadPageBarcodes, GivesTheSameAnswerWhenCalledFromSeveralThreads) {
       for (int c = 0; c < 8; ++c) EXPECT_EQ(together[i].corners[c], alone[i].corners[c]);
     }
   }
+}
+
+// ---------------------------------------------------------------------------
+// Issue 5: zone-first search, any angle, payload choice, grading, verdicts.
+
+constexpr double kDpi = 300;
+// Where the summary sheet prints its barcode (synth::SummarySheetLayout()).
+constexpr BarcodeRule::Zone kSheetZone{110, 10, 84, 26};
+
+BarcodeRule TransactionRule() {
+  BarcodeRule rule;
+  rule.formats = {"Code128"};
+  rule.payload_pattern = "SI[0-9]{13}";
+  rule.zone = kSheetZone;
+  return rule;
+}
+
+BarcodeSearch SearchOn(const cv::Mat& page, const BarcodeRule& rule, bool unreadable = true) {
+  BarcodeSearch search;
+  search.dpi = kDpi;
+  search.zone = BarcodeZoneOnPage(rule.zone, kDpi, page.size());
+  search.report_unreadable = unreadable;
+  return search;
+}
+
+cv::Point2f Mm(double x, double y) { return {float(x * kDpi / 25.4), float(y * kDpi / 25.4)}; }
+
+// The sheet's text with a clean code printed where the business system
+// prints it (centred 20 mm down, 35 mm left of the right margin).
+cv::Mat SheetWith(const synth::PrintedCode& code, double degrees = 0,
+                  cv::Point2f centre = Mm(155, 20)) {
+  A4Page sheet;
+  cv::Mat page = sheet.Scanned();
+  synth::PrintCode128(page, code, centre, degrees, kDpi);
+  return page;
+}
+
+const BarcodeMeasure* Find(const BarcodeMeasures& codes, const std::string& text) {
+  for (const BarcodeMeasure& m : codes)
+    if (m.text == text) return &m;
+  return nullptr;
+}
+
+TEST(BarcodeSearch, ReadsACodeRotated30DegreesAndReportsItsOrientation) {
+  synth::PrintedCode code;
+  cv::Mat page = SheetWith(code, 30, Mm(105, 150));  // mid-page: whole-page search
+
+  BarcodeMeasures codes =
+      ReadPageBarcodes(page, TransactionRule(), SearchOn(page, TransactionRule()));
+
+  const BarcodeMeasure* read = Find(codes, code.text);
+  ASSERT_NE(read, nullptr);
+  EXPECT_NEAR(read->orientation_degrees, 30, 1.5);
+  EXPECT_FALSE(read->found_in_zone);
+}
+
+TEST(BarcodeSearch, ReadsCodesAtAnyAngle) {
+  for (double degrees : {-150.0, -75.0, 55.0, 120.0}) {
+    synth::PrintedCode code;
+    cv::Mat page = SheetWith(code, degrees, Mm(105, 150));
+    BarcodeMeasures codes =
+        ReadPageBarcodes(page, TransactionRule(), SearchOn(page, TransactionRule()));
+    const BarcodeMeasure* read = Find(codes, code.text);
+    ASSERT_NE(read, nullptr) << degrees << " degrees";
+    double off = std::fmod(std::abs(read->orientation_degrees - degrees), 360.0);
+    EXPECT_LT(std::min(off, 360 - off), 1.5)
+        << degrees << " degrees, read " << read->orientation_degrees;
+  }
+}
+
+TEST(BarcodeSearch, FindsTheTransactionCodeInTheZoneWithoutSearchingThePage) {
+  synth::PrintedCode code;
+  cv::Mat page = SheetWith(code);
+  synth::PrintedCode elsewhere;
+  elsewhere.text = "SI2026000000001";
+  synth::PrintCode128(page, elsewhere, Mm(100, 250), 0, kDpi);
+
+  BarcodeMeasures codes =
+      ReadPageBarcodes(page, TransactionRule(), SearchOn(page, TransactionRule()));
+
+  ASSERT_EQ(codes.size(), 1u);  // the page's other code was never looked for
+  EXPECT_EQ(codes[0].text, code.text);
+  EXPECT_TRUE(codes[0].found_in_zone);
+}
+
+TEST(BarcodeSearch, PayloadPatternPicksTheTransactionCodeOfTwo) {
+  // A foreign code in the barcode zone (a supplier's label) does not end the
+  // search; the transaction code lower on the page is found and chosen.
+  synth::PrintedCode foreign;
+  foreign.text = "INV-778812-B";
+  cv::Mat page = SheetWith(foreign);
+  synth::PrintedCode transaction;
+  synth::PrintCode128(page, transaction, Mm(100, 250), 0, kDpi);
+  const BarcodeRule rule = TransactionRule();
+
+  PageVerdict v;
+  v.barcodes = ReadPageBarcodes(page, rule, SearchOn(page, rule));
+
+  ASSERT_NE(Find(v.barcodes, foreign.text), nullptr);
+  ASSERT_NE(Find(v.barcodes, transaction.text), nullptr);
+  EXPECT_EQ(TransactionBarcode(v, rule), transaction.text);
+  EXPECT_FALSE(RuleAccepts(rule, *Find(v.barcodes, foreign.text)));
+}
+
+TEST(BarcodeSearch, ReadsSmallFaintOneBitAndColourCodes) {
+  struct Case {
+    const char* what;
+    synth::PrintedCode code;
+    synth::ScanEffects scan;
+    bool colour = false;
+  };
+  std::vector<Case> cases(4);
+  cases[0].what = "X 0.2 mm", cases[0].code.module_mm = 0.2;
+  cases[1].what = "30% contrast", cases[1].code.contrast = 0.3;
+  cases[2].what = "1-bit", cases[2].scan.bilevel = true;
+  cases[3].what = "blue ink on a colour scan", cases[3].colour = true;
+  cases[3].code.ink = cv::Scalar(120, 50, 20);
+  for (const Case& c : cases) {
+    A4Page sheet;
+    cv::Mat page = sheet.Scanned();
+    if (c.colour) cv::cvtColor(page, page, cv::COLOR_GRAY2BGR);
+    synth::PrintedGeometry where = synth::PrintCode128(page, c.code, Mm(155, 20), 2, kDpi);
+    synth::ScanArea(page, where.bounds, c.scan);
+    BarcodeMeasures codes =
+        ReadPageBarcodes(page, TransactionRule(), SearchOn(page, TransactionRule()));
+    EXPECT_NE(Find(codes, c.code.text), nullptr) << c.what;
+  }
+}
+
+TEST(BarcodeGrade, CleanCodeAtNominalSizeGradesA) {
+  synth::PrintedCode code;  // 0.33 mm modules, full contrast
+  cv::Mat page = SheetWith(code);
+
+  BarcodeMeasures codes =
+      ReadPageBarcodes(page, TransactionRule(), SearchOn(page, TransactionRule()));
+
+  ASSERT_EQ(codes.size(), 1u);
+  EXPECT_EQ(codes[0].quality.grade, "A") << "limited by " << codes[0].quality.limited_by;
+  EXPECT_EQ(codes[0].quality.scans, 10);
+  EXPECT_GT(codes[0].quality.symbol_contrast, 0.7);
+  EXPECT_TRUE(codes[0].quiet_zone_ok);
+  EXPECT_NEAR(codes[0].bar_height_mm, code.height_mm, 1.0);
+  EXPECT_NEAR(codes[0].orientation_degrees, 0, 1);
+}
+
+TEST(BarcodeGrade, LowContrastCodeGradesWorse) {
+  synth::PrintedCode clean, faint;
+  faint.contrast = 0.6;
+  cv::Mat clean_page = SheetWith(clean), faint_page = SheetWith(faint);
+
+  BarcodeMeasures a =
+      ReadPageBarcodes(clean_page, TransactionRule(), SearchOn(clean_page, TransactionRule()));
+  BarcodeMeasures b =
+      ReadPageBarcodes(faint_page, TransactionRule(), SearchOn(faint_page, TransactionRule()));
+
+  ASSERT_EQ(a.size(), 1u);
+  ASSERT_EQ(b.size(), 1u);
+  EXPECT_LT(b[0].quality.symbol_contrast, a[0].quality.symbol_contrast - 0.2);
+  EXPECT_LT(b[0].quality.grade_value, a[0].quality.grade_value);
+  EXPECT_EQ(b[0].quality.limited_by, "symbol_contrast");
+}
+
+TEST(BarcodeGrade, GradeFallsAsInkSpreadsAndBlurGrows) {
+  double last_spread = 5, last_blur = 5;
+  for (double level : {0.0, 0.25, 0.4}) {
+    synth::PrintedCode code;
+    code.ink_spread_modules = level;
+    cv::Mat page = SheetWith(code);
+    BarcodeMeasures codes =
+        ReadPageBarcodes(page, TransactionRule(), SearchOn(page, TransactionRule()));
+    ASSERT_NE(Find(codes, code.text), nullptr) << "spread " << level;
+    double value = Find(codes, code.text)->quality.grade_value;
+    EXPECT_LE(value, last_spread) << "spread " << level;
+    last_spread = value;
+  }
+  for (double sigma : {0.5, 1.2, 1.8}) {
+    synth::PrintedCode code;
+    A4Page sheet;
+    cv::Mat page = sheet.Scanned();
+    synth::PrintedGeometry where = synth::PrintCode128(page, code, Mm(155, 20), 0, kDpi);
+    synth::ScanEffects scan;
+    scan.blur_sigma_px = sigma;
+    synth::ScanArea(page, where.bounds, scan);
+    BarcodeMeasures codes =
+        ReadPageBarcodes(page, TransactionRule(), SearchOn(page, TransactionRule()));
+    ASSERT_NE(Find(codes, code.text), nullptr) << "blur " << sigma;
+    double value = Find(codes, code.text)->quality.grade_value;
+    EXPECT_LE(value, last_blur) << "blur " << sigma;
+    last_blur = value;
+  }
+  EXPECT_LT(last_spread, 3);
+  EXPECT_LT(last_blur, 3);
+}
+
+TEST(BarcodeGrade, XDimensionMeasuredWithinTenPercent) {
+  for (double module_mm : {0.25, 0.33, 0.5}) {
+    synth::PrintedCode code;
+    code.module_mm = module_mm;
+    cv::Mat page = SheetWith(code, 12);
+    BarcodeMeasures codes =
+        ReadPageBarcodes(page, TransactionRule(), SearchOn(page, TransactionRule()));
+    const BarcodeMeasure* read = Find(codes, code.text);
+    ASSERT_NE(read, nullptr) << module_mm;
+    EXPECT_NEAR(read->x_dimension_mm, module_mm, 0.1 * module_mm);
+  }
+}
+
+TEST(BarcodeGrade, QrCodeGetsContrastModuleSizeAndQuietZone) {
+  ZXing::BitMatrix bits = ZXing::MultiFormatWriter(ZXing::BarcodeFormat::QRCode)
+                              .setMargin(0)
+                              .encode("SI2026112700042", 0, 0);
+  A4Page sheet;
+  cv::Mat page = sheet.Scanned();
+  const int module = 6;  // 0.51 mm at 300 dpi
+  const cv::Point at(1700, 300);
+  cv::rectangle(page,
+                cv::Rect(at.x - 4 * module, at.y - 4 * module, (bits.width() + 8) * module,
+                         (bits.height() + 8) * module),
+                cv::Scalar(255), cv::FILLED);
+  for (int y = 0; y < bits.height(); ++y)
+    for (int x = 0; x < bits.width(); ++x)
+      if (bits.get(x, y))
+        cv::rectangle(page, cv::Rect(at.x + x * module, at.y + y * module, module, module), 20,
+                      cv::FILLED);
+  BarcodeSearch search;
+  search.dpi = kDpi;
+
+  BarcodeMeasures codes = ReadPageBarcodes(page, Wanting({"QRCode"}), search);
+
+  ASSERT_EQ(codes.size(), 1u);
+  EXPECT_EQ(codes[0].quality.grade, "A");
+  EXPECT_NEAR(codes[0].x_dimension_mm, module * 25.4 / kDpi, 0.05);
+  EXPECT_TRUE(codes[0].quiet_zone_ok);
+  EXPECT_GT(codes[0].quality.symbol_contrast, 0.7);
+}
+
+TEST(BarcodeSearch, ReportsBarsThatDoNotDecodeAsUnreadable) {
+  // Bars of a code torn through its middle: a barcode is there, nothing reads.
+  synth::PrintedCode code;
+  code.height_mm = 14;
+  cv::Mat page = SheetWith(code);
+  const cv::Point2f centre = Mm(155, 20);
+  for (int x = -60; x <= 60; x += 3)
+    cv::line(page, centre + cv::Point2f(x, -120), centre + cv::Point2f(x + 25, 120), 255, 2);
+
+  BarcodeMeasures codes =
+      ReadPageBarcodes(page, TransactionRule(), SearchOn(page, TransactionRule()));
+
+  ASSERT_FALSE(codes.empty());
+  EXPECT_TRUE(codes[0].unreadable);
+  EXPECT_TRUE(codes[0].text.empty());
+  EXPECT_EQ(codes[0].quality.grade, "F");
+  // Without the option, only decoded codes come back.
+  EXPECT_TRUE(
+      ReadPageBarcodes(page, TransactionRule(), SearchOn(page, TransactionRule(), false)).empty());
+}
+
+// Verdicts from measurements: no pixels needed.
+
+BarcodeMeasure Measured(const std::string& text, const std::string& grade, double x_mm,
+                        double degrees) {
+  BarcodeMeasure m;
+  m.format = "Code128";
+  m.text = text;
+  m.quality.grade = grade;
+  m.quality.grade_value = grade == "A"   ? 4
+                          : grade == "B" ? 3
+                          : grade == "C" ? 2
+                          : grade == "D" ? 1
+                                         : 0;
+  m.quality.limited_by = grade == "A" ? "" : "modulation";
+  m.quality.modulation = 0.45;
+  m.x_dimension_mm = x_mm;
+  m.orientation_degrees = degrees;
+  m.quiet_zone_ok = true;
+  m.quiet_zone_modules = 12;
+  return m;
+}
+
+Profile GunProfile() {
+  Profile p;
+  p.barcode = TransactionRule();
+  p.barcode.required = true;
+  p.barcode.min_grade = "C";
+  p.barcode.min_x_dimension_mm = 0.25;
+  p.barcode.max_x_dimension_mm = 0.5;
+  p.barcode.orientations_degrees = {0, 180};
+  p.barcode.quiet_zone_required = true;
+  return p;
+}
+
+bool Has(const std::vector<Reason>& reasons, ReasonCode code, const std::string& part = "") {
+  return std::any_of(reasons.begin(), reasons.end(), [&](const Reason& r) {
+    return r.code == code && r.detail.find(part) != std::string::npos;
+  });
+}
+
+TEST(BarcodeVerdict, CodeThatDecodesButFallsShortIsBarcodeQualityWithTheMeasurements) {
+  PageVerdict v;
+  v.blank.ink_ratio = 0.05;
+  v.barcodes = {Measured("SI2026112700042", "D", 0.17, 90)};
+
+  DecidePage(v, GunProfile());
+
+  EXPECT_EQ(v.decision, Decision::kReject);
+  EXPECT_TRUE(Has(v.reasons, ReasonCode::kBarcodeQuality, "grade D"));
+  EXPECT_TRUE(Has(v.reasons, ReasonCode::kBarcodeQuality, "modulation 0.45"));
+  EXPECT_TRUE(Has(v.reasons, ReasonCode::kBarcodeQuality, "X-dimension 0.170 mm below 0.250 mm"));
+  EXPECT_TRUE(Has(v.reasons, ReasonCode::kBarcodeQuality, "orientation 90"));
+}
+
+TEST(BarcodeVerdict, CodeMeetingTheGunsNeedsPasses) {
+  PageVerdict v;
+  v.blank.ink_ratio = 0.05;
+  v.barcodes = {Measured("SI2026112700042", "B", 0.33, 179)};
+
+  DecidePage(v, GunProfile());
+
+  EXPECT_EQ(v.decision, Decision::kAccept);
+}
+
+TEST(BarcodeVerdict, SupportingPageWithoutTheBarcodeIsNotRejectedForIt) {
+  PageVerdict v;
+  v.blank.ink_ratio = 0.05;
+  v.barcodes = {Measured("INV-1", "A", 0.33, 0)};
+
+  DecidePage(v, GunProfile());
+
+  EXPECT_EQ(v.decision, Decision::kAccept);
+}
+
+std::vector<PageVerdict> Batch(std::vector<BarcodeMeasures> page_codes) {
+  std::vector<PageVerdict> pages;
+  for (size_t i = 0; i < page_codes.size(); ++i) {
+    PageVerdict v;
+    v.page_index = std::uint32_t(i);
+    v.blank.ink_ratio = 0.05;
+    v.barcodes = page_codes[i];
+    pages.push_back(v);
+  }
+  return pages;
+}
+
+TEST(BarcodeVerdict, FirstPageSummarySheetSaysWhyItsBarcodeIsMissing) {
+  Profile p = GunProfile();
+  p.barcode.first_page_is_summary_sheet = true;
+  p.min_pages = 1;
+  BarcodeMeasure bars;  // bars nothing decoded
+  bars.unreadable = true;
+
+  BatchVerdict missing = DecideBatch(Batch({{}, {}}), p, true);
+  BatchVerdict unreadable = DecideBatch(Batch({{bars}, {}}), p, true);
+  BatchVerdict payload = DecideBatch(Batch({{Measured("INV-1", "A", 0.33, 0)}, {}}), p, true);
+  BatchVerdict fine =
+      DecideBatch(Batch({{Measured("SI2026112700042", "A", 0.33, 0)}, {}}), p, true);
+
+  EXPECT_TRUE(Has(missing.reasons, ReasonCode::kBarcodeMissing));
+  EXPECT_TRUE(Has(unreadable.reasons, ReasonCode::kBarcodeUnreadable));
+  EXPECT_TRUE(Has(payload.reasons, ReasonCode::kBarcodePayload, "INV-1"));
+  for (const BatchVerdict* b : {&missing, &unreadable, &payload}) {
+    auto on_first = std::find_if(b->reasons.begin(), b->reasons.end(), [](const Reason& r) {
+      return r.code == ReasonCode::kBarcodeMissing || r.code == ReasonCode::kBarcodeUnreadable ||
+             r.code == ReasonCode::kBarcodePayload;
+    });
+    ASSERT_NE(on_first, b->reasons.end());
+    EXPECT_EQ(on_first->page, 0u);
+  }
+  EXPECT_EQ(fine.decision, Decision::kAccept);
+  EXPECT_EQ(fine.transaction_id, "SI2026112700042");
+}
+
+TEST(BarcodeVerdict, RegisteredSummarySheetWithoutTheBarcodeIsRejectedOnThePage) {
+  PageVerdict v;
+  v.blank.ink_ratio = 0.05;
+  v.barcodes = {Measured("INV-1", "A", 0.33, 0)};
+  v.summary_sheet = true;  // as DecidePage sets it for a page that registers to the form
+  Profile p = GunProfile();
+  SummaryFormRule form;
+  form.min_registration_score = 0.5;
+  p.form = form;
+  v.registration.attempted = true;
+  v.registration.score = 0.9;
+
+  DecidePage(v, p);
+
+  EXPECT_TRUE(Has(v.reasons, ReasonCode::kBarcodePayload, "SI[0-9]{13}"));
+}
+
+TEST(BarcodeZone, MapsMillimetresToPagePixelsWithAMargin) {
+  cv::Rect zone = BarcodeZoneOnPage({110, 10, 84, 26}, 300, cv::Size(2480, 3508));
+  const double px = 300 / 25.4;
+  EXPECT_NEAR(zone.x, (110 - kBarcodeZoneMarginMm) * px, 1);
+  EXPECT_EQ(zone.y, 0);  // clipped to the page
+  EXPECT_NEAR(zone.x + zone.width, (110 + 84 + kBarcodeZoneMarginMm) * px, 1);
+  EXPECT_TRUE(BarcodeZoneOnPage({}, 300, cv::Size(2480, 3508)).empty());
+  EXPECT_TRUE(BarcodeZoneOnPage({110, 10, 84, 26}, 0, cv::Size(2480, 3508)).empty());
+  // A registration transform places it instead (here: the form 5 mm lower).
+  cv::Matx23d page_from_mm(px, 0, 0, 0, px, 5 * px);
+  cv::Rect registered =
+      BarcodeZoneOnPage({110, 10, 84, 26}, 300, cv::Size(2480, 3508), &page_from_mm);
+  EXPECT_NEAR(registered.y, (10 + 5 - 3) * px, 1);
 }
 
 }  // namespace

@@ -12,6 +12,7 @@
 
 #include "scangate/v1/scangate.grpc.pb.h"
 #include "support/process.h"
+#include "support/summary_forms.h"
 #include "support/synthetic_page.h"
 
 namespace scangate {
@@ -37,11 +38,9 @@ const std::string& TextPage(int n) {
   return pages[std::size_t(n) % pages.size()];
 }
 
+// The pension claim's own form (its profile registers it), complete.
 std::string SummarySheet(const std::string& transaction) {
-  synth::SummarySpec spec;
-  spec.transaction_number = transaction;
-  spec.colour = false;
-  return synth::EncodeJpeg(synth::SummarySheet(spec), 85, 300);
+  return synth::EncodeJpeg(synth::CompletedSheet("pension-claim", 300, transaction, 1, false), 85, 300);
 }
 
 class LedgerProcesses : public ::testing::Test {

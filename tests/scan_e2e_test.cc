@@ -36,6 +36,9 @@ class ScanEndToEnd : public ::testing::Test {
     server_ = std::make_unique<ServerRunner>(options, ProfileStore());
     std::string error;
     ASSERT_TRUE(server_->Start(error)) << error;
+    // Until then the engine also holds the server's self-check page.
+    for (int i = 0; i < 500 && !server_->serving(); ++i)
+      std::this_thread::sleep_for(std::chrono::milliseconds(10));
     auto channel = grpc::CreateChannel("127.0.0.1:" + std::to_string(server_->port()),
                                        grpc::InsecureChannelCredentials());
     stub_ = v1::Scangate::NewStub(channel);

@@ -10,7 +10,10 @@
 
 #include <chrono>
 #include <cstring>
+#include <fstream>
+#include <sstream>
 #include <stdexcept>
+#include <thread>
 
 namespace scangate::testing {
 namespace {
@@ -63,6 +66,11 @@ ServerProcess::ServerProcess(std::vector<std::string> args) {
     auto end = at == std::string::npos ? at : out.find('\n', at);
     if (end != std::string::npos) {
       address_ = out.substr(at + marker.size(), end - at - marker.size());
+      // Printed before the listening line, when metrics are on.
+      const std::string metrics = "metrics on ";
+      auto m = out.find(metrics);
+      if (m != std::string::npos)
+        metrics_address_ = out.substr(m + metrics.size(), out.find('\n', m) - m - metrics.size());
       return;
     }
   }
@@ -99,6 +107,70 @@ CommandResult Run(const std::vector<std::string>& argv, int timeout_seconds) {
   close(fd);
   result.exit_code = WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
   return result;
+}
+
+BackgroundProcess::BackgroundProcess(const std::vector<std::string>& argv,
+                                     const std::string& log_path)
+    : log_path_(log_path) {
+  pid_ = fork();
+  if (pid_ == 0) {
+    int fd = open(log_path.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
+    if (fd >= 0) {
+      dup2(fd, STDOUT_FILENO);
+      dup2(fd, STDERR_FILENO);
+      close(fd);
+    }
+    std::vector<char*> args;
+    for (const std::string& a : argv) args.push_back(const_cast<char*>(a.c_str()));
+    args.push_back(nullptr);
+    execv(args[0], args.data());
+    _exit(127);
+  }
+}
+
+BackgroundProcess::~BackgroundProcess() { Stop(SIGTERM, std::chrono::seconds(10)); }
+
+std::string BackgroundProcess::Log() const {
+  std::ifstream in(log_path_);
+  std::stringstream text;
+  text << in.rdbuf();
+  return text.str();
+}
+
+std::string BackgroundProcess::WaitForLine(const std::string& marker, std::chrono::seconds timeout) {
+  auto deadline = std::chrono::steady_clock::now() + timeout;
+  while (std::chrono::steady_clock::now() < deadline) {
+    std::string log = Log();
+    auto at = log.find(marker);
+    if (at != std::string::npos) {
+      auto end = log.find('\n', at);
+      if (end != std::string::npos) return log.substr(at + marker.size(), end - at - marker.size());
+    }
+    int status = 0;
+    if (pid_ <= 0 || waitpid(pid_, &status, WNOHANG) == pid_) {
+      pid_ = -1;
+      return "";
+    }
+    std::this_thread::sleep_for(std::chrono::milliseconds(100));
+  }
+  return "";
+}
+
+int BackgroundProcess::Stop(int signal, std::chrono::seconds grace) {
+  if (pid_ <= 0) return -1;
+  kill(pid_, signal);
+  auto deadline = std::chrono::steady_clock::now() + grace;
+  int status = 0;
+  while (waitpid(pid_, &status, WNOHANG) == 0) {
+    if (std::chrono::steady_clock::now() > deadline) {
+      kill(pid_, SIGKILL);
+      waitpid(pid_, &status, 0);
+      break;
+    }
+    std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  }
+  pid_ = -1;
+  return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
 }
 
 }  // namespace scangate::testing

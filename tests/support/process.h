@@ -2,6 +2,7 @@
 // restart) and the scangate command line, run as a user would.
 #pragma once
 
+#include <chrono>
 #include <string>
 #include <sys/types.h>
 #include <vector>
@@ -21,6 +22,8 @@ class ServerProcess {
   ServerProcess& operator=(const ServerProcess&) = delete;
 
   const std::string& address() const { return address_; }
+  // Where /metrics is served, when started with --metrics-listen.
+  const std::string& metrics_address() const { return metrics_address_; }
   bool started() const { return !address_.empty(); }
   // Sends `signal` and waits for the process; returns its exit status.
   int Stop(int signal);
@@ -29,6 +32,29 @@ class ServerProcess {
   pid_t pid_ = -1;
   int out_fd_ = -1;
   std::string address_;
+  std::string metrics_address_;
+};
+
+// A program left running (Prometheus, a browser) with its stdout and stderr
+// in a log file. Stopped with SIGTERM, then SIGKILL, when destroyed.
+class BackgroundProcess {
+ public:
+  BackgroundProcess(const std::vector<std::string>& argv, const std::string& log_path);
+  ~BackgroundProcess();
+  BackgroundProcess(const BackgroundProcess&) = delete;
+  BackgroundProcess& operator=(const BackgroundProcess&) = delete;
+
+  // Waits until a line of the log holds `marker` and returns what follows it
+  // on that line; empty if it does not come within `timeout` or the program
+  // exits.
+  std::string WaitForLine(const std::string& marker, std::chrono::seconds timeout);
+  // Sends `signal`, waits up to `grace`, then SIGKILL; returns the exit status.
+  int Stop(int signal = 15, std::chrono::seconds grace = std::chrono::seconds(10));
+  std::string Log() const;
+
+ private:
+  pid_t pid_ = -1;
+  std::string log_path_;
 };
 
 struct CommandResult {

@@ -7,6 +7,7 @@
 #include <string>
 #include <vector>
 
+#include "summary_forms.h"
 #include "synthetic_page.h"
 
 namespace {
@@ -43,10 +44,9 @@ int main(int argc, char** argv) {
   }
 
   const std::vector<SampleFile> batch = {
-      {"01-summary-sheet.png", "summary sheet, colour", [] {
-         synth::SummarySpec spec;
-         spec.dpi = kDpi;
-         return synth::EncodePng(synth::SummarySheet(spec), kDpi);
+      {"01-summary-sheet.jpg", "summary sheet (the pension claim's form), colour", [] {
+         return synth::EncodeJpeg(synth::CompletedSheet("pension-claim", kDpi, "SI2026112700042"), 90,
+                                  kDpi);
        }},
       {"02-application-form.jpg", "application form, gray JPEG", [] {
          synth::PageSpec spec;

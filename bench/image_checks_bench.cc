@@ -1,0 +1,579 @@
+// `scangate-image-checks-bench`: accuracy and speed of the image checks
+// (skew, blur, blank, resolution) on the labelled corpus and on the shared
+// deskew tests, with Leptonica's skew estimator run on the same pages beside
+// ours. One core: OpenCV's own threads are switched off, pages run in turn.
+//
+//   scangate-image-checks-bench [--corpus DIR] [--seed N] [--pages SCALE]
+//                               [--deskew DIR] [--no-leptonica] [--csv FILE]
+#include <opencv2/core.hpp>
+#include <opencv2/imgproc.hpp>
+
+#include <algorithm>
+#include <chrono>
+#include <cmath>
+#include <cstdio>
+#include <cstdlib>
+#include <ctime>
+#include <malloc.h>
+#include <filesystem>
+#include <fstream>
+#include <functional>
+#include <map>
+#include <span>
+#include <sstream>
+#include <string>
+#include <vector>
+
+#include "blank.h"
+#include "blur.h"
+#include "decode.h"
+#include "image_corpus.h"
+#include "ink.h"
+#include "judge.h"
+#include "resolution.h"
+#include "skew.h"
+#include "verdict.h"
+
+#ifdef SCANGATE_HAVE_LEPTONICA
+#include <leptonica/allheaders.h>
+#endif
+
+namespace scangate {
+namespace {
+
+using Clock = std::chrono::steady_clock;
+namespace corpus = scangate::corpus;
+
+// Check times are this thread's CPU time: the machine is shared, and time
+// spent waiting for a core is not the checks' cost.
+struct CpuClock {
+  using time_point = double;
+  static double now() {
+    timespec t;
+    clock_gettime(CLOCK_THREAD_CPUTIME_ID, &t);
+    return double(t.tv_sec) + double(t.tv_nsec) * 1e-9;
+  }
+};
+
+double Ms(CpuClock::time_point& t) {
+  double now = CpuClock::now();
+  double ms = (now - t) * 1e3;
+  t = now;
+  return ms;
+}
+
+// One page's measurements and times.
+struct Result {
+  std::string name;
+  std::string set;  // "corpus" or "deskew-tests"
+  corpus::Recipe recipe;
+  corpus::Truth truth;
+  int width = 0, height = 0;
+  PageVerdict verdict;  // measurements and derived flags
+  double decode_ms = 0, ink_ms = 0, skew_ms = 0, blank_ms = 0, blur_ms = 0;
+  bool lept_ran = false;
+  double lept_degrees = 0, lept_confidence = 0, lept_binarize_ms = 0, lept_skew_ms = 0;
+  double checks_ms() const { return ink_ms + skew_ms + blank_ms + blur_ms; }
+  double skew_error() const { return verdict.skew.degrees - truth.skew_degrees; }
+  double lept_error() const { return lept_degrees - truth.skew_degrees; }
+  bool a4_300() const {
+    const double w_mm = std::min(width, height) / truth.dpi * 25.4,
+                 h_mm = std::max(width, height) / truth.dpi * 25.4;
+    return std::abs(truth.dpi - 300) < 1 && std::abs(w_mm - 210) < 3 && std::abs(h_mm - 297) < 3;
+  }
+};
+
+#ifdef SCANGATE_HAVE_LEPTONICA
+// Leptonica wants 1 bit per pixel, 1 = ink. A fixed threshold, as its own
+// pixConvertTo1 would use; packing is timed apart from the skew search.
+void RunLeptonica(const cv::Mat& gray, Result& r) {
+  auto t = CpuClock::now();
+  PIX* pix = pixCreate(gray.cols, gray.rows, 1);
+  l_uint32* data = pixGetData(pix);
+  const int wpl = pixGetWpl(pix);
+  for (int y = 0; y < gray.rows; ++y) {
+    const std::uint8_t* g = gray.ptr<std::uint8_t>(y);
+    l_uint32* line = data + std::ptrdiff_t(y) * wpl;
+    for (int x = 0; x < gray.cols; ++x)
+      if (g[x] < 128) line[x >> 5] |= 0x80000000u >> (x & 31);
+  }
+  r.lept_binarize_ms = Ms(t);
+  l_float32 angle = 0, conf = 0;
+  // Leptonica's defaults (reductions 4 and 2, 1-degree sweep steps, search to
+  // 0.01 degrees) with the sweep widened from +-7 to +-15 degrees.
+  pixFindSkewSweepAndSearch(pix, &angle, &conf, 4, 2, 15.0f, 1.0f, 0.01f);
+  r.lept_skew_ms = Ms(t);
+  pixDestroy(&pix);
+  r.lept_ran = true;
+  // Leptonica's sign is ours (checked on the synthetic pages).
+  r.lept_degrees = angle;
+  r.lept_confidence = conf;
+}
+#endif
+
+bool Judge(std::span<const std::uint8_t> bytes, Result& r, bool leptonica) {
+  auto t = CpuClock::now();
+  Fallible<ImageProbe> probe = ProbeImage(bytes, DecodeLimits{});
+  if (!probe.ok()) return false;
+  Fallible<PageImage> decoded = DecodeFrame(bytes, probe.value(), 0);
+  if (!decoded.ok()) return false;
+  r.decode_ms = Ms(t);
+  const PageImage& page = decoded.value();
+  PageVerdict& v = r.verdict;
+  r.width = v.width = page.gray.cols;
+  r.height = v.height = page.gray.rows;
+  v.color_mode = page.color_mode;
+  v.resolution = MeasureResolution(v.width, v.height, page.file_dpi_x, page.file_dpi_y);
+  const Profile profile;
+  t = CpuClock::now();
+  static InkMap ink;  // as judge.cc: buffers reused from page to page
+  FindInk(page.gray, v.resolution.dpi, ink);
+  r.ink_ms = Ms(t);
+  v.skew = MeasureSkew(ink);
+  r.skew_ms = Ms(t);
+  v.blank = MeasureBlank(ink);
+  r.blank_ms = Ms(t);
+  v.blur = MeasureBlur(page.gray, ink, v.resolution.dpi, page.color_mode == ColorMode::kBilevel,
+                       {profile.max_blur_sigma});
+  r.blur_ms = Ms(t);
+  DecidePage(v, profile);
+#ifdef SCANGATE_HAVE_LEPTONICA
+  if (leptonica) RunLeptonica(page.gray, r);
+#endif
+  return true;
+}
+
+// ---------------------------------------------------------------- figures
+
+struct Errors {
+  std::vector<double> abs;
+  void Add(double e) { abs.push_back(std::abs(e)); }
+  std::size_t n() const { return abs.size(); }
+  double Mae() const {
+    double s = 0;
+    for (double e : abs) s += e;
+    return abs.empty() ? 0 : s / double(abs.size());
+  }
+  double Quantile(double q) const {
+    if (abs.empty()) return 0;
+    std::vector<double> v = abs;
+    std::sort(v.begin(), v.end());
+    return v[std::min(v.size() - 1, std::size_t(std::ceil(q * double(v.size())) - 1))];
+  }
+  double Max() const { return abs.empty() ? 0 : *std::max_element(abs.begin(), abs.end()); }
+};
+
+void SkewRow(const char* label, const std::vector<const Result*>& rs) {
+  Errors ours, lept;
+  int low_conf = 0, lept_fail = 0, over = 0;
+  bool lept_ran = false;
+  for (const Result* r : rs) {
+    ours.Add(r->skew_error());
+    low_conf += r->verdict.skew.confidence < Profile{}.min_skew_confidence;
+    over += std::abs(r->skew_error()) > 0.2;
+    if (r->lept_ran) {
+      lept_ran = true;
+      lept.Add(r->lept_error());
+      lept_fail += std::abs(r->lept_error()) > 1.0;
+    }
+  }
+  if (rs.empty()) return;
+  std::printf("  %-30s %5zu  %6.3f %6.3f %6.3f %5d %5d", label, ours.n(), ours.Mae(),
+              ours.Quantile(0.95), ours.Max(), over, low_conf);
+  if (lept_ran)
+    std::printf("  |  %6.3f %6.3f %7.3f %5d", lept.Mae(), lept.Quantile(0.95), lept.Max(),
+                lept_fail);
+  std::printf("\n");
+}
+
+using Filter = std::function<bool(const Result&)>;
+
+std::vector<const Result*> Select(const std::vector<Result>& all, const Filter& f) {
+  std::vector<const Result*> out;
+  for (const Result& r : all)
+    if (f(r)) out.push_back(&r);
+  return out;
+}
+
+void PrintSkew(const std::vector<Result>& all) {
+  std::printf(
+      "\nSKEW  error in degrees; >0.2: pages worse than 0.2; lowconf: confidence below the\n"
+      "profile's 0.3 (not judged). Leptonica: pixFindSkewSweepAndSearch on the same pages,\n"
+      "binarised at 128, sweep +-15 in 1-degree steps, reductions 4/2; fail: off by > 1 degree.\n");
+  std::printf("  %-30s %5s  %6s %6s %6s %5s %5s  |  %6s %6s %7s %5s\n", "set", "pages", "MAE",
+              "p95", "max", ">0.2", "lowc", "lept", "p95", "max", "fail");
+  auto known = [](const Result& r) { return r.truth.skew_known; };
+  auto corpus_known = [&](const Result& r) { return r.set == "corpus" && known(r); };
+  using C = corpus::Content;
+  SkewRow("corpus, all with known skew", Select(all, corpus_known));
+  SkewRow("  judged (confidence >= 0.3)", Select(all, [&](const Result& r) {
+            return corpus_known(r) && r.verdict.skew.confidence >= Profile{}.min_skew_confidence;
+          }));
+  SkewRow("  synthetic pages", Select(all, [&](const Result& r) {
+            return corpus_known(r) && r.recipe.content != C::kScan;
+          }));
+  SkewRow("  real scans, rotated", Select(all, [&](const Result& r) {
+            return corpus_known(r) && r.recipe.content == C::kScan;
+          }));
+  SkewRow("  |skew| < 5", Select(all, [&](const Result& r) {
+            return corpus_known(r) && std::abs(r.truth.skew_degrees) < 5;
+          }));
+  SkewRow("  5 <= |skew| < 10", Select(all, [&](const Result& r) {
+            return corpus_known(r) && std::abs(r.truth.skew_degrees) >= 5 &&
+                   std::abs(r.truth.skew_degrees) < 10;
+          }));
+  SkewRow("  10 <= |skew| <= 15", Select(all, [&](const Result& r) {
+            return corpus_known(r) && std::abs(r.truth.skew_degrees) >= 10;
+          }));
+  SkewRow("  14 <= |skew| <= 15", Select(all, [&](const Result& r) {
+            return corpus_known(r) && std::abs(r.truth.skew_degrees) >= 14;
+          }));
+  SkewRow("  straight (skew 0)", Select(all, [&](const Result& r) {
+            return corpus_known(r) && r.truth.skew_degrees == 0;
+          }));
+  for (auto color : {corpus::Color::kGray, corpus::Color::kColor, corpus::Color::kBilevel})
+    SkewRow((std::string("  ") + corpus::ColorName(color)).c_str(), Select(all, [&](const Result& r) {
+              return corpus_known(r) && r.recipe.color == color;
+            }));
+  for (double dpi : {150, 200, 300, 400, 600})
+    SkewRow(("  " + std::to_string(int(dpi)) + " dpi").c_str(), Select(all, [&](const Result& r) {
+              return corpus_known(r) && r.truth.dpi == dpi;
+            }));
+  SkewRow("  black borders / background", Select(all, [&](const Result& r) {
+            return corpus_known(r) &&
+                   (r.recipe.artefacts & (corpus::kBlackBands | corpus::kDarkBackground));
+          }));
+  SkewRow("  blurred", Select(all, [&](const Result& r) {
+            return corpus_known(r) && r.truth.blur == corpus::BlurClass::kBlurred;
+          }));
+  SkewRow("  forms and tables", Select(all, [&](const Result& r) {
+            return corpus_known(r) && r.recipe.content == C::kFormPage;
+          }));
+  SkewRow("  sparse, ID card, summary", Select(all, [&](const Result& r) {
+            return corpus_known(r) && (r.recipe.content == C::kSparsePage ||
+                                       r.recipe.content == C::kIdCard ||
+                                       r.recipe.content == C::kSummarySheet);
+          }));
+  SkewRow("deskew-tests (certain rows)", Select(all, [&](const Result& r) {
+            return r.set == "deskew-tests" && known(r);
+          }));
+  auto unstructured = Select(all, [](const Result& r) {
+    return r.set == "corpus" && r.recipe.content == C::kBlank;
+  });
+  if (!unstructured.empty()) {
+    int low = 0;
+    for (const Result* r : unstructured) low += r->verdict.skew.confidence < Profile{}.min_skew_confidence;
+    std::printf("  blank pages (no structure): %d of %zu report low confidence (never rejected)\n",
+                low, unstructured.size());
+  }
+}
+
+void ClassRow(const char* label, const std::vector<const Result*>& rs,
+              const std::function<bool(const Result&)>& correct) {
+  if (rs.empty()) return;
+  int ok = 0;
+  for (const Result* r : rs) ok += correct(*r);
+  std::printf("  %-40s %5zu  %7.2f%%  (%d wrong)\n", label, rs.size(), 100.0 * ok / double(rs.size()),
+              int(rs.size()) - ok);
+}
+
+void PrintBlur(const std::vector<Result>& all) {
+  std::printf("\nBLUR  correct verdicts per class (blurred: sigma>=2, disk r>=3 or motion>=7 px\n"
+              "at 300 dpi on the whole page or on >=30%% of the text; sharp: sigma<=0.8)\n");
+  std::printf("  %-40s %5s  %8s\n", "class", "pages", "correct");
+  using B = corpus::BlurClass;
+  auto is = [](B c) { return [c](const Result& r) { return r.set == "corpus" && r.truth.blur == c; }; };
+  auto said_blurred = [](const Result& r) { return r.verdict.blurred; };
+  auto said_sharp = [](const Result& r) { return r.verdict.blur.applicable && !r.verdict.blurred; };
+  ClassRow("sharp", Select(all, is(B::kSharp)), said_sharp);
+  ClassRow("  JPEG quality < 50", Select(all, [&](const Result& r) {
+             return is(B::kSharp)(r) && r.recipe.encoding == corpus::Encoding::kJpeg &&
+                    r.recipe.jpeg_quality < 50;
+           }), said_sharp);
+  ClassRow("  halftone or photo", Select(all, [&](const Result& r) {
+             return is(B::kSharp)(r) &&
+                    (r.recipe.artefacts & (corpus::kHalftonePhoto | corpus::kContonePhoto));
+           }), said_sharp);
+  ClassRow("  paper texture", Select(all, [&](const Result& r) {
+             return is(B::kSharp)(r) && (r.recipe.artefacts & corpus::kPaperTexture);
+           }), said_sharp);
+  ClassRow("  noise sigma > 6", Select(all, [&](const Result& r) {
+             return is(B::kSharp)(r) && r.recipe.noise_sigma > 6;
+           }), said_sharp);
+  ClassRow("  sparse text (few lines, card)", Select(all, [&](const Result& r) {
+             return is(B::kSharp)(r) && (r.recipe.content == corpus::Content::kSparsePage ||
+                                         r.recipe.content == corpus::Content::kIdCard);
+           }), said_sharp);
+  ClassRow("blurred", Select(all, is(B::kBlurred)), said_blurred);
+  for (auto kind : {corpus::BlurKind::kGaussian, corpus::BlurKind::kDefocus, corpus::BlurKind::kMotion})
+    ClassRow((std::string("  whole page, ") + corpus::BlurKindName(kind)).c_str(),
+             Select(all, [&](const Result& r) {
+               return is(B::kBlurred)(r) && r.recipe.blur == kind &&
+                      r.recipe.blur_region == corpus::BlurRegion::kWhole;
+             }), said_blurred);
+  ClassRow("  partial (30-70% of the text)", Select(all, [&](const Result& r) {
+             return is(B::kBlurred)(r) && r.recipe.blur_region != corpus::BlurRegion::kWhole;
+           }), said_blurred);
+  ClassRow("  sparse text (few lines, card)", Select(all, [&](const Result& r) {
+             return is(B::kBlurred)(r) && (r.recipe.content == corpus::Content::kSparsePage ||
+                                           r.recipe.content == corpus::Content::kIdCard);
+           }), said_blurred);
+  ClassRow("1-bit pages: reported not applicable", Select(all, is(B::kNotApplicable)),
+           [](const Result& r) { return !r.verdict.blur.applicable; });
+}
+
+void PrintBlank(const std::vector<Result>& all) {
+  std::printf("\nBLANK  correct verdicts per class\n");
+  std::printf("  %-40s %5s  %8s\n", "class", "pages", "correct");
+  using C = corpus::Content;
+  auto content = [](C c) { return [c](const Result& r) { return r.set == "corpus" && r.recipe.content == c; }; };
+  auto said_blank = [](const Result& r) { return r.verdict.is_blank; };
+  auto said_not = [](const Result& r) { return !r.verdict.is_blank; };
+  ClassRow("blank", Select(all, content(C::kBlank)), said_blank);
+  const std::pair<unsigned, const char*> artefacts[] = {
+      {corpus::kDust, "dust and hairs"},       {corpus::kEdgeShadow, "edge shadows"},
+      {corpus::kPunchHoles, "punch holes"},    {corpus::kShowThrough, "show-through"},
+      {corpus::kBlackBands, "black border bands"}, {corpus::kDarkBackground, "dark background"},
+      {corpus::kPaperTexture, "paper texture"}};
+  for (auto [flag, label] : artefacts)
+    ClassRow((std::string("  with ") + label).c_str(), Select(all, [&](const Result& r) {
+               return content(C::kBlank)(r) && (r.recipe.artefacts & flag);
+             }), said_blank);
+  ClassRow("  1-bit", Select(all, [&](const Result& r) {
+             return content(C::kBlank)(r) && r.recipe.color == corpus::Color::kBilevel;
+           }), said_blank);
+  ClassRow("  noise sigma > 5", Select(all, [&](const Result& r) {
+             return content(C::kBlank)(r) && r.recipe.noise_sigma > 5;
+           }), said_blank);
+  ClassRow("not blank: one short line", Select(all, content(C::kShortLine)), said_not);
+  ClassRow("not blank: only a signature", Select(all, content(C::kSignature)), said_not);
+  ClassRow("not blank: document pages", Select(all, [](const Result& r) {
+             return r.set == "corpus" && r.truth.blank_known && !r.truth.blank &&
+                    r.recipe.content != C::kShortLine && r.recipe.content != C::kSignature;
+           }), said_not);
+}
+
+void PrintResolution(const std::vector<Result>& all) {
+  std::printf("\nRESOLUTION  dpi within 2%% of the truth\n");
+  auto corpus_page = [](const Result& r) { return r.set == "corpus"; };
+  auto close = [](const Result& r) {
+    return std::abs(r.verdict.resolution.dpi - r.truth.dpi) <= 0.02 * r.truth.dpi;
+  };
+  ClassRow("dpi in the file", Select(all, [&](const Result& r) {
+             return corpus_page(r) && r.truth.dpi_in_file;
+           }), [&](const Result& r) { return close(r) && !r.verdict.resolution.inferred; });
+  ClassRow("no dpi in the file: inferred (A4/Letter/A5)", Select(all, [&](const Result& r) {
+             return corpus_page(r) && !r.truth.dpi_in_file && r.recipe.content != corpus::Content::kScan;
+           }), [&](const Result& r) { return close(r) && r.verdict.resolution.inferred; });
+}
+
+struct Mean {
+  double sum = 0;
+  int n = 0;
+  void Add(double v) { sum += v, ++n; }
+  double get() const { return n ? sum / n : 0; }
+};
+
+void TimeRow(const char* label, const std::vector<const Result*>& rs) {
+  if (rs.empty()) return;
+  Mean decode, ink, skew, blank, blur, lb, ls;
+  std::vector<double> total;
+  for (const Result* r : rs) {
+    decode.Add(r->decode_ms), ink.Add(r->ink_ms), skew.Add(r->skew_ms), blank.Add(r->blank_ms);
+    blur.Add(r->blur_ms), total.push_back(r->checks_ms());
+    if (r->lept_ran) lb.Add(r->lept_binarize_ms), ls.Add(r->lept_skew_ms);
+  }
+  std::sort(total.begin(), total.end());
+  double mean_total = 0;
+  for (double t : total) mean_total += t;
+  mean_total /= double(total.size());
+  std::printf("  %-24s %5zu %8.2f | %6.2f %6.2f %6.2f %6.2f | %7.2f %7.2f %7.2f | %7.2f %7.2f\n",
+              label, rs.size(), decode.get(), ink.get(), skew.get(), blank.get(), blur.get(),
+              mean_total, total[total.size() / 2], total[std::size_t(0.95 * double(total.size() - 1))],
+              lb.get(), ls.get());
+}
+
+void PrintTimes(const std::vector<Result>& all) {
+  std::printf("\nTIME  ms of CPU per page on one core (means; checks = ink+skew+blank+blur, decode apart)\n");
+  std::printf("  %-24s %5s %8s | %6s %6s %6s %6s | %7s %7s %7s | %7s %7s\n", "pages", "n",
+              "decode", "ink", "skew", "blank", "blur", "checks", "median", "p95", "lept-bin",
+              "lept-skw");
+  auto corpus_page = [](const Result& r) { return r.set == "corpus"; };
+  TimeRow("A4 300 dpi (the target)", Select(all, [&](const Result& r) { return corpus_page(r) && r.a4_300(); }));
+  for (double dpi : {150, 200, 300, 400, 600})
+    TimeRow((std::to_string(int(dpi)) + " dpi, all sizes").c_str(), Select(all, [&](const Result& r) {
+              return corpus_page(r) && r.truth.dpi == dpi;
+            }));
+  TimeRow("deskew-tests", Select(all, [](const Result& r) { return r.set == "deskew-tests"; }));
+}
+
+void WriteCsv(const std::string& path, const std::vector<Result>& all) {
+  std::ofstream out(path);
+  out << "set,name,content,scan,dpi,color,encoding,q,noise,artefacts,truth_skew,skew_known,skew,"
+         "skew_conf,lept_skew,lept_conf,blur_class,blur_kind,blur_amount,region,share,blur_score,"
+         "blurred_area,blur_applicable,blurred,blank_truth,blank_known,ink_ratio,largest_mark,"
+         "is_blank,res_dpi,res_inferred,decode_ms,ink_ms,skew_ms,blank_ms,blur_ms,skew_points,"
+         "skew_peak_ratio\n";
+  for (const Result& r : all) {
+    const auto& v = r.verdict;
+    char line[1200];
+    std::snprintf(
+        line, sizeof line,
+        "%s,%s,%s,%s,%.0f,%s,%s,%d,%.1f,%u,%.4f,%d,%.4f,%.3f,%.4f,%.3f,%s,%s,%.2f,%d,%.3f,%.4f,%.3f,"
+        "%d,%d,%d,%d,%.7f,%.7f,%d,%.1f,%d,%.2f,%.2f,%.2f,%.2f,%.2f,%d,%.3f\n",
+        r.set.c_str(), r.name.c_str(), corpus::ContentName(r.recipe.content), r.recipe.scan.c_str(),
+        r.truth.dpi, corpus::ColorName(r.recipe.color), corpus::EncodingName(r.recipe.encoding),
+        r.recipe.jpeg_quality, r.recipe.noise_sigma, r.recipe.artefacts, r.truth.skew_degrees,
+        int(r.truth.skew_known), v.skew.degrees, v.skew.confidence, r.lept_degrees,
+        r.lept_confidence, corpus::BlurClassName(r.truth.blur), corpus::BlurKindName(r.recipe.blur),
+        r.recipe.blur_amount, int(r.recipe.blur_region), r.truth.blurred_text_share,
+        v.blur.sigma_300dpi, v.blur.blurred_area_ratio, int(v.blur.applicable), int(v.blurred),
+        int(r.truth.blank), int(r.truth.blank_known), v.blank.ink_ratio,
+        v.blank.largest_mark_ratio, int(v.is_blank), v.resolution.dpi, int(v.resolution.inferred),
+        r.decode_ms, r.ink_ms, r.skew_ms, r.blank_ms, r.blur_ms, v.skew.points, v.skew.peak_ratio);
+    out << line;
+  }
+}
+
+std::string ReadFile(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  std::stringstream s;
+  s << in.rdbuf();
+  return s.str();
+}
+
+std::vector<std::uint8_t> Bytes(const std::string& s) { return {s.begin(), s.end()}; }
+
+// The shared deskew tests: truth.csv beside the pages; uncertain rows left out.
+void RunDeskewTests(const std::string& dir, bool leptonica, std::vector<Result>& all) {
+  std::ifstream csv(dir + "/truth.csv");
+  if (!csv) {
+    std::fprintf(stderr, "no %s/truth.csv: deskew tests skipped\n", dir.c_str());
+    return;
+  }
+  std::string line;
+  std::getline(csv, line);
+  while (std::getline(csv, line)) {
+    std::vector<std::string> cells;
+    std::stringstream ss(line);
+    std::string cell;
+    while (std::getline(ss, cell, ',')) cells.push_back(cell);
+    if (cells.size() < 3) continue;
+    Result r;
+    r.set = "deskew-tests";
+    r.name = cells[0];
+    r.truth.skew_known = !cells[2].starts_with("uncertain");
+    r.truth.skew_degrees = std::stod(cells[1]);
+    r.truth.blur = corpus::BlurClass::kUnlabelled;
+    const std::vector<std::uint8_t> bytes = Bytes(ReadFile(dir + "/" + cells[0]));
+    if (!Judge(bytes, r, leptonica)) {
+      std::fprintf(stderr, "%s: cannot decode\n", cells[0].c_str());
+      continue;
+    }
+    r.truth.dpi = r.verdict.resolution.dpi;
+    all.push_back(std::move(r));
+  }
+}
+
+int Main(int argc, char** argv) {
+  std::string corpus_dir, csv_path;
+  const char* env = std::getenv("SCANGATE_SHARED_DATA");
+  const std::string shared = env && *env ? env : SCANGATE_SHARED_DATA_DIR;
+  std::string deskew_dir = shared + "/skew/deskew-tests", scans_dir = shared + "/scans";
+  corpus::CorpusOptions options;
+  double scale = 1;
+  bool leptonica = true;
+  for (int i = 1; i < argc; ++i) {
+    std::string a = argv[i];
+    auto value = [&]() -> std::string {
+      if (i + 1 >= argc) throw std::invalid_argument(a + " needs a value");
+      return argv[++i];
+    };
+    if (a == "--corpus") corpus_dir = value();
+    else if (a == "--seed") options.seed = std::uint32_t(std::stoul(value()));
+    else if (a == "--pages") scale = std::stod(value());
+    else if (a == "--deskew") deskew_dir = value();
+    else if (a == "--scans") scans_dir = value();
+    else if (a == "--no-leptonica") leptonica = false;
+    else if (a == "--csv") csv_path = value();
+    else {
+      std::fprintf(stderr,
+                   "usage: scangate-image-checks-bench [--corpus DIR | --seed N --pages SCALE]\n"
+                   "         [--scans DIR] [--deskew DIR] [--no-leptonica] [--csv FILE]\n"
+                   "  --corpus DIR   a folder written by scangate-make-corpus\n"
+                   "  --pages SCALE  generate SCALE x the default corpus in memory (default 1)\n");
+      return 2;
+    }
+  }
+#ifndef SCANGATE_HAVE_LEPTONICA
+  leptonica = false;
+#endif
+  cv::setNumThreads(0);  // one core: no OpenCV worker threads
+  // Keep freed page buffers in the heap: on this VM a page fault costs tens
+  // of microseconds, and every page would fault its buffers in afresh. A
+  // server judging page after page reaches the same state by itself once
+  // glibc's mmap threshold has grown; the bench sets it from the start.
+  mallopt(M_MMAP_THRESHOLD, 32 << 20);
+  mallopt(M_TRIM_THRESHOLD, 1 << 30);
+#ifdef SCANGATE_HAVE_LEPTONICA
+  setMsgSeverity(L_SEVERITY_ERROR);  // not a warning per page at the sweep's edge
+#endif
+
+  std::vector<Result> all;
+  RunDeskewTests(deskew_dir, leptonica, all);
+  auto add_page = [&](const corpus::CorpusPage& page) {
+    Result r;
+    r.set = "corpus";
+    r.name = page.name;
+    r.recipe = page.recipe;
+    r.truth = page.truth;
+    if (!Judge(Bytes(page.bytes), r, leptonica))
+      std::fprintf(stderr, "%s: cannot decode\n", page.name.c_str());
+    else
+      all.push_back(std::move(r));
+  };
+  const auto start = Clock::now();
+  if (!corpus_dir.empty()) {
+    auto pages = corpus::ReadTruthCsv(corpus_dir + "/truth.csv");
+    for (std::size_t i = 0; i < pages.size(); ++i) {
+      pages[i].bytes = ReadFile(corpus_dir + "/" + pages[i].name);
+      add_page(pages[i]);
+      pages[i].bytes.clear();
+      if ((i + 1) % 100 == 0) std::fprintf(stderr, "%zu/%zu pages\n", i + 1, pages.size());
+    }
+  } else {
+    options.content_pages = int(options.content_pages * scale);
+    options.blank_pages = int(options.blank_pages * scale);
+    options.near_blank_pages = int(options.near_blank_pages * scale);
+    corpus::ImageCorpus corpus(options, std::make_shared<corpus::ScanLibrary>(scans_dir));
+    for (std::size_t i = 0; i < corpus.size(); ++i) {
+      add_page(corpus.Make(i));
+      if ((i + 1) % 100 == 0) std::fprintf(stderr, "%zu/%zu pages\n", i + 1, corpus.size());
+    }
+  }
+  if (corpus_dir.empty())
+    std::printf("image checks bench: %zu pages (corpus generated in memory, seed %u), %.0f s\n",
+                all.size(), options.seed, std::chrono::duration<double>(Clock::now() - start).count());
+  else
+    std::printf("image checks bench: %zu pages (corpus %s), %.0f s\n", all.size(), corpus_dir.c_str(),
+                std::chrono::duration<double>(Clock::now() - start).count());
+  PrintSkew(all);
+  PrintBlur(all);
+  PrintBlank(all);
+  PrintResolution(all);
+  PrintTimes(all);
+  if (!csv_path.empty()) WriteCsv(csv_path, all);
+  return 0;
+}
+
+}  // namespace
+}  // namespace scangate
+
+int main(int argc, char** argv) {
+  try {
+    return scangate::Main(argc, argv);
+  } catch (const std::exception& e) {
+    std::fprintf(stderr, "scangate-image-checks-bench: %s\n", e.what());
+    return 1;
+  }
+}

@@ -1,0 +1,35 @@
+// Seal present: a stamp in a seal box, found by its closed outline (round,
+// oval or square ring) — by shape alone on gray and 1-bit pages, in the
+// seal-red ink first on colour pages. A signature has no closed outline.
+#pragma once
+
+#include <opencv2/core.hpp>
+
+#include "form_zone.h"
+#include "measurements.h"
+#include "profile.h"
+
+namespace scangate {
+
+// A stamp's outline: a closed curve around a centre, inked in most
+// directions, with little ink just outside it.
+struct StampOutline {
+  double score = 0;          // 0..1
+  cv::Point2d centre;        // pixels of the mask searched
+  double radius_mm = 0;      // mean distance of the outline from the centre
+  double max_radius_mm = 0;  // its farthest point
+  double coverage = 0;       // share of directions where the outline is inked
+  double longest = 0;        // the longest inked arc, share of the turn
+  double residual_mm = 0;    // off a circle, oval or square, where inked
+  double clear_outside = 0;  // share of directions with paper just outside
+};
+
+// Searches `ink` (255 where inked, `px_per_mm`) for the best outline whose
+// mean radius lies within [min_radius_mm, max_radius_mm].
+StampOutline FindStampOutline(const cv::Mat& ink, double px_per_mm, double min_radius_mm,
+                              double max_radius_mm);
+
+// `outline`, when given, receives the outline the score rests on.
+SealMeasure MeasureSeal(const ZoneImage& zone, const FormZone& seal, StampOutline* outline = nullptr);
+
+}  // namespace scangate

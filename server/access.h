@@ -1,0 +1,41 @@
+// Who may do what: roles per call, identity from the client certificate's
+// common name (mutual TLS) or a bearer token checked against its hash.
+#pragma once
+
+#include <grpcpp/grpcpp.h>
+
+#include <map>
+#include <string>
+#include <vector>
+
+#include "scangate/v1/access.pb.h"
+
+namespace scangate {
+
+class AccessControl {
+ public:
+  // Everyone may do everything: plaintext loopback development only.
+  AccessControl() = default;
+  // Loads an AccessConfig text file; false with "FILE:LINE:COL: ..." errors.
+  static bool Load(const std::string& path, AccessControl& out, std::string& error);
+
+  bool enabled() const { return enabled_; }
+  // OK, or UNAUTHENTICATED (no known identity) or PERMISSION_DENIED (known,
+  // but not in a role allowed `what`), with a message naming the call.
+  grpc::Status Check(const grpc::ServerContextBase& context, v1::Role needed_a,
+                     v1::Role needed_b, const char* what) const;
+  grpc::Status Check(const grpc::ServerContextBase& context, v1::Role needed,
+                     const char* what) const {
+    return Check(context, needed, needed, what);
+  }
+
+ private:
+  const v1::AccessClient* Identify(const grpc::ServerContextBase& context) const;
+
+  bool enabled_ = false;
+  std::vector<v1::AccessClient> clients_;
+  std::map<std::string, std::size_t> by_common_name_;
+  std::map<std::string, std::size_t> by_token_hash_;
+};
+
+}  // namespace scangate

@@ -1,0 +1,38 @@
+// The metrics port: /metrics for Prometheus, /dashboard and /dashboard/data
+// for a wall screen. civetweb directly, since prometheus::Exposer serves
+// /metrics only and cannot take another handler.
+#pragma once
+
+#include <memory>
+#include <string>
+
+#include "dashboard.h"
+#include "metrics.h"
+
+class CivetServer;
+
+namespace scangate {
+
+class MetricsHttpServer {
+ public:
+  MetricsHttpServer(ServerMetrics& metrics, DashboardOptions dashboard);
+  ~MetricsHttpServer();  // stops serving; handlers in progress finish first
+  MetricsHttpServer(const MetricsHttpServer&) = delete;
+  MetricsHttpServer& operator=(const MetricsHttpServer&) = delete;
+
+  // Binds `listen` (IP:PORT, or [IPv6]:PORT; port 0 picks a free one) and
+  // serves. False, with `error`, when it cannot.
+  bool Start(const std::string& listen, std::string& error);
+  int port() const { return port_; }
+
+ private:
+  class Handler;
+  ServerMetrics& metrics_;
+  DashboardOptions dashboard_;
+  std::unique_ptr<CivetServer> civet_;
+  std::unique_ptr<Handler> metrics_handler_, page_handler_, data_handler_, root_handler_;
+  int port_ = 0;
+  std::string knock_host_;
+};
+
+}  // namespace scangate

@@ -1,0 +1,265 @@
+// The image checks (skew, blur, blank, resolution) on a small fixed slice of
+// the labelled corpus and on the shared deskew tests, through JudgeFile as a
+// page is judged in production. Accuracy over the whole corpus is the bench's
+// job (scangate-image-checks-bench); these pin the behaviours it stands on.
+#include <gtest/gtest.h>
+
+#include <cmath>
+#include <fstream>
+#include <memory>
+#include <sstream>
+#include <string>
+#include <vector>
+
+#include "../bench/corpus/image_corpus.h"
+#include "judge.h"
+#include "support/test_data.h"
+
+namespace scangate {
+namespace {
+
+namespace corpus = scangate::corpus;
+
+const corpus::ScanLibrary& Scans() {
+  static const corpus::ScanLibrary scans(testing::SharedData("scans"));
+  return scans;
+}
+
+struct Judged {
+  corpus::CorpusPage page;
+  PageVerdict verdict;
+};
+
+PageVerdict JudgeBytes(const std::string& bytes, const std::string& name) {
+  const std::vector<std::uint8_t> data(bytes.begin(), bytes.end());
+  std::vector<PageVerdict> verdicts = JudgeFile(data, name, Profile{}, JudgeOptions{});
+  EXPECT_EQ(verdicts.size(), 1u);
+  EXPECT_EQ(verdicts.at(0).error, "");
+  return verdicts.at(0);
+}
+
+Judged Judge(const corpus::Recipe& recipe) {
+  Judged j;
+  j.page = corpus::RenderPage(recipe, Scans(), "test-page");
+  j.verdict = JudgeBytes(j.page.bytes, j.page.name);
+  return j;
+}
+
+// A gray 200-dpi text page, sharp, a little noise, PNG with its dpi.
+corpus::Recipe TextPage(std::uint32_t seed, double rotation = 0) {
+  corpus::Recipe r;
+  r.seed = seed;
+  r.content = corpus::Content::kTextPage;
+  r.dpi = 200;
+  r.rotation_degrees = rotation;
+  r.noise_sigma = 3;
+  return r;
+}
+
+bool Rejected(const PageVerdict& v, ReasonCode code) {
+  for (const Reason& r : v.reasons)
+    if (r.code == code) return true;
+  return false;
+}
+
+// ------------------------------------------------------------------ skew
+
+TEST(ImageChecksSkew, MeasuresKnownAnglesWithinATenthOfADegree) {
+  std::uint32_t seed = 100;
+  for (double angle : {-9.3, -2.5, 0.0, 0.7, 4.1, 11.6}) {
+    Judged j = Judge(TextPage(++seed, angle));
+    EXPECT_NEAR(j.verdict.skew.degrees, angle, 0.1) << "page turned " << angle;
+    EXPECT_GE(j.verdict.skew.confidence, 0.5) << "page turned " << angle;
+  }
+}
+
+TEST(ImageChecksSkew, FindsPagesAtTheEndsOfTheRangeInsteadOfCallingThemStraight) {
+  for (double angle : {14.8, -14.8}) {
+    corpus::Recipe r = TextPage(angle > 0 ? 7 : 8, angle);
+    r.content = corpus::Content::kFormPage;
+    Judged j = Judge(r);
+    EXPECT_NEAR(j.verdict.skew.degrees, angle, 0.1);
+    EXPECT_TRUE(Rejected(j.verdict, ReasonCode::kSkewed));
+  }
+}
+
+TEST(ImageChecksSkew, StraightPageIsAcceptedAndNotTiltedWhenUnsure) {
+  Judged j = Judge(TextPage(21, 0));
+  EXPECT_NEAR(j.verdict.skew.degrees, 0, 0.05);
+  EXPECT_FALSE(Rejected(j.verdict, ReasonCode::kSkewed));
+}
+
+TEST(ImageChecksSkew, MeasuresOneBitPages) {
+  corpus::Recipe r = TextPage(31, -3.2);
+  r.color = corpus::Color::kBilevel;
+  r.encoding = corpus::Encoding::kTiffG4;
+  Judged j = Judge(r);
+  EXPECT_EQ(j.verdict.color_mode, ColorMode::kBilevel);
+  EXPECT_NEAR(j.verdict.skew.degrees, -3.2, 0.1);
+  EXPECT_TRUE(Rejected(j.verdict, ReasonCode::kSkewed));
+}
+
+TEST(ImageChecksSkew, BlackBordersAndDarkBackgroundDoNotPullTheAngle) {
+  corpus::Recipe r = TextPage(41, 6.0);
+  r.artefacts = corpus::kDarkBackground | corpus::kBlackBands;
+  Judged j = Judge(r);
+  EXPECT_NEAR(j.verdict.skew.degrees, 6.0, 0.1);
+  // A straight page in black bands stays straight.
+  r = TextPage(42, 0);
+  r.artefacts = corpus::kBlackBands;
+  j = Judge(r);
+  EXPECT_NEAR(j.verdict.skew.degrees, 0, 0.1);
+}
+
+TEST(ImageChecksSkew, RotatedRealScanReportsRotationPlusItsOwnSkew) {
+  if (!Scans().SkewKnown("pageseg1.tif")) GTEST_SKIP() << "shared scans not found";
+  corpus::Recipe r;
+  r.seed = 51;
+  r.content = corpus::Content::kScan;
+  r.scan = "pageseg1.tif";
+  r.dpi = 300;
+  r.rotation_degrees = 7.0;
+  r.encoding = corpus::Encoding::kJpeg;
+  r.jpeg_quality = 80;
+  Judged j = Judge(r);
+  ASSERT_TRUE(j.page.truth.skew_known);
+  EXPECT_NEAR(j.verdict.skew.degrees, 7.0 + Scans().InherentSkew("pageseg1.tif"), 0.1);
+}
+
+TEST(ImageChecksSkew, PageWithoutLinesReportsLowConfidenceAndIsNeverRejectedForSkew) {
+  corpus::Recipe r = TextPage(61, 2.0);
+  r.content = corpus::Content::kBlank;
+  r.artefacts = corpus::kDust | corpus::kPunchHoles;
+  Judged j = Judge(r);
+  EXPECT_LT(j.verdict.skew.confidence, Profile{}.min_skew_confidence);
+  EXPECT_FALSE(Rejected(j.verdict, ReasonCode::kSkewed));
+}
+
+// The shared deskew pages (truth.csv beside them; uncertain rows left out):
+// gray and colour, black borders, a receipt, up to 14.8 degrees.
+TEST(ImageChecksSkew, SharedDeskewTestPagesAreWithinATenthOfADegree) {
+  const std::string dir = testing::SharedData("skew/deskew-tests");
+  std::ifstream csv(dir + "/truth.csv");
+  if (!csv) GTEST_SKIP() << "no " << dir;
+  std::string line;
+  std::getline(csv, line);
+  int checked = 0;
+  while (std::getline(csv, line)) {
+    std::stringstream row(line);
+    std::string file, degrees, how;
+    std::getline(row, file, ',');
+    std::getline(row, degrees, ',');
+    std::getline(row, how);
+    if (how.starts_with("uncertain")) continue;
+    PageVerdict v = JudgeBytes(testing::ReadAll(dir + "/" + file), file);
+    EXPECT_NEAR(v.skew.degrees, std::stod(degrees), 0.1) << file;
+    ++checked;
+  }
+  EXPECT_EQ(checked, 7);
+}
+
+// ------------------------------------------------------------------ blur
+
+TEST(ImageChecksBlur, SharpPagesPassWhateverTheJpegNoiseOrTextAmount) {
+  corpus::Recipe full = TextPage(71);
+  full.blur = corpus::BlurKind::kGaussian;
+  full.blur_amount = 0.8;
+  full.encoding = corpus::Encoding::kJpeg;
+  full.jpeg_quality = 35;
+  corpus::Recipe sparse = full;
+  sparse.seed = 72;
+  sparse.content = corpus::Content::kSparsePage;
+  for (const corpus::Recipe& r : {full, sparse}) {
+    Judged j = Judge(r);
+    EXPECT_TRUE(j.verdict.blur.applicable);
+    EXPECT_FALSE(j.verdict.blurred) << "score " << j.verdict.blur.sigma_300dpi;
+    EXPECT_LT(j.verdict.blur.sigma_300dpi, Profile{}.max_blur_sigma);
+  }
+}
+
+TEST(ImageChecksBlur, GaussianDefocusAndMotionBlurAreRejected) {
+  struct Case {
+    corpus::BlurKind kind;
+    double amount;
+  };
+  std::uint32_t seed = 80;
+  for (Case c : {Case{corpus::BlurKind::kGaussian, 2.2}, Case{corpus::BlurKind::kDefocus, 3.5},
+                 Case{corpus::BlurKind::kMotion, 8.0}}) {
+    corpus::Recipe r = TextPage(++seed, 1.5);
+    r.blur = c.kind;
+    r.blur_amount = c.amount;
+    r.motion_degrees = 30;
+    Judged j = Judge(r);
+    EXPECT_TRUE(j.verdict.blurred) << corpus::BlurKindName(c.kind) << " score "
+                                   << j.verdict.blur.sigma_300dpi;
+    EXPECT_TRUE(Rejected(j.verdict, ReasonCode::kBlurred));
+  }
+}
+
+TEST(ImageChecksBlur, PageBlurredOnOneHalfIsBlurred) {
+  corpus::Recipe r = TextPage(91);
+  r.blur = corpus::BlurKind::kGaussian;
+  r.blur_amount = 3.0;
+  r.blur_region = corpus::BlurRegion::kBottom;
+  Judged j = Judge(r);
+  ASSERT_EQ(j.page.truth.blur, corpus::BlurClass::kBlurred);
+  EXPECT_TRUE(j.verdict.blurred);
+  EXPECT_GE(j.verdict.blur.blurred_area_ratio, 0.3);
+  EXPECT_LE(j.verdict.blur.blurred_area_ratio, 0.7);
+}
+
+TEST(ImageChecksBlur, OneBitPagesReportTheCheckNotApplicable) {
+  corpus::Recipe r = TextPage(101);
+  r.color = corpus::Color::kBilevel;
+  r.encoding = corpus::Encoding::kPng;  // 1-bit content in an 8-bit file
+  Judged j = Judge(r);
+  EXPECT_FALSE(j.verdict.blur.applicable);
+  EXPECT_FALSE(j.verdict.blurred);
+}
+
+// ------------------------------------------------------------------ blank
+
+TEST(ImageChecksBlank, BlankBackWithNoiseDustShadowsAndHolesIsBlank) {
+  corpus::Recipe r = TextPage(111, 0.5);
+  r.content = corpus::Content::kBlank;
+  r.noise_sigma = 8;
+  r.artefacts = corpus::kDust | corpus::kEdgeShadow | corpus::kPunchHoles |
+                corpus::kShowThrough | corpus::kBlackBands;
+  Judged j = Judge(r);
+  EXPECT_TRUE(j.verdict.is_blank) << "ink " << j.verdict.blank.ink_ratio;
+  EXPECT_EQ(j.verdict.decision, Decision::kAccept);
+}
+
+TEST(ImageChecksBlank, OneShortLineOrASignatureAloneIsNotBlank) {
+  for (corpus::Content c : {corpus::Content::kShortLine, corpus::Content::kSignature}) {
+    corpus::Recipe r = TextPage(c == corpus::Content::kShortLine ? 121 : 122, 0.5);
+    r.content = c;
+    r.noise_sigma = 8;
+    r.artefacts = corpus::kDust | corpus::kPunchHoles;
+    Judged j = Judge(r);
+    EXPECT_FALSE(j.verdict.is_blank) << corpus::ContentName(c) << " ink " << j.verdict.blank.ink_ratio;
+    EXPECT_GT(j.verdict.blank.ink_ratio, 0);
+  }
+}
+
+// ------------------------------------------------------------ resolution
+
+TEST(ImageChecksResolution, DpiIsInferredFromThePaperSizeWhenTheFileHasNone) {
+  corpus::Recipe r = TextPage(131);
+  r.encoding = corpus::Encoding::kPngNoDpi;
+  Judged j = Judge(r);
+  EXPECT_TRUE(j.verdict.resolution.inferred);
+  EXPECT_EQ(j.verdict.resolution.paper, "A4");
+  EXPECT_NEAR(j.verdict.resolution.dpi, 200, 2);
+  EXPECT_FALSE(Rejected(j.verdict, ReasonCode::kLowResolution));
+
+  r.encoding = corpus::Encoding::kPng;
+  r.dpi = 150;
+  j = Judge(r);
+  EXPECT_FALSE(j.verdict.resolution.inferred);
+  EXPECT_NEAR(j.verdict.resolution.dpi, 150, 0.5);  // PNG stores dots per metre
+  EXPECT_TRUE(Rejected(j.verdict, ReasonCode::kLowResolution));
+}
+
+}  // namespace
+}  // namespace scangate

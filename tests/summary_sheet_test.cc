@@ -1,0 +1,255 @@
+// The summary sheet: registration of the bundled forms, field, signature and
+// seal decisions on a few hand-picked sheets, the batch rule, and profile
+// validation. Accuracy over many sheets is the bench's (summary_bench.cc).
+#include <gtest/gtest.h>
+
+#include <cmath>
+#include <filesystem>
+#include <fstream>
+#include <opencv2/imgproc.hpp>
+
+#include "batch.h"
+#include "judge.h"
+#include "profile_store.h"
+#include "summary_forms.h"
+#include "synthetic_page.h"
+
+namespace scangate {
+namespace {
+
+namespace synth = scangate::synth;
+namespace fs = std::filesystem;
+
+constexpr double kDpi = 200;
+
+std::shared_ptr<const Profile> Bundled(const std::string& name) {
+  LoadedProfile loaded;
+  std::string error;
+  const std::string path = std::string(SCANGATE_SOURCE_DIR) + "/profiles/" + name + ".textproto";
+  EXPECT_TRUE(ProfileStore::LoadFile(path, loaded, error)) << error;
+  return loaded.profile;
+}
+
+synth::FormFill Complete(const synth::FormDesign& form, std::uint32_t seed) {
+  synth::FormFill fill = synth::RandomFill(form, seed, true);
+  fill.stamp_over_signature = -1;
+  fill.stamp.shape = synth::StampShape::kRound;
+  fill.stamp.strength = 0.9;
+  fill.stamp.partial = false;
+  fill.stamp_offset_mm = 2;
+  return fill;
+}
+
+cv::Mat Sheet(const std::string& form_name, const synth::FormFill& fill) {
+  const synth::FormDesign& form = synth::BundledForm(form_name);
+  cv::Mat page = synth::PrintedForm(form, kDpi, "SI2026112700042");
+  synth::FillForm(page, form, kDpi, fill);
+  return page;
+}
+
+// Turned, scaled and shifted on the glass: page px = m * form px.
+cv::Mat Place(const cv::Mat& sheet, double degrees, double scale, double dx_mm, double dy_mm,
+              cv::Mat* m_out = nullptr) {
+  cv::Mat m = cv::getRotationMatrix2D({sheet.cols / 2.0f, sheet.rows / 2.0f}, degrees, scale);
+  m.at<double>(0, 2) += dx_mm * kDpi / 25.4;
+  m.at<double>(1, 2) += dy_mm * kDpi / 25.4;
+  cv::Mat out;
+  cv::warpAffine(sheet, out, m, sheet.size(), cv::INTER_LINEAR, cv::BORDER_CONSTANT, cv::Scalar::all(255));
+  if (m_out) *m_out = m;
+  return out;
+}
+
+cv::Mat Gray(const cv::Mat& page) {
+  cv::Mat gray;
+  cv::cvtColor(page, gray, cv::COLOR_BGR2GRAY);
+  return gray;
+}
+
+PageVerdict Judge(const std::string& bytes, const Profile& profile) {
+  std::span<const std::uint8_t> data(reinterpret_cast<const std::uint8_t*>(bytes.data()), bytes.size());
+  std::vector<PageVerdict> v = JudgeFile(data, "sheet", profile, {});
+  EXPECT_EQ(v.size(), 1u);
+  return v.empty() ? PageVerdict{} : v[0];
+}
+
+bool HasReason(const PageVerdict& v, ReasonCode code, const std::string& zone) {
+  for (const Reason& r : v.reasons)
+    if (r.code == code && r.zone == zone) return true;
+  return false;
+}
+
+TEST(SummarySheet, RegistersATurnedShiftedScaledSheetWithinAMillimetre) {
+  auto profile = Bundled("pension-claim");
+  cv::Mat m;
+  const cv::Mat page =
+      Place(Sheet("pension-claim", Complete(synth::BundledForm("pension-claim"), 3)), 7.5, 1.03, 12, -9, &m);
+  const PageVerdict v = Judge(synth::EncodeJpeg(Gray(page), 85, kDpi), *profile);
+  ASSERT_TRUE(v.summary_sheet) << v.registration.score;
+  EXPECT_NEAR(v.registration.degrees, 7.5, 0.2);
+  EXPECT_NEAR(v.registration.scale, 1.03, 0.01);
+  // Every corner of the form where the placement put it.
+  const double ppm = kDpi / 25.4;
+  for (cv::Point2d mm : {cv::Point2d(0, 0), cv::Point2d(210, 0), cv::Point2d(0, 297), cv::Point2d(210, 297)}) {
+    const double* f = v.registration.page_from_mm;
+    const cv::Point2d got(f[0] * mm.x + f[1] * mm.y + f[2], f[3] * mm.x + f[4] * mm.y + f[5]);
+    const cv::Point2d want(m.at<double>(0, 0) * mm.x * ppm + m.at<double>(0, 1) * mm.y * ppm + m.at<double>(0, 2),
+                           m.at<double>(1, 0) * mm.x * ppm + m.at<double>(1, 1) * mm.y * ppm + m.at<double>(1, 2));
+    EXPECT_LT(cv::norm(got - want) / ppm, 1.0) << "corner " << mm;
+  }
+  // Turned 7.5 degrees it is skewed, but complete.
+  for (const Reason& r : v.reasons)
+    EXPECT_TRUE(r.code != ReasonCode::kSummaryFieldMissing && r.code != ReasonCode::kSignatureMissing &&
+                r.code != ReasonCode::kSealMissing)
+        << r.detail;
+}
+
+TEST(SummarySheet, APageThatIsNotTheFormIsNotRegistered) {
+  auto pension = Bundled("pension-claim");
+  synth::PageSpec spec;
+  spec.dpi = kDpi;
+  spec.form_lines = 8;
+  spec.table_rows = 12;
+  const PageVerdict table = Judge(synth::EncodePng(synth::TextPage(spec), kDpi), *pension);
+  EXPECT_TRUE(table.registration.attempted);
+  EXPECT_FALSE(table.summary_sheet) << table.registration.score;
+  EXPECT_TRUE(table.fields.empty());
+  // The other bundled form, complete, is not a pension claim either.
+  const cv::Mat other = Sheet("enrolment-change", Complete(synth::BundledForm("enrolment-change"), 4));
+  const PageVerdict v = Judge(synth::EncodePng(other, kDpi), *pension);
+  EXPECT_FALSE(v.summary_sheet) << v.registration.score;
+  EXPECT_EQ(v.decision, Decision::kAccept);
+}
+
+TEST(SummarySheet, AnEmptyFieldIsMissingAndAStrayDotDoesNotFillOne) {
+  auto profile = Bundled("pension-claim");
+  const synth::FormDesign& form = synth::BundledForm("pension-claim");
+  synth::FormFill fill = Complete(form, 5);
+  fill.fields[2] = synth::FieldEntry::kEmpty;
+  fill.fields[5] = synth::FieldEntry::kStrayDot;
+  fill.fields[6] = synth::FieldEntry::kSmudge;
+  const PageVerdict v = Judge(synth::EncodePng(Place(Sheet("pension-claim", fill), -2, 1, 4, 6), kDpi), *profile);
+  ASSERT_TRUE(v.summary_sheet);
+  ASSERT_EQ(v.fields.size(), form.fields.size());
+  for (std::size_t i = 0; i < v.fields.size(); ++i) {
+    const bool written = fill.fields[i] == synth::FieldEntry::kWritten;
+    EXPECT_EQ(v.fields[i].filled, written) << v.fields[i].name << " ink " << v.fields[i].ink_ratio;
+    EXPECT_EQ(HasReason(v, ReasonCode::kSummaryFieldMissing, form.fields[i].name), !written);
+  }
+  EXPECT_EQ(v.decision, Decision::kReject);
+}
+
+TEST(SummarySheet, AMissingSignatureIsReportedByItsBox) {
+  auto profile = Bundled("enrolment-change");
+  const synth::FormDesign& form = synth::BundledForm("enrolment-change");
+  synth::FormFill fill = Complete(form, 6);
+  fill.signatures[0] = synth::SignatureEntry::kEmpty;
+  fill.signatures[1] = synth::SignatureEntry::kTick;
+  const PageVerdict v = Judge(synth::EncodePng(Gray(Sheet("enrolment-change", fill)), kDpi), *profile);
+  ASSERT_TRUE(v.summary_sheet);
+  ASSERT_EQ(v.signatures.size(), 2u);
+  EXPECT_FALSE(v.signatures[0].present);
+  EXPECT_FALSE(v.signatures[1].present) << "a tick is not a signature: " << v.signatures[1].score;
+  EXPECT_TRUE(HasReason(v, ReasonCode::kSignatureMissing, "applicant_signature"));
+  EXPECT_TRUE(HasReason(v, ReasonCode::kSignatureMissing, "clerk_signature"));
+  EXPECT_TRUE(v.seals[0].present);
+}
+
+TEST(SummarySheet, ASealOnAGrayOrBlackAndWhiteScanIsFoundByItsShape) {
+  auto profile = Bundled("pension-claim");
+  const synth::FormDesign& form = synth::BundledForm("pension-claim");
+  for (synth::StampShape shape : {synth::StampShape::kRound, synth::StampShape::kSquare}) {
+    synth::FormFill fill = Complete(form, 7);
+    fill.stamp.shape = shape;
+    fill.stamp.size_mm = shape == synth::StampShape::kSquare ? 26 : 42;
+    const cv::Mat gray = Gray(Place(Sheet("pension-claim", fill), 3, 0.98, -5, 3));
+    for (const std::string& bytes : {synth::EncodeJpeg(gray, 80, kDpi),
+                                     synth::EncodeTiffG4(synth::ToBilevel(gray, 185), kDpi)}) {
+      const PageVerdict v = Judge(bytes, *profile);
+      ASSERT_TRUE(v.summary_sheet);
+      ASSERT_EQ(v.seals.size(), 1u);
+      EXPECT_TRUE(v.seals[0].present) << "score " << v.seals[0].score;
+      EXPECT_FALSE(HasReason(v, ReasonCode::kSealMissing, "office_seal"));
+    }
+  }
+}
+
+TEST(SummarySheet, ASignatureAloneInTheSealBoxIsNotASeal) {
+  auto profile = Bundled("pension-claim");
+  const synth::FormDesign& form = synth::BundledForm("pension-claim");
+  synth::FormFill fill = Complete(form, 8);
+  fill.seals[0] = synth::SealEntry::kSignatureOnly;
+  const PageVerdict v = Judge(synth::EncodePng(Sheet("pension-claim", fill), kDpi), *profile);
+  ASSERT_TRUE(v.summary_sheet);
+  EXPECT_FALSE(v.seals[0].present) << "score " << v.seals[0].score;
+  EXPECT_TRUE(HasReason(v, ReasonCode::kSealMissing, "office_seal"));
+}
+
+TEST(SummarySheet, ABatchWithoutTheFormsSheetIsMissingItsSummarySheet) {
+  auto profile = Bundled("pension-claim");
+  synth::PageSpec spec;
+  spec.dpi = kDpi;
+  PageVerdict text = Judge(synth::EncodePng(synth::TextPage(spec), kDpi), *profile);
+  text.page_index = 1;
+  auto has_missing = [](const BatchVerdict& b) {
+    for (const Reason& r : b.reasons)
+      if (r.code == ReasonCode::kSummarySheetMissing) return true;
+    return false;
+  };
+  EXPECT_TRUE(has_missing(DecideBatch({text}, *profile, true)));
+  PageVerdict sheet =
+      Judge(synth::EncodePng(Sheet("pension-claim", Complete(synth::BundledForm("pension-claim"), 9)), kDpi), *profile);
+  ASSERT_TRUE(sheet.summary_sheet);
+  const BatchVerdict b = DecideBatch({sheet, text}, *profile, true);
+  for (const Reason& r : b.reasons) EXPECT_NE(r.code, ReasonCode::kSummarySheetMissing) << r.detail;
+}
+
+TEST(SummarySheet, TheBundledProfilesZonesAreTheFormsOwn) {
+  for (const synth::FormDesign& design : synth::BundledForms()) {
+    auto profile = Bundled(design.name);
+    ASSERT_TRUE(profile && profile->form && profile->form->blank) << design.name;
+    const SummaryFormRule& form = *profile->form;
+    ASSERT_EQ(form.fields.size(), design.fields.size());
+    for (std::size_t i = 0; i < form.fields.size(); ++i) {
+      EXPECT_EQ(form.fields[i].name, design.fields[i].name);
+      EXPECT_NEAR(form.fields[i].x_mm, design.fields[i].area.x, 0.05);
+      EXPECT_NEAR(form.fields[i].y_mm, design.fields[i].area.y, 0.05);
+    }
+    ASSERT_EQ(form.signatures.size(), design.signatures.size());
+    ASSERT_EQ(form.seals.size(), design.seals.size());
+  }
+  auto page_wide = Bundled("signed-page-wide");
+  ASSERT_TRUE(page_wide);
+  EXPECT_TRUE(page_wide->page_signature.required);
+  EXPECT_FALSE(page_wide->form);
+}
+
+TEST(SummarySheet, AProfileErrorNamesFileLineAndField) {
+  const fs::path dir = fs::temp_directory_path() / ("scangate-profile-" + std::to_string(::getpid()));
+  fs::create_directories(dir / "forms");
+  fs::copy_file(std::string(SCANGATE_SOURCE_DIR) + "/profiles/forms/pension-claim.png", dir / "forms/p.png",
+                fs::copy_options::overwrite_existing);
+  const fs::path file = dir / "bad.textproto";
+  std::ofstream(file) << "name: \"bad\"\n"
+                         "form {\n"
+                         "  width_mm: 210 height_mm: 297\n"
+                         "  template_image: \"forms/p.png\"\n"
+                         "  fields { name: \"a\" x_mm: 20 y_mm: 50 width_mm: 80 height_mm: 12 }\n"
+                         "  fields { name: \"b\" x_mm: 20 y_mm: 70\n"
+                         "           width_mm: -80 height_mm: 12 }\n"
+                         "}\n";
+  LoadedProfile loaded;
+  std::string error;
+  EXPECT_FALSE(ProfileStore::LoadFile(file.string(), loaded, error));
+  EXPECT_NE(error.find(file.string() + ":7:"), std::string::npos) << error;
+  EXPECT_NE(error.find("form.fields[1].width_mm"), std::string::npos) << error;
+
+  std::ofstream(file) << "name: \"bad\"\nform {\n  width_mm: 210 height_mm: 297\n"
+                         "  template_image: \"forms/missing.png\"\n}\n";
+  EXPECT_FALSE(ProfileStore::LoadFile(file.string(), loaded, error));
+  EXPECT_NE(error.find(file.string() + ":4:"), std::string::npos) << error;
+  EXPECT_NE(error.find("form.template_image"), std::string::npos) << error;
+  fs::remove_all(dir);
+}
+
+}  // namespace
+}  // namespace scangate

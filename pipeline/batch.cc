@@ -4,9 +4,34 @@
 #include "barcode.h"
 
 #include <algorithm>
+#include <charconv>
 #include <cstdio>
+#include <regex>
 
 namespace scangate {
+namespace {
+
+// The page count the transaction number carries (BarcodeRule::page_count_group),
+// or nothing when the rule names no group or the group holds no number.
+std::optional<unsigned> CarriedPageCount(const std::string& payload, const BarcodeRule& rule) {
+  if (rule.page_count_group == 0 || payload.empty()) return std::nullopt;
+  std::smatch m;
+  try {
+    const std::regex pattern(rule.payload_pattern);
+    if (!std::regex_match(payload, m, pattern) || rule.page_count_group >= m.size())
+      return std::nullopt;
+  } catch (const std::regex_error&) {
+    return std::nullopt;  // the profile loader refuses such a pattern
+  }
+  const std::string digits = m[rule.page_count_group].str();
+  unsigned count = 0;
+  const auto [end, error] = std::from_chars(digits.data(), digits.data() + digits.size(), count);
+  if (digits.empty() || error != std::errc() || end != digits.data() + digits.size())
+    return std::nullopt;
+  return count;
+}
+
+}  // namespace
 
 std::string TransactionBarcode(const PageVerdict& page, const BarcodeRule& rule) {
   for (const BarcodeMeasure& b : page.barcodes) {
@@ -30,8 +55,16 @@ BatchVerdict DecideBatch(const std::vector<PageVerdict>& pages, const Profile& p
       b.reasons.push_back(std::move(page_reason));
     }
   }
-  const bool too_few = b.counted_pages < profile.min_pages;
-  const bool too_many = profile.max_pages > 0 && b.counted_pages > profile.max_pages;
+  const std::optional<unsigned> carried = CarriedPageCount(b.transaction_id, profile.barcode);
+  const bool too_few = !carried && b.counted_pages < profile.min_pages;
+  const bool too_many = !carried && profile.max_pages > 0 && b.counted_pages > profile.max_pages;
+  if (carried && b.counted_pages != *carried) {
+    b.reasons.push_back({ReasonCode::kPageCount,
+                         std::to_string(b.counted_pages) + " pages counted (blank pages left out), " +
+                             std::to_string(*carried) + " expected by transaction " +
+                             b.transaction_id,
+                         "", std::nullopt});
+  }
   if (too_few || too_many) {
     std::string range = std::to_string(profile.min_pages) +
                         (profile.max_pages ? "-" + std::to_string(profile.max_pages) : "+");

@@ -36,6 +36,9 @@ struct BarcodeRule {
   std::string min_grade;  // "A".."D"
   bool quiet_zone_required = false;
   double min_bar_height_mm = 0;
+  // The capturing group of payload_pattern that carries the batch's page
+  // count (1 for the first); 0: the payload carries none (batch.cc).
+  unsigned page_count_group = 0;
   // The batch's first page (readable, not blank) is its summary sheet and
   // must carry the transaction barcode (batch.cc).
   bool first_page_is_summary_sheet = false;

@@ -51,6 +51,10 @@ std::string Validate(const v1::Profile& p) {
     return "blank_max_ink_ratio: must be within 0..1";
   try {
     std::regex check(p.barcode().payload_pattern());
+    if (p.barcode().page_count_group() > check.mark_count())
+      return "barcode.page_count_group: " + std::to_string(p.barcode().page_count_group()) +
+             " but payload_pattern has " + std::to_string(check.mark_count()) +
+             " capturing group(s)";
   } catch (const std::regex_error& e) {
     return "barcode.payload_pattern: not a valid regular expression (" + std::string(e.what()) +
            ")";

@@ -210,6 +210,7 @@ Profile FromProto(const v1::Profile& in) {
     p.barcode.quiet_zone_required = r.quiet_zone_required();
     p.barcode.min_bar_height_mm = r.min_bar_height_mm();
     p.barcode.first_page_is_summary_sheet = r.first_page_is_summary_sheet();
+    p.barcode.page_count_group = r.page_count_group();
   }
   if (!in.retention().empty()) p.retention = in.retention();
   if (in.has_form()) {

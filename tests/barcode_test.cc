@@ -644,6 +644,35 @@ TEST(BarcodeVerdict, FirstPageSummarySheetSaysWhyItsBarcodeIsMissing) {
   EXPECT_EQ(fine.transaction_id, "SI2026112700042");
 }
 
+TEST(BatchRules, PageCountCarriedInTheTransactionNumberOverridesTheRange) {
+  Profile p;
+  p.barcode.payload_pattern = "SI[0-9]{11}P([0-9]{2})";  // ...P03: three pages
+  p.barcode.page_count_group = 1;
+  p.barcode.required = true;
+  p.min_pages = 1;
+  p.max_pages = 20;
+  const BarcodeMeasures sheet = {Measured("SI20261127001P03", "A", 0.33, 0)};
+  std::vector<PageVerdict> three = Batch({sheet, {}, {}});
+  std::vector<PageVerdict> two = Batch({sheet, {}});
+  std::vector<PageVerdict> three_and_a_blank_back = Batch({sheet, {}, {}, {}});
+  three_and_a_blank_back[3].is_blank = true;
+
+  const BatchVerdict right = DecideBatch(three, p, true);
+  const BatchVerdict short_one = DecideBatch(two, p, true);
+  const BatchVerdict with_blank = DecideBatch(three_and_a_blank_back, p, true);
+
+  EXPECT_EQ(right.decision, Decision::kAccept);
+  EXPECT_EQ(with_blank.decision, Decision::kAccept);
+  ASSERT_EQ(short_one.decision, Decision::kReject);
+  EXPECT_TRUE(Has(short_one.reasons, ReasonCode::kPageCount, "3 expected by transaction SI20261127001P03"));
+  // Without a readable transaction number the profile's range applies.
+  Profile ranged = p;
+  ranged.barcode.required = false;
+  ranged.min_pages = 3;
+  const BatchVerdict unread = DecideBatch(Batch({{}, {}}), ranged, true);
+  EXPECT_TRUE(Has(unread.reasons, ReasonCode::kPageCount, "3-20 expected"));
+}
+
 TEST(BarcodeVerdict, RegisteredSummarySheetWithoutTheBarcodeIsRejectedOnThePage) {
   PageVerdict v;
   v.blank.ink_ratio = 0.05;

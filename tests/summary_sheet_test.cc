@@ -248,6 +248,11 @@ TEST(SummarySheet, AProfileErrorNamesFileLineAndField) {
   EXPECT_FALSE(ProfileStore::LoadFile(file.string(), loaded, error));
   EXPECT_NE(error.find(file.string() + ":4:"), std::string::npos) << error;
   EXPECT_NE(error.find("form.template_image"), std::string::npos) << error;
+
+  std::ofstream(file) << "name: \"bad\"\nbarcode {\n  payload_pattern: \"SI([0-9]+)\"\n"
+                         "  page_count_group: 2\n}\n";
+  EXPECT_FALSE(ProfileStore::LoadFile(file.string(), loaded, error));
+  EXPECT_NE(error.find("barcode.page_count_group"), std::string::npos) << error;
   fs::remove_all(dir);
 }
 

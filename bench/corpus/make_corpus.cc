@@ -26,7 +26,7 @@ int Usage() {
 
 int main(int argc, char** argv) {
   using namespace scangate::corpus;
-  if (argc < 2) return Usage();
+  if (argc < 2 || argv[1][0] == '-') return Usage();  // --help, or flags before OUTDIR
   const std::filesystem::path dir = argv[1];
   CorpusOptions options;
   const char* env = std::getenv("SCANGATE_SHARED_DATA");

@@ -1,21 +1,43 @@
-// The gRPC channel the clients open to a server.
+// The gRPC channel the clients open to a server, and the flags that say how.
 #pragma once
 
 #include <grpcpp/grpcpp.h>
 
 #include <memory>
 #include <string>
+#include <vector>
 
 namespace scangate::cli {
 
 // Largest message: a 600-dpi A4 colour page plus its envelope.
 constexpr int kMaxMessage = (128 << 20) + (1 << 20);
 
-inline std::shared_ptr<grpc::Channel> OpenChannel(const std::string& server) {
-  grpc::ChannelArguments args;
-  args.SetMaxReceiveMessageSize(kMaxMessage);
-  args.SetMaxSendMessageSize(kMaxMessage);
-  return grpc::CreateCustomChannel(server, grpc::InsecureChannelCredentials(), args);
-}
+// TLS unless --plaintext: the server is checked against --tls-ca (or the
+// system's roots without it); --tls-cert/--tls-key present a client
+// certificate (mutual TLS); --token-file sends "authorization: Bearer TOKEN"
+// on every call, over TLS only.
+struct Connection {
+  std::string server;
+  std::string tls_ca, tls_cert, tls_key, token_file;
+  bool plaintext = false;
+};
+
+constexpr const char* kConnectionUsage =
+    "connection (every command that talks to a server):\n"
+    "  --server HOST:PORT   the scangate-server\n"
+    "  --tls-ca FILE        PEM CA that signed the server's certificate\n"
+    "                       (default: the system's roots)\n"
+    "  --tls-cert FILE --tls-key FILE\n"
+    "                       this client's certificate and key (mutual TLS)\n"
+    "  --token-file FILE    bearer token (first line of FILE), sent over TLS only\n"
+    "  --plaintext          no TLS: a server started with --plaintext\n";
+
+// When args[i] is one of the flags above, takes it (and its value, moving i)
+// and returns true; `bad` is set when its value is missing.
+bool TakeConnectionFlag(const std::vector<std::string>& args, std::size_t& i, Connection& c,
+                        bool& bad);
+
+// The channel, or null with `error` (contradicting flags, unreadable files).
+std::shared_ptr<grpc::Channel> OpenChannel(const Connection& c, std::string& error);
 
 }  // namespace scangate::cli

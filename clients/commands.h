@@ -12,5 +12,6 @@ int RunCheck(const std::vector<std::string>& args);
 int RunVerdict(const std::vector<std::string>& args);
 int RunFollow(const std::vector<std::string>& args);
 int RunVerify(const std::vector<std::string>& args);
+int RunReloadProfiles(const std::vector<std::string>& args);
 
 }  // namespace scangate::cli

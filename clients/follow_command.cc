@@ -61,21 +61,29 @@ std::string ManifestName(const std::string& batch_id) {
 }  // namespace
 
 int RunFollow(const std::vector<std::string>& args) {
-  const char* usage =
-      "usage: scangate follow --server HOST:PORT --out DIR [--until-idle SECONDS]\n"
-      "exit: 0 stopped by a signal or idle, 1 the stream ended, 2 error\n";
-  std::string server, out;
+  const std::string usage =
+      std::string("usage: scangate follow --server HOST:PORT [CONNECTION] --out DIR "
+                  "[--until-idle SECONDS]\n"
+                  "exit: 0 stopped by a signal or idle, 1 the stream ended, 2 error\n") +
+      kConnectionUsage;
+  Connection connection;
+  std::string out;
   double until_idle = 0;
   for (std::size_t i = 0; i < args.size(); ++i) {
-    if (args[i] == "--server" && i + 1 < args.size()) server = args[++i];
-    else if (args[i] == "--out" && i + 1 < args.size()) out = args[++i];
+    bool bad = false;
+    if (TakeConnectionFlag(args, i, connection, bad) && !bad) continue;
+    if (bad) {
+      std::cerr << usage;
+      return 2;
+    }
+    if (args[i] == "--out" && i + 1 < args.size()) out = args[++i];
     else if (args[i] == "--until-idle" && i + 1 < args.size()) until_idle = std::stod(args[++i]);
     else {
       std::cerr << usage;
       return 2;
     }
   }
-  if (server.empty() || out.empty()) {
+  if (connection.server.empty() || out.empty()) {
     std::cerr << usage;
     return 2;
   }
@@ -93,7 +101,13 @@ int RunFollow(const std::vector<std::string>& args) {
   sigaddset(&signals, SIGINT);
   pthread_sigmask(SIG_BLOCK, &signals, nullptr);
 
-  auto stub = v1::Scangate::NewStub(OpenChannel(server));
+  std::string channel_error;
+  auto channel = OpenChannel(connection, channel_error);
+  if (!channel) {
+    std::cerr << "scangate follow: " << channel_error << "\n";
+    return 2;
+  }
+  auto stub = v1::Scangate::NewStub(channel);
   grpc::ClientContext ctx;
   v1::WatchVerdictsRequest request;
   request.set_after_sequence(ReadCursor(out));

@@ -3,6 +3,7 @@
 #include <string>
 #include <vector>
 
+#include "channel.h"
 #include "commands.h"
 
 int main(int argc, char** argv) {
@@ -13,7 +14,10 @@ int main(int argc, char** argv) {
                  "  check    judge files locally, no server (--json for tools)\n"
                  "  verdict  a batch's verdict from the server's ledger\n"
                  "  follow   write a manifest per final batch verdict into a folder\n"
-                 "  verify   check a manifest's signature (and image files against it)\n";
+                 "  verify   check a manifest's signature (and image files against it)\n"
+                 "  reload-profiles\n"
+                 "           the server reads its profiles folder again (admin)\n"
+              << scangate::cli::kConnectionUsage;
     return args.empty() ? 2 : 0;
   }
   std::string command = args[0];
@@ -23,6 +27,7 @@ int main(int argc, char** argv) {
   if (command == "verdict") return scangate::cli::RunVerdict(args);
   if (command == "follow") return scangate::cli::RunFollow(args);
   if (command == "verify") return scangate::cli::RunVerify(args);
+  if (command == "reload-profiles") return scangate::cli::RunReloadProfiles(args);
   std::cerr << "scangate: unknown command '" << command << "'\n";
   return 2;
 }

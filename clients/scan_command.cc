@@ -22,14 +22,15 @@
 namespace scangate::cli {
 namespace {
 
-const char* kScanUsage =
-    "usage: scangate scan --server HOST:PORT --profile NAME [--batch-id ID]\n"
-    "                     [--station ID] [--operator ID] FILE|DIR...\n"
-    "       scangate scan --server HOST:PORT --resume --batch-id ID\n"
-    "                     [--replace INDEX=FILE]... [--delete INDEX]... [FILE|DIR...]\n"
-    "  --resume   continue an open, incomplete or rejected batch: files are added,\n"
-    "             --replace rescans a page, --delete removes one; then it is closed\n"
-    "exit: 0 batch accepted, 1 rejected, 2 error\n";
+const std::string kScanUsage =
+    std::string("usage: scangate scan --server HOST:PORT [CONNECTION] --profile NAME\n"
+                "                     [--batch-id ID] [--station ID] [--operator ID] FILE|DIR...\n"
+                "       scangate scan --server HOST:PORT [CONNECTION] --resume --batch-id ID\n"
+                "                     [--replace INDEX=FILE]... [--delete INDEX]... [FILE|DIR...]\n"
+                "  --resume   continue an open, incomplete or rejected batch: files are added,\n"
+                "             --replace rescans a page, --delete removes one; then it is closed\n"
+                "exit: 0 batch accepted, 1 rejected, 2 error\n") +
+    kConnectionUsage;
 
 // Pages sent, judged and rejected so far, for the progress lines.
 class Progress {
@@ -109,7 +110,8 @@ std::string ReasonList(const google::protobuf::RepeatedPtrField<v1::Reason>& rea
 }  // namespace
 
 int RunScan(const std::vector<std::string>& args) {
-  std::string server, profile, batch_id, station, op;
+  Connection connection;
+  std::string profile, batch_id, station, op;
   std::vector<std::string> inputs;
   bool resume = false;
   std::vector<std::pair<std::uint32_t, std::string>> replacements;
@@ -121,8 +123,8 @@ int RunScan(const std::vector<std::string>& args) {
       into = args[++i];
       return true;
     };
-    bool ok = true;
-    if (a == "--server") ok = value(server);
+    bool ok = true, bad = false;
+    if (TakeConnectionFlag(args, i, connection, bad)) ok = !bad;
     else if (a == "--profile") ok = value(profile);
     else if (a == "--batch-id") ok = value(batch_id);
     else if (a == "--station") ok = value(station);
@@ -151,14 +153,20 @@ int RunScan(const std::vector<std::string>& args) {
     }
   }
   bool corrections = !replacements.empty() || !deletions.empty();
-  if (server.empty() || (resume ? batch_id.empty() : profile.empty()) ||
+  if (connection.server.empty() || (resume ? batch_id.empty() : profile.empty()) ||
       (inputs.empty() && !(resume && corrections))) {
     std::cerr << kScanUsage;
     return 2;
   }
   std::vector<std::string> files = ExpandPageFiles(inputs);
 
-  auto stub = v1::Scangate::NewStub(OpenChannel(server));
+  std::string channel_error;
+  auto channel = OpenChannel(connection, channel_error);
+  if (!channel) {
+    std::cerr << "scangate scan: " << channel_error << "\n";
+    return 2;
+  }
+  auto stub = v1::Scangate::NewStub(channel);
   grpc::ClientContext context;
   auto stream = stub->Scan(&context);
 

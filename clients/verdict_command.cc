@@ -10,24 +10,39 @@
 namespace scangate::cli {
 
 int RunVerdict(const std::vector<std::string>& args) {
-  const char* usage = "usage: scangate verdict --server HOST:PORT [--json] BATCH_ID|TRANSACTION\n"
-                      "exit: 0 accepted and final, 1 otherwise, 2 error or not found\n";
-  std::string server, id;
+  const std::string usage =
+      std::string("usage: scangate verdict --server HOST:PORT [CONNECTION] [--json] "
+                  "BATCH_ID|TRANSACTION\n"
+                  "exit: 0 accepted and final, 1 otherwise, 2 error or not found\n") +
+      kConnectionUsage;
+  Connection connection;
+  std::string id;
   bool json = false;
   for (std::size_t i = 0; i < args.size(); ++i) {
-    if (args[i] == "--server" && i + 1 < args.size()) server = args[++i];
-    else if (args[i] == "--json") json = true;
+    bool bad = false;
+    if (TakeConnectionFlag(args, i, connection, bad) && !bad) continue;
+    if (bad) {
+      std::cerr << usage;
+      return 2;
+    }
+    if (args[i] == "--json") json = true;
     else if (!args[i].empty() && args[i][0] != '-' && id.empty()) id = args[i];
     else {
       std::cerr << usage;
       return 2;
     }
   }
-  if (server.empty() || id.empty()) {
+  if (connection.server.empty() || id.empty()) {
     std::cerr << usage;
     return 2;
   }
-  auto stub = v1::Scangate::NewStub(OpenChannel(server));
+  std::string channel_error;
+  auto channel = OpenChannel(connection, channel_error);
+  if (!channel) {
+    std::cerr << "scangate verdict: " << channel_error << "\n";
+    return 2;
+  }
+  auto stub = v1::Scangate::NewStub(channel);
   v1::BatchVerdict verdict;
   grpc::Status status;
   // The id is a batch id or a transaction number: ask for both, batch first.

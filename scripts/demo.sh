@@ -11,7 +11,8 @@ work="$(mktemp -d)"
 trap 'kill "$server_pid" 2>/dev/null || true; wait 2>/dev/null || true; rm -rf "$work"' EXIT
 "$BUILD_DIR/tests/support/scangate-sample-batch" "$work/batch" >/dev/null
 
-"$BUILD_DIR/server/scangate-server" --listen 127.0.0.1:0 --profiles "$SCANGATE_ROOT/profiles" \
+# Plaintext: a development demo on the loopback address (see README, Access).
+"$BUILD_DIR/server/scangate-server" --plaintext --listen 127.0.0.1:0 --profiles "$SCANGATE_ROOT/profiles" \
   --data-dir "$work/data" \
   >"$work/server.log" 2>&1 &
 server_pid=$!
@@ -24,7 +25,7 @@ done
 echo "server on $address; streaming the sample batch ($(ls "$work/batch" | wc -l) files)"
 
 status=0
-"$BUILD_DIR/clients/scangate" scan --server "$address" --profile pension-claim \
+"$BUILD_DIR/clients/scangate" scan --plaintext --server "$address" --profile pension-claim \
   --station demo-counter --operator demo "$work/batch" || status=$?
 kill -TERM "$server_pid"
 wait "$server_pid" || true

@@ -1,10 +1,12 @@
 // See access.h.
 #include "access.h"
 
+#include <google/protobuf/io/tokenizer.h>
 #include <google/protobuf/text_format.h>
 #include <grpc/grpc_security_constants.h>
 
 #include <algorithm>
+#include <cctype>
 #include <fstream>
 #include <span>
 #include <sstream>
@@ -12,6 +14,39 @@
 #include "judge.h"
 
 namespace scangate {
+namespace {
+
+class FirstError : public google::protobuf::io::ErrorCollector {
+ public:
+  explicit FirstError(std::string path) : path_(std::move(path)) {}
+  void AddError(int line, google::protobuf::io::ColumnNumber column,
+                const std::string& message) override {
+    if (first_.empty())
+      first_ = path_ + ":" + std::to_string(line + 1) + ":" + std::to_string(column + 1) + ": " +
+               message;
+  }
+  const std::string& first() const { return first_; }
+
+ private:
+  std::string path_;
+  std::string first_;
+};
+
+bool IsHex64(const std::string& s) {
+  return s.size() == 64 &&
+         std::all_of(s.begin(), s.end(), [](unsigned char c) { return std::isxdigit(c); });
+}
+
+std::string Lower(std::string s) {
+  for (char& c : s) c = char(std::tolower(static_cast<unsigned char>(c)));
+  return s;
+}
+
+bool StartsWithIgnoringCase(const std::string& s, const std::string& prefix) {
+  return s.size() >= prefix.size() && Lower(s.substr(0, prefix.size())) == Lower(prefix);
+}
+
+}  // namespace
 
 bool AccessControl::Load(const std::string& path, AccessControl& out, std::string& error) {
   std::ifstream in(path);
@@ -21,66 +56,111 @@ bool AccessControl::Load(const std::string& path, AccessControl& out, std::strin
   }
   std::stringstream text;
   text << in.rdbuf();
+  google::protobuf::TextFormat::Parser parser;
+  FirstError errors(path);
+  parser.RecordErrorsTo(&errors);
   v1::AccessConfig config;
-  if (!google::protobuf::TextFormat::ParseFromString(text.str(), &config)) {
-    error = path + ": not a valid access file (scangate.v1.AccessConfig in text format)";
+  if (!parser.ParseFromString(text.str(), &config)) {
+    error = errors.first().empty()
+                ? path + ": not a valid access file (scangate.v1.AccessConfig in text format)"
+                : errors.first();
     return false;
   }
   AccessControl access;
   access.enabled_ = true;
-  for (const v1::AccessClient& c : config.clients()) {
-    std::size_t index = access.clients_.size();
-    if (c.name().empty() || c.roles().empty() ||
-        (c.certificate_common_name().empty() && c.token_sha256().empty())) {
-      error = path + ": client " + std::to_string(index) +
-              " needs a name, roles and a certificate_common_name or token_sha256";
+  for (v1::AccessClient c : config.clients()) {
+    const std::size_t index = access.clients_.size();
+    const std::string who = path + ": client " +
+                            (c.name().empty() ? "#" + std::to_string(index + 1)
+                                              : "'" + c.name() + "'");
+    if (c.name().empty()) {
+      error = who + ": name: required";
       return false;
     }
-    if (!c.token_sha256().empty() && c.token_sha256().size() != 64) {
-      error = path + ": client '" + c.name() + "': token_sha256 must be 64 hex digits";
+    if (c.roles().empty()) {
+      error = who + ": roles: at least one of STATION, BRANCH, ARCHIVE, ADMIN";
       return false;
     }
-    access.clients_.push_back(c);
-    if (!c.certificate_common_name().empty())
+    for (int role : c.roles())
+      if (role == v1::ROLE_UNSPECIFIED) {
+        error = who + ": roles: ROLE_UNSPECIFIED is not a role";
+        return false;
+      }
+    if (c.certificate_common_name().empty() && c.token_sha256().empty()) {
+      error = who + ": needs a certificate_common_name or a token_sha256";
+      return false;
+    }
+    if (!c.token_sha256().empty()) {
+      if (!IsHex64(c.token_sha256())) {
+        error = who + ": token_sha256: must be 64 hex digits (the token's SHA-256)";
+        return false;
+      }
+      c.set_token_sha256(Lower(c.token_sha256()));
+      if (access.by_token_hash_.count(c.token_sha256())) {
+        error = who + ": token_sha256: another client has the same token";
+        return false;
+      }
+      access.by_token_hash_[c.token_sha256()] = index;
+    }
+    if (!c.certificate_common_name().empty()) {
+      if (access.by_common_name_.count(c.certificate_common_name())) {
+        error = who + ": certificate_common_name: '" + c.certificate_common_name() +
+                "' names another client too";
+        return false;
+      }
       access.by_common_name_[c.certificate_common_name()] = index;
-    if (!c.token_sha256().empty()) access.by_token_hash_[c.token_sha256()] = index;
+    }
+    access.clients_.push_back(std::move(c));
   }
   out = std::move(access);
   return true;
 }
 
-const v1::AccessClient* AccessControl::Identify(const grpc::ServerContextBase& context) const {
-  // A bearer token first: it names the caller even over a shared TLS proxy.
+const v1::AccessClient* AccessControl::Identify(const grpc::ServerContextBase& context,
+                                                std::string& why) const {
+  // A bearer token, when the call carries one, is the only identity looked
+  // at: a wrong token fails the call even on a connection with a good
+  // certificate.
   const auto& metadata = context.client_metadata();
   auto auth = metadata.find("authorization");
   if (auth != metadata.end()) {
     std::string value(auth->second.data(), auth->second.size());
-    const std::string prefix = "Bearer ";
-    if (value.rfind(prefix, 0) == 0) {
-      std::string token = value.substr(prefix.size());
-      std::string hash = Sha256Hex(std::span(reinterpret_cast<const std::uint8_t*>(token.data()), token.size()));
-      auto it = by_token_hash_.find(hash);
-      if (it != by_token_hash_.end()) return &clients_[it->second];
+    const std::string scheme = "Bearer ";
+    if (!StartsWithIgnoringCase(value, scheme)) {
+      why = "the authorization header is not \"Bearer TOKEN\"";
+      return nullptr;
     }
+    std::string token = value.substr(scheme.size());
+    std::string hash = Sha256Hex(
+        std::span(reinterpret_cast<const std::uint8_t*>(token.data()), token.size()));
+    auto it = by_token_hash_.find(hash);
+    if (it == by_token_hash_.end()) {
+      why = "the bearer token is not known to the server";
+      return nullptr;
+    }
+    return &clients_[it->second];
   }
-  // The certificate was verified against the client CA by the TLS layer.
+  // The certificate was verified against the client CA by the TLS layer
+  // (the server asks for client certificates only with verification).
   auto auth_context = context.auth_context();
   if (auth_context && auth_context->IsPeerAuthenticated()) {
     for (const auto& cn : auth_context->FindPropertyValues(GRPC_X509_CN_PROPERTY_NAME)) {
       auto it = by_common_name_.find(std::string(cn.data(), cn.size()));
       if (it != by_common_name_.end()) return &clients_[it->second];
     }
+    why = "the client certificate's common name is not in the access file";
+    return nullptr;
   }
+  why = "present a client certificate or a bearer token the server knows";
   return nullptr;
 }
 
 grpc::Status AccessControl::Check(const grpc::ServerContextBase& context, v1::Role needed_a,
                                   v1::Role needed_b, const char* what) const {
   if (!enabled_) return grpc::Status::OK;
-  const v1::AccessClient* client = Identify(context);
-  if (!client)
-    return {grpc::StatusCode::UNAUTHENTICATED,
-            std::string(what) + ": present a client certificate or a bearer token the server knows"};
+  std::string why;
+  const v1::AccessClient* client = Identify(context, why);
+  if (!client) return {grpc::StatusCode::UNAUTHENTICATED, std::string(what) + ": " + why};
   for (int role : client->roles())
     if (role == needed_a || role == needed_b) return grpc::Status::OK;
   return {grpc::StatusCode::PERMISSION_DENIED,

@@ -1,5 +1,13 @@
 // Who may do what: roles per call, identity from the client certificate's
 // common name (mutual TLS) or a bearer token checked against its hash.
+//
+// Identity: a call that carries an `authorization` header is identified by
+// it alone: it must be "Bearer TOKEN" with a token whose SHA-256 the access
+// file holds, or the call is UNAUTHENTICATED (a wrong token is never
+// overlooked in favour of the certificate). A call without one is identified
+// by its client certificate's common name; gRPC has already verified the
+// certificate against --tls-client-ca. One identity per call, never a union
+// of the two.
 #pragma once
 
 #include <grpcpp/grpcpp.h>
@@ -16,10 +24,12 @@ class AccessControl {
  public:
   // Everyone may do everything: plaintext loopback development only.
   AccessControl() = default;
-  // Loads an AccessConfig text file; false with "FILE:LINE:COL: ..." errors.
+  // Loads an AccessConfig text file; false with "FILE:LINE:COL: ..." or
+  // "FILE: client 'NAME': ..." in `error`.
   static bool Load(const std::string& path, AccessControl& out, std::string& error);
 
   bool enabled() const { return enabled_; }
+  std::size_t client_count() const { return clients_.size(); }
   // OK, or UNAUTHENTICATED (no known identity) or PERMISSION_DENIED (known,
   // but not in a role allowed `what`), with a message naming the call.
   grpc::Status Check(const grpc::ServerContextBase& context, v1::Role needed_a,
@@ -30,12 +40,14 @@ class AccessControl {
   }
 
  private:
-  const v1::AccessClient* Identify(const grpc::ServerContextBase& context) const;
+  // The caller, or null with the reason in `why`.
+  const v1::AccessClient* Identify(const grpc::ServerContextBase& context,
+                                   std::string& why) const;
 
   bool enabled_ = false;
   std::vector<v1::AccessClient> clients_;
   std::map<std::string, std::size_t> by_common_name_;
-  std::map<std::string, std::size_t> by_token_hash_;
+  std::map<std::string, std::size_t> by_token_hash_;  // lower-case hex
 };
 
 }  // namespace scangate

@@ -8,14 +8,25 @@
 #include <thread>
 
 #include "server_runner.h"
+#include "transport.h"
 
 namespace {
 
 void Usage() {
-  std::cerr << "usage: scangate-server [--listen HOST:PORT] [--data-dir DIR] [--profiles DIR]\n"
+  std::cerr << "usage: scangate-server (--tls-cert FILE --tls-key FILE [--tls-client-ca FILE]\n"
+               "                        --access FILE | --plaintext)\n"
+               "                       [--listen HOST:PORT] [--data-dir DIR] [--profiles DIR]\n"
                "                       [--threads N] [--max-in-flight N] [--drain-seconds S]\n"
                "                       [--metrics-listen IP:PORT [--stations N]\n"
                "                        [--scanner-pages-per-minute N]]\n"
+               "  --tls-cert, --tls-key\n"
+               "                   PEM certificate chain and private key of the gRPC port\n"
+               "  --tls-client-ca  PEM CA of client certificates (mutual TLS): a client may\n"
+               "                   present one signed by it; any other fails the handshake\n"
+               "  --access         who may do what: scangate.v1.AccessConfig in text format\n"
+               "                   (clients by certificate common name or token SHA-256)\n"
+               "  --plaintext      no TLS and no access control: development on a loopback\n"
+               "                   address only; refused with the TLS flags or --access\n"
                "  --listen         gRPC address (default 127.0.0.1:50051; port 0 picks one)\n"
                "  --data-dir       where the verdict ledger lives (default ./scangate-data)\n"
                "  --profiles       folder of profile files (*.textproto) besides `default`\n"
@@ -36,6 +47,7 @@ int main(int argc, char** argv) {
   options.data_dir = "scangate-data";
   std::string profiles_dir;
   int drain_seconds = 30;
+  scangate::TransportFlags transport_flags;
   for (int i = 1; i < argc; ++i) {
     std::string arg = argv[i];
     auto value = [&]() -> std::string {
@@ -46,6 +58,11 @@ int main(int argc, char** argv) {
       return argv[++i];
     };
     if (arg == "--listen") options.listen = value();
+    else if (arg == "--tls-cert") transport_flags.tls_cert = value();
+    else if (arg == "--tls-key") transport_flags.tls_key = value();
+    else if (arg == "--tls-client-ca") transport_flags.tls_client_ca = value();
+    else if (arg == "--access") transport_flags.access = value();
+    else if (arg == "--plaintext") transport_flags.plaintext = true;
     else if (arg == "--profiles") profiles_dir = value();
     else if (arg == "--data-dir") options.data_dir = value();
     else if (arg == "--threads") options.engine.threads = unsigned(std::stoul(value()));
@@ -66,8 +83,16 @@ int main(int argc, char** argv) {
     }
   }
 
-  scangate::ProfileStore profiles;
   std::string error;
+  scangate::Transport transport;
+  if (!scangate::ConfigureTransport(transport_flags, options.listen, transport, error)) {
+    std::cerr << "scangate-server: " << error << "\n";
+    return 2;
+  }
+  options.credentials = transport.credentials;
+  options.service.access = std::move(transport.access);
+
+  scangate::ProfileStore profiles;
   if (!profiles_dir.empty() && !profiles.LoadFolder(profiles_dir, error)) {
     std::cerr << "scangate-server: " << error << "\n";
     return 2;
@@ -86,7 +111,8 @@ int main(int argc, char** argv) {
     std::cerr << "scangate-server: " << error << "\n";
     return 1;
   }
-  // The metrics line first: "listening on" is the last line of a start.
+  std::cout << "scangate-server: " << transport.description << std::endl;
+  // The metrics line next: "listening on" is the last line of a start.
   if (!options.metrics_listen.empty()) {
     auto colon = options.metrics_listen.rfind(':');
     std::cout << "scangate-server metrics on " << options.metrics_listen.substr(0, colon) << ":"

@@ -259,6 +259,7 @@ bool ProfileStore::LoadFolder(const std::string& dir, std::string& error) {
     return false;
   }
   std::sort(files.begin(), files.end());
+  folder_ = dir;
   for (const auto& file : files) {
     LoadedProfile loaded;
     if (!LoadFile(file.string(), loaded, error)) return false;
@@ -268,18 +269,39 @@ bool ProfileStore::LoadFolder(const std::string& dir, std::string& error) {
 }
 
 void ProfileStore::Add(LoadedProfile profile) {
+  std::lock_guard lock(*mu_);
+  auto next = std::make_shared<Map>(*by_name_);
   std::string name = profile.profile->name;
-  by_name_[name] = std::move(profile);
+  (*next)[name] = std::move(profile);
+  by_name_ = std::move(next);
+}
+
+bool ProfileStore::Reload(std::string& error) {
+  if (folder_.empty()) {
+    error = "no profiles folder to reload (the server was started without --profiles)";
+    return false;
+  }
+  ProfileStore fresh;
+  if (!fresh.LoadFolder(folder_, error)) return false;
+  std::lock_guard lock(*mu_);
+  by_name_ = fresh.Current();
+  return true;
+}
+
+std::shared_ptr<const ProfileStore::Map> ProfileStore::Current() const {
+  std::lock_guard lock(*mu_);
+  return by_name_;
 }
 
 std::shared_ptr<const Profile> ProfileStore::Find(const std::string& name) const {
-  auto it = by_name_.find(name.empty() ? "default" : name);
-  return it == by_name_.end() ? nullptr : it->second.profile;
+  auto current = Current();
+  auto it = current->find(name.empty() ? "default" : name);
+  return it == current->end() ? nullptr : it->second.profile;
 }
 
 std::vector<LoadedProfile> ProfileStore::List() const {
   std::vector<LoadedProfile> out;
-  for (const auto& [name, p] : by_name_) out.push_back(p);
+  for (const auto& [name, p] : *Current()) out.push_back(p);
   return out;
 }
 

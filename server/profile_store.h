@@ -4,6 +4,7 @@
 
 #include <map>
 #include <memory>
+#include <mutex>
 #include <string>
 #include <vector>
 
@@ -18,22 +19,41 @@ struct LoadedProfile {
   std::string path;  // empty for the built-in profile
 };
 
+// Find, List and Reload may be called from any thread; LoadFolder and Add
+// are for setting the store up.
 class ProfileStore {
  public:
   ProfileStore();  // holds the built-in `default`
+  ProfileStore(ProfileStore&&) = default;
+  ProfileStore& operator=(ProfileStore&&) = default;
 
   // Parses and validates one file. On failure returns false and sets `error`
   // to "FILE:LINE:COLUMN: message" or "FILE: field: message".
   static bool LoadFile(const std::string& path, LoadedProfile& out, std::string& error);
   // Adds every *.textproto and *.pbtxt in `dir`; stops at the first bad file.
+  // Remembers `dir` for Reload.
   bool LoadFolder(const std::string& dir, std::string& error);
   void Add(LoadedProfile profile);
+
+  // Reads the folder LoadFolder was given again, from scratch (the built-in
+  // `default` plus its files). All or nothing: on any error (or when no
+  // folder was loaded) returns false with `error` and the profiles in force
+  // are unchanged. A profile already handed out by Find stays valid.
+  bool Reload(std::string& error);
+  const std::string& folder() const { return folder_; }
 
   std::shared_ptr<const Profile> Find(const std::string& name) const;
   std::vector<LoadedProfile> List() const;
 
  private:
-  std::map<std::string, LoadedProfile> by_name_;
+  using Map = std::map<std::string, LoadedProfile>;
+  std::shared_ptr<const Map> Current() const;
+
+  // Replaced whole (never changed in place) under the mutex, so readers
+  // keep a consistent set while a reload swaps in the next one.
+  std::unique_ptr<std::mutex> mu_ = std::make_unique<std::mutex>();
+  std::shared_ptr<const Map> by_name_ = std::make_shared<const Map>();
+  std::string folder_;
 };
 
 }  // namespace scangate

@@ -10,6 +10,15 @@
 #include "wire.h"
 
 namespace scangate {
+namespace {
+
+void Summarize(const LoadedProfile& p, v1::ProfileSummary* summary) {
+  summary->set_name(p.profile->name);
+  summary->set_version(p.profile->version);
+  summary->set_description(p.profile->description);
+}
+
+}  // namespace
 
 v1::BatchVerdict VerdictFromLedger(const StoredBatch& stored) {
   v1::BatchVerdict verdict;
@@ -36,7 +45,7 @@ v1::BatchVerdict VerdictFromLedger(const StoredBatch& stored) {
   return verdict;
 }
 
-ScangateService::ScangateService(Engine& engine, const ProfileStore& profiles, Ledger& ledger,
+ScangateService::ScangateService(Engine& engine, ProfileStore& profiles, Ledger& ledger,
                                  ServiceOptions options, ServerMetrics* metrics)
     : engine_(engine), profiles_(profiles), ledger_(ledger), options_(options), metrics_(metrics) {
   ledger_.SetFeedListener([this](std::uint64_t sequence) {
@@ -47,13 +56,13 @@ ScangateService::ScangateService(Engine& engine, const ProfileStore& profiles, L
 ScangateService::~ScangateService() { ledger_.SetFeedListener(nullptr); }
 
 grpc::ServerBidiReactor<v1::ScanRequest, v1::ScanResponse>* ScangateService::Scan(
-    grpc::CallbackServerContext*) {
-  return NewScanStream(*this);
+    grpc::CallbackServerContext* context) {
+  return NewScanStream(*this, *context);
 }
 
 grpc::ServerWriteReactor<v1::VerdictEvent>* ScangateService::WatchVerdicts(
-    grpc::CallbackServerContext*, const v1::WatchVerdictsRequest* request) {
-  return NewWatchStream(*this, request->after_sequence());
+    grpc::CallbackServerContext* context, const v1::WatchVerdictsRequest* request) {
+  return NewWatchStream(*this, *context, request->after_sequence());
 }
 
 void ScangateService::Register(const std::shared_ptr<LiveStream>& stream, bool is_scan) {
@@ -93,6 +102,11 @@ grpc::ServerUnaryReactor* ScangateService::CheckPage(grpc::CallbackServerContext
                                                      const v1::CheckPageRequest* request,
                                                      v1::CheckPageResponse* response) {
   grpc::ServerUnaryReactor* reactor = context->DefaultReactor();
+  if (grpc::Status allowed = access().Check(*context, v1::STATION, v1::BRANCH, "CheckPage");
+      !allowed.ok()) {
+    reactor->Finish(std::move(allowed));
+    return reactor;
+  }
   auto profile = profiles_.Find(request->profile());
   if (!profile) {
     reactor->Finish({grpc::StatusCode::NOT_FOUND, "unknown profile '" + request->profile() + "'"});
@@ -131,6 +145,11 @@ grpc::ServerUnaryReactor* ScangateService::GetBatchVerdict(
     grpc::CallbackServerContext* context, const v1::GetBatchVerdictRequest* request,
     v1::BatchVerdict* response) {
   grpc::ServerUnaryReactor* reactor = context->DefaultReactor();
+  if (grpc::Status allowed = access().Check(*context, v1::BRANCH, "GetBatchVerdict");
+      !allowed.ok()) {
+    reactor->Finish(std::move(allowed));
+    return reactor;
+  }
   if (request->key_case() == v1::GetBatchVerdictRequest::KEY_NOT_SET) {
     reactor->Finish({grpc::StatusCode::INVALID_ARGUMENT, "give a batch_id or a transaction_id"});
     return reactor;
@@ -160,15 +179,39 @@ grpc::ServerUnaryReactor* ScangateService::GetBatchVerdict(
 grpc::ServerUnaryReactor* ScangateService::ListProfiles(grpc::CallbackServerContext* context,
                                                         const v1::ListProfilesRequest*,
                                                         v1::ListProfilesResponse* response) {
+  grpc::ServerUnaryReactor* reactor = context->DefaultReactor();
+  if (grpc::Status allowed = access().Check(*context, v1::ADMIN, "ListProfiles"); !allowed.ok()) {
+    reactor->Finish(std::move(allowed));
+    return reactor;
+  }
   for (const LoadedProfile& p : profiles_.List()) {
-    auto* summary = response->add_profiles();
-    summary->set_name(p.profile->name);
-    summary->set_version(p.profile->version);
-    summary->set_description(p.profile->description);
+    Summarize(p, response->add_profiles());
     *response->add_details() = p.definition;
   }
-  grpc::ServerUnaryReactor* reactor = context->DefaultReactor();
   reactor->Finish(grpc::Status::OK);
+  return reactor;
+}
+
+grpc::ServerUnaryReactor* ScangateService::ReloadProfiles(grpc::CallbackServerContext* context,
+                                                          const v1::ReloadProfilesRequest*,
+                                                          v1::ReloadProfilesResponse* response) {
+  grpc::ServerUnaryReactor* reactor = context->DefaultReactor();
+  if (grpc::Status allowed = access().Check(*context, v1::ADMIN, "ReloadProfiles");
+      !allowed.ok()) {
+    reactor->Finish(std::move(allowed));
+    return reactor;
+  }
+  // Reading and preparing form templates takes a while: not on gRPC's thread.
+  blocking_work_.Post([this, reactor, response] {
+    std::string error;
+    if (!profiles_.Reload(error)) {
+      reactor->Finish({grpc::StatusCode::FAILED_PRECONDITION,
+                       error + " (the profiles in force are unchanged)"});
+      return;
+    }
+    for (const LoadedProfile& p : profiles_.List()) Summarize(p, response->add_profiles());
+    reactor->Finish(grpc::Status::OK);
+  });
   return reactor;
 }
 

@@ -10,6 +10,7 @@
 #include <memory>
 #include <mutex>
 
+#include "access.h"
 #include "engine.h"
 #include "ledger.h"
 #include "profile_store.h"
@@ -26,6 +27,9 @@ struct ServiceOptions {
   std::size_t max_in_flight_per_stream = 4;
   // One-shot checks in the engine before CheckPage answers RESOURCE_EXHAUSTED.
   std::size_t max_pending_checks = 64;
+  // Who may call what; the default lets everyone do everything (plaintext
+  // loopback development).
+  AccessControl access;
 };
 
 // What a live stream offers the service: told to drain, or of new verdicts.
@@ -39,7 +43,7 @@ class LiveStream {
 class ScangateService final : public v1::Scangate::CallbackService {
  public:
   // `metrics` may be null: nothing is measured.
-  ScangateService(Engine& engine, const ProfileStore& profiles, Ledger& ledger,
+  ScangateService(Engine& engine, ProfileStore& profiles, Ledger& ledger,
                   ServiceOptions options, ServerMetrics* metrics = nullptr);
   ~ScangateService() override;
 
@@ -56,6 +60,9 @@ class ScangateService final : public v1::Scangate::CallbackService {
   grpc::ServerUnaryReactor* ListProfiles(grpc::CallbackServerContext* context,
                                          const v1::ListProfilesRequest* request,
                                          v1::ListProfilesResponse* response) override;
+  grpc::ServerUnaryReactor* ReloadProfiles(grpc::CallbackServerContext* context,
+                                           const v1::ReloadProfilesRequest* request,
+                                           v1::ReloadProfilesResponse* response) override;
 
   // Stops reading every open stream: pages in flight get their verdicts, the
   // batch is recorded incomplete, then the stream ends UNAVAILABLE. New
@@ -72,6 +79,7 @@ class ScangateService final : public v1::Scangate::CallbackService {
   WorkQueue& blocking_work() { return blocking_work_; }
   const ProfileStore& profiles() const { return profiles_; }
   const ServiceOptions& options() const { return options_; }
+  const AccessControl& access() const { return options_.access; }
   ServerMetrics* metrics() { return metrics_; }
   bool draining() const { return draining_.load(); }
 
@@ -79,7 +87,7 @@ class ScangateService final : public v1::Scangate::CallbackService {
   std::vector<std::shared_ptr<LiveStream>> LiveStreams();
 
   Engine& engine_;
-  const ProfileStore& profiles_;
+  ProfileStore& profiles_;
   Ledger& ledger_;
   ServiceOptions options_;
   ServerMetrics* metrics_;

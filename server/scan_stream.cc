@@ -426,7 +426,9 @@ class RefusedStream : public Reactor {
 
 }  // namespace
 
-Reactor* NewScanStream(ScangateService& service) {
+Reactor* NewScanStream(ScangateService& service, const grpc::CallbackServerContext& context) {
+  if (grpc::Status allowed = service.access().Check(context, v1::STATION, "Scan"); !allowed.ok())
+    return new RefusedStream(std::move(allowed));
   if (service.draining())
     return new RefusedStream({grpc::StatusCode::UNAVAILABLE, "server is shutting down"});
   return new ScanReactor(service);

@@ -51,7 +51,10 @@ bool ServerRunner::Start(std::string& error) {
   }
 
   grpc::ServerBuilder builder;
-  builder.AddListeningPort(options_.listen, grpc::InsecureServerCredentials(), &port_);
+  builder.AddListeningPort(options_.listen,
+                           options_.credentials ? options_.credentials
+                                                : grpc::InsecureServerCredentials(),
+                           &port_);
   builder.RegisterService(service_.get());
   builder.SetMaxReceiveMessageSize(options_.max_message_bytes);
   builder.SetMaxSendMessageSize(options_.max_message_bytes);

@@ -23,6 +23,9 @@ class ServerMetrics;
 
 struct ServerOptions {
   std::string listen = "127.0.0.1:50051";  // port 0: any free port
+  // TLS for the gRPC port (see transport.h); null: plaintext, for tests that
+  // run the server in-process. Who may do what is service.access.
+  std::shared_ptr<grpc::ServerCredentials> credentials;
   EngineOptions engine;
   ServiceOptions service;
   // Largest message accepted: an encoded page plus its envelope.

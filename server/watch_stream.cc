@@ -132,7 +132,11 @@ class Refused : public Reactor {
 }  // namespace
 
 grpc::ServerWriteReactor<v1::VerdictEvent>* NewWatchStream(ScangateService& service,
+                                                           const grpc::CallbackServerContext& context,
                                                            std::uint64_t after_sequence) {
+  if (grpc::Status allowed = service.access().Check(context, v1::ARCHIVE, "WatchVerdicts");
+      !allowed.ok())
+    return new Refused(std::move(allowed));
   if (service.draining())
     return new Refused({grpc::StatusCode::UNAVAILABLE, "server is shutting down"});
   return new WatchReactor(service, after_sequence);

@@ -5,7 +5,10 @@
 
 namespace scangate {
 
+// Refused at once (UNAUTHENTICATED, PERMISSION_DENIED) unless the caller has
+// the ARCHIVE role.
 grpc::ServerWriteReactor<v1::VerdictEvent>* NewWatchStream(ScangateService& service,
+                                                           const grpc::CallbackServerContext& context,
                                                            std::uint64_t after_sequence);
 
 }  // namespace scangate

@@ -122,13 +122,13 @@ TEST_F(LedgerProcesses, BranchFindsTheVerdictByTransactionNumberWithTheCommandLi
   EXPECT_GT(batch.sequence(), 0u);
   ASSERT_TRUE(batch.final());
 
-  auto by_txn = scangate::testing::Run({Built("clients/scangate"), "verdict", "--server", server_->address(), "--json",
+  auto by_txn = scangate::testing::Run({Built("clients/scangate"), "verdict", "--plaintext", "--server", server_->address(), "--json",
                      "SI2026112700077"});
   EXPECT_NE(by_txn.out.find("\"batch_id\":\"txn-batch\""), std::string::npos) << by_txn.out;
   EXPECT_NE(by_txn.out.find("\"decision\":"), std::string::npos);
   EXPECT_EQ(by_txn.exit_code, batch.decision() == v1::ACCEPT ? 0 : 1);
 
-  auto missing = scangate::testing::Run({Built("clients/scangate"), "verdict", "--server", server_->address(), "nope"});
+  auto missing = scangate::testing::Run({Built("clients/scangate"), "verdict", "--plaintext", "--server", server_->address(), "nope"});
   EXPECT_EQ(missing.exit_code, 2);
 }
 
@@ -205,7 +205,7 @@ TEST_F(LedgerProcesses, ARejectedBatchIsCorrectedByReplacingAndDeletingPages) {
   // The clerk rescans page 1 and deletes the junk page 2, with the CLI.
   fs::path rescan = dir_ / "rescan.jpg";
   std::ofstream(rescan, std::ios::binary) << TextPage(2);
-  auto fixed = scangate::testing::Run({Built("clients/scangate"), "scan", "--server", server_->address(), "--resume",
+  auto fixed = scangate::testing::Run({Built("clients/scangate"), "scan", "--plaintext", "--server", server_->address(), "--resume",
                     "--batch-id", "fix-me", "--replace", "1=" + rescan.string(), "--delete", "2"});
   EXPECT_EQ(fixed.exit_code, 0) << fixed.out;
   auto stored = Lookup("fix-me");
@@ -216,7 +216,7 @@ TEST_F(LedgerProcesses, ARejectedBatchIsCorrectedByReplacingAndDeletingPages) {
   EXPECT_EQ(stored->pages(1).source(), "rescan.jpg");
 
   // Accepted and final: no more corrections.
-  auto again = scangate::testing::Run({Built("clients/scangate"), "scan", "--server", server_->address(), "--resume",
+  auto again = scangate::testing::Run({Built("clients/scangate"), "scan", "--plaintext", "--server", server_->address(), "--resume",
                     "--batch-id", "fix-me", "--delete", "1"});
   EXPECT_EQ(again.exit_code, 2);
 }
@@ -230,7 +230,7 @@ TEST_F(LedgerProcesses, TheFollowerMissesNothingAcrossServerCrashesAndItsOwnRest
     expected.insert(id);
   };
   auto follow = [&] {
-    return scangate::testing::Run({Built("clients/scangate"), "follow", "--server", server_->address(), "--out",
+    return scangate::testing::Run({Built("clients/scangate"), "follow", "--plaintext", "--server", server_->address(), "--out",
                 out.string(), "--until-idle", "2"});
   };
   batch("arch-1", "SI2026112700101");

@@ -46,7 +46,7 @@ Server StartServer(const fs::path& data, unsigned threads) {
     close(fds[0]);
     std::string profiles = std::string(SCANGATE_SOURCE_DIR) + "/profiles";
     std::string t = std::to_string(threads);
-    std::vector<const char*> argv = {binary.c_str(), "--listen", "127.0.0.1:0", "--data-dir",
+    std::vector<const char*> argv = {binary.c_str(), "--plaintext", "--listen", "127.0.0.1:0", "--data-dir",
                                      data.c_str(), "--profiles", profiles.c_str()};
     if (threads) argv.insert(argv.end(), {"--threads", t.c_str()});
     argv.push_back(nullptr);

@@ -8,6 +8,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <chrono>
 #include <cstring>
 #include <fstream>
@@ -55,6 +56,9 @@ std::string Built(const std::string& relative) {
 }
 
 ServerProcess::ServerProcess(std::vector<std::string> args) {
+  // Plaintext unless the test gives TLS flags: the server insists on one.
+  bool tls = std::find(args.begin(), args.end(), "--tls-cert") != args.end();
+  if (!tls) args.insert(args.begin(), "--plaintext");
   args.insert(args.begin(), {Built("server/scangate-server"), "--listen", "127.0.0.1:0"});
   pid_ = Spawn(args, out_fd_);
   std::string out;

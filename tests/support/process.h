@@ -14,8 +14,9 @@ std::string Built(const std::string& relative);
 
 class ServerProcess {
  public:
-  // Starts scangate-server on 127.0.0.1:0 with `args` added and waits for it
-  // to say where it listens. Fails the current test if it does not.
+  // Starts scangate-server on 127.0.0.1:0 with `args` added (and
+  // --plaintext unless they hold --tls-cert) and waits for it to say where
+  // it listens. started() is false if it does not.
   explicit ServerProcess(std::vector<std::string> args);
   ~ServerProcess();  // SIGKILL if still running
   ServerProcess(const ServerProcess&) = delete;

@@ -33,7 +33,7 @@ void WriteTextPages(const std::string& dir, int pages) {
 StationLoop::StationLoop(std::string server_address, std::string batch_dir, std::string profile) {
   thread_ = std::thread([this, server_address, batch_dir, profile] {
     while (!stopping_) {
-      CommandResult result = Run({Built("clients/scangate"), "scan", "--server", server_address,
+      CommandResult result = Run({Built("clients/scangate"), "scan", "--plaintext", "--server", server_address,
                                   "--profile", profile, "--station", "test-station", batch_dir});
       // 0 accepted, 1 rejected: either way the batch went through.
       if (result.exit_code > 1) {

@@ -16,6 +16,7 @@ void Usage() {
                "                       [--threads N] [--max-in-flight N] [--drain-seconds S]\n"
                "                       [--metrics-listen IP:PORT [--stations N]\n"
                "                        [--scanner-pages-per-minute N]]\n"
+               "                       [--signing-key FILE]\n"
                "  --listen         gRPC address (default 127.0.0.1:50051; port 0 picks one)\n"
                "  --data-dir       where the verdict ledger lives (default ./scangate-data)\n"
                "  --profiles       folder of profile files (*.textproto) besides `default`\n"
@@ -26,7 +27,10 @@ void Usage() {
                "                   (port 0 picks one; default: no metrics)\n"
                "  --stations, --scanner-pages-per-minute\n"
                "                   the dashboard's line rate: stations x pages per minute\n"
-               "                   each scanner produces (default 1 x 140)\n";
+               "                   each scanner produces (default 1 x 140)\n"
+               "  --signing-key    Ed25519 key (PEM) signing final batch verdicts; created\n"
+               "                   if missing, public key beside it as FILE.pub\n"
+               "                   (default DATA_DIR/verdict-signing.key)\n";
 }
 
 }  // namespace
@@ -53,6 +57,7 @@ int main(int argc, char** argv) {
       options.service.max_in_flight_per_stream = std::stoul(value());
     else if (arg == "--drain-seconds") drain_seconds = std::stoi(value());
     else if (arg == "--metrics-listen") options.metrics_listen = value();
+    else if (arg == "--signing-key") options.signing_key = value();
     else if (arg == "--stations") options.dashboard.stations = std::stoi(value());
     else if (arg == "--scanner-pages-per-minute")
       options.dashboard.scanner_pages_per_minute = std::stod(value());
@@ -86,6 +91,9 @@ int main(int argc, char** argv) {
     std::cerr << "scangate-server: " << error << "\n";
     return 1;
   }
+  if (!server.signing_key_id().empty())
+    std::cout << "scangate-server signs verdicts with key " << server.signing_key_id()
+              << " (public key " << server.public_key_path() << ")" << std::endl;
   // The metrics line first: "listening on" is the last line of a start.
   if (!options.metrics_listen.empty()) {
     auto colon = options.metrics_listen.rfind(':');

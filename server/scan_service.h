@@ -19,6 +19,7 @@
 namespace scangate {
 
 class ServerMetrics;
+class VerdictSigner;
 
 struct ServiceOptions {
   // Files of one stream being judged at once; at the bound the stream is not
@@ -26,6 +27,9 @@ struct ServiceOptions {
   std::size_t max_in_flight_per_stream = 4;
   // One-shot checks in the engine before CheckPage answers RESOURCE_EXHAUSTED.
   std::size_t max_pending_checks = 64;
+  // Signs every final batch verdict before the ledger records it; null: the
+  // verdicts go unsigned (in-memory test servers).
+  const VerdictSigner* signer = nullptr;
 };
 
 // What a live stream offers the service: told to drain, or of new verdicts.

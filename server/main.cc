@@ -1,4 +1,5 @@
 // scangate-server: checks scanned archive pages as stations stream them.
+#include <algorithm>
 #include <csignal>
 #include <cstdio>
 #include <cstdlib>
@@ -16,12 +17,17 @@ void Usage() {
                "                       [--threads N] [--max-in-flight N] [--drain-seconds S]\n"
                "                       [--metrics-listen IP:PORT [--stations N]\n"
                "                        [--scanner-pages-per-minute N]]\n"
-               "                       [--signing-key FILE]\n"
+               "                       [--signing-key FILE] [--max-streams N]\n"
+               "                       [--max-queued-pages N]\n"
                "  --listen         gRPC address (default 127.0.0.1:50051; port 0 picks one)\n"
                "  --data-dir       where the verdict ledger lives (default ./scangate-data)\n"
                "  --profiles       folder of profile files (*.textproto) besides `default`\n"
                "  --threads        engine worker threads (default: one per core)\n"
                "  --max-in-flight  files judged at once per stream (default 4)\n"
+               "  --max-streams    open Scan streams beyond which a new one is refused with\n"
+               "                   RESOURCE_EXHAUSTED (default 64; 0: no bound)\n"
+               "  --max-queued-pages  refuse new Scan streams while the engine holds this\n"
+               "                   many pages (default 4 per engine thread; 0: no bound)\n"
                "  --drain-seconds  on SIGTERM, time given to open streams (default 30)\n"
                "  --metrics-listen serve /metrics (Prometheus) and /dashboard there\n"
                "                   (port 0 picks one; default: no metrics)\n"
@@ -40,6 +46,7 @@ int main(int argc, char** argv) {
   options.data_dir = "scangate-data";
   std::string profiles_dir;
   int drain_seconds = 30;
+  long max_queued_pages = -1;  // -1: 4 per engine thread
   for (int i = 1; i < argc; ++i) {
     std::string arg = argv[i];
     auto value = [&]() -> std::string {
@@ -58,6 +65,8 @@ int main(int argc, char** argv) {
     else if (arg == "--drain-seconds") drain_seconds = std::stoi(value());
     else if (arg == "--metrics-listen") options.metrics_listen = value();
     else if (arg == "--signing-key") options.signing_key = value();
+    else if (arg == "--max-streams") options.service.max_scan_streams = std::stoul(value());
+    else if (arg == "--max-queued-pages") max_queued_pages = std::stol(value());
     else if (arg == "--stations") options.dashboard.stations = std::stoi(value());
     else if (arg == "--scanner-pages-per-minute")
       options.dashboard.scanner_pages_per_minute = std::stod(value());
@@ -70,6 +79,13 @@ int main(int argc, char** argv) {
       return 2;
     }
   }
+
+  if (max_queued_pages < 0) {
+    unsigned threads = options.engine.threads ? options.engine.threads
+                                              : std::max(1u, std::thread::hardware_concurrency());
+    max_queued_pages = 4 * long(threads);
+  }
+  options.service.max_queued_pages = std::size_t(max_queued_pages);
 
   scangate::ProfileStore profiles;
   std::string error;

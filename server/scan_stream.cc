@@ -406,8 +406,11 @@ class ScanReactor : public Reactor {
  public:
   explicit ScanReactor(ScangateService& service)
       : session_(std::make_shared<ScanSession>(service, this)) {
-    service.Register(session_, true);
-    session_->Start();
+    // Refused before anything is read: the station learns at once, and the
+    // streams already admitted are not slowed by one more.
+    grpc::Status admitted = service.AdmitScan(session_);
+    if (admitted.ok()) session_->Start();
+    else Finish(std::move(admitted));
   }
   void OnReadDone(bool ok) override { session_->OnReadDone(ok); }
   void OnWriteDone(bool ok) override { session_->OnWriteDone(ok); }

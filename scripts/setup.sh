@@ -13,8 +13,9 @@ PACKAGES=(
   prometheus-cpp-dev libcivetweb-dev libsqlite3-dev
   libgtest-dev libgmock-dev libbenchmark-dev
   fonts-wqy-zenhei
-  # tests only: the dashboard in a headless browser, a real Prometheus
-  chromium prometheus
+  # tests only: the dashboard in a headless browser, a real Prometheus,
+  # clang for the libFuzzer target
+  chromium prometheus clang
 )
 
 install_missing() {

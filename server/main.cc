@@ -25,7 +25,8 @@ void Usage() {
                "  --threads        engine worker threads (default: one per core)\n"
                "  --max-in-flight  files judged at once per stream (default 4)\n"
                "  --max-streams    open Scan streams beyond which a new one is refused with\n"
-               "                   RESOURCE_EXHAUSTED (default 64; 0: no bound)\n"
+               "                   RESOURCE_EXHAUSTED (default 4 per engine thread: about\n"
+               "                   what a thread judges at 140 pages a minute each; 0: no bound)\n"
                "  --max-queued-pages  refuse new Scan streams while the engine holds this\n"
                "                   many pages (default 4 per engine thread; 0: no bound)\n"
                "  --drain-seconds  on SIGTERM, time given to open streams (default 30)\n"
@@ -46,7 +47,7 @@ int main(int argc, char** argv) {
   options.data_dir = "scangate-data";
   std::string profiles_dir;
   int drain_seconds = 30;
-  long max_queued_pages = -1;  // -1: 4 per engine thread
+  long max_streams = -1, max_queued_pages = -1;  // -1: 4 per engine thread
   for (int i = 1; i < argc; ++i) {
     std::string arg = argv[i];
     auto value = [&]() -> std::string {
@@ -65,7 +66,7 @@ int main(int argc, char** argv) {
     else if (arg == "--drain-seconds") drain_seconds = std::stoi(value());
     else if (arg == "--metrics-listen") options.metrics_listen = value();
     else if (arg == "--signing-key") options.signing_key = value();
-    else if (arg == "--max-streams") options.service.max_scan_streams = std::stoul(value());
+    else if (arg == "--max-streams") max_streams = std::stol(value());
     else if (arg == "--max-queued-pages") max_queued_pages = std::stol(value());
     else if (arg == "--stations") options.dashboard.stations = std::stoi(value());
     else if (arg == "--scanner-pages-per-minute")
@@ -80,12 +81,14 @@ int main(int argc, char** argv) {
     }
   }
 
-  if (max_queued_pages < 0) {
-    unsigned threads = options.engine.threads ? options.engine.threads
-                                              : std::max(1u, std::thread::hardware_concurrency());
-    max_queued_pages = 4 * long(threads);
-  }
-  options.service.max_queued_pages = std::size_t(max_queued_pages);
+  // Admission scales with the engine: a station at line rate keeps a
+  // quarter of a thread busy or less, so more open streams than 4 a thread
+  // would only queue pages and make every admitted page wait.
+  const long threads = long(options.engine.threads ? options.engine.threads
+                                                   : std::max(1u, std::thread::hardware_concurrency()));
+  options.service.max_scan_streams = std::size_t(max_streams < 0 ? 4 * threads : max_streams);
+  options.service.max_queued_pages =
+      std::size_t(max_queued_pages < 0 ? 4 * threads : max_queued_pages);
 
   scangate::ProfileStore profiles;
   std::string error;

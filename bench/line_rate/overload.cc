@@ -167,6 +167,9 @@ int RunOverload(const Options& options) {
   }
   std::printf("server %s; each station %.0f images/min; %d sustainable stations, %d in overload\n",
               server.address.c_str(), options.images_per_minute, sustainable, overload);
+  // Not counted: the first pages of a fresh server (caches, thread pools).
+  Step warm_up{"warm-up", sustainable, 5};
+  RunStep(server.address, server.pid, corpus, options.images_per_minute, warm_up);
   Step steps[] = {{"before", sustainable, options.calm_seconds},
                   {"overload", overload, options.seconds},
                   {"after", sustainable, options.calm_seconds}};

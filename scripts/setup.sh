@@ -14,8 +14,9 @@ PACKAGES=(
   libgtest-dev libgmock-dev libbenchmark-dev
   fonts-wqy-zenhei
   # tests only: the dashboard in a headless browser, a real Prometheus,
-  # certificates made at run time for the access tests
-  chromium prometheus openssl
+  # certificates made at run time for the access tests, clang for the
+  # libFuzzer target
+  chromium prometheus openssl clang
 )
 
 install_missing() {

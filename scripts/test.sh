@@ -1,8 +1,77 @@
 #!/usr/bin/env bash
-# The whole test suite: installs what is missing, builds, runs every test.
+# The whole test suite: installs what is missing, builds, runs every test,
+# then the pipeline's tests again under AddressSanitizer + UBSan (build-asan)
+# and the libFuzzer target over a copy of its corpus (build-fuzz, clang).
+# SCANGATE_SKIP_SANITIZERS=1 runs the first part only (a quick local loop);
+# SCANGATE_SANITIZERS_ONLY=1 the second part only.
 set -euo pipefail
 source "$(dirname "${BASH_SOURCE[0]}")/setup.sh"
 install_missing
-build
-cd "$BUILD_DIR"
-ctest --output-on-failure -j "$(nproc)" --timeout 600
+if [ "${SCANGATE_SANITIZERS_ONLY:-0}" != 1 ]; then
+  build
+  (cd "$BUILD_DIR" && ctest --output-on-failure -j "$(nproc)" --timeout 600)
+fi
+
+[ "${SCANGATE_SKIP_SANITIZERS:-0}" = 1 ] && exit 0
+
+# --- ASan + UBSan: the pipeline (decode, engine, barcodes) --------------------
+# Only the tests over untrusted bytes and the engine's threads: the rest of
+# the suite adds minutes under ASan without reaching other code of ours.
+ASAN_DIR="${SCANGATE_ASAN_DIR:-$SCANGATE_ROOT/build-asan}"
+ASAN_TESTS=(decode_test engine_test barcode_test)
+start=$SECONDS
+echo "sanitizers: building ${ASAN_TESTS[*]} with ASan+UBSan in $ASAN_DIR (log: $ASAN_DIR/build.log)"
+mkdir -p "$ASAN_DIR"
+if ! { cmake -S "$SCANGATE_ROOT" -B "$ASAN_DIR" -DCMAKE_BUILD_TYPE=Release \
+         -DCMAKE_CXX_FLAGS_RELEASE="-O1" -DSCANGATE_SANITIZE=ON -DSCANGATE_BUILD_BENCH=OFF &&
+       cmake --build "$ASAN_DIR" -j "$(nproc)" --target "${ASAN_TESTS[@]}"; } \
+     >"$ASAN_DIR/build.log" 2>&1; then
+  tail -n 40 "$ASAN_DIR/build.log"
+  echo "sanitizers: the build failed" >&2
+  exit 1
+fi
+echo "sanitizers: built in $((SECONDS - start)) s"
+export ASAN_OPTIONS="halt_on_error=1:abort_on_error=1:detect_leaks=1:strict_string_checks=1"
+export UBSAN_OPTIONS="halt_on_error=1:print_stacktrace=1"
+pids=()
+for t in "${ASAN_TESTS[@]}"; do
+  "$ASAN_DIR/tests/$t" --gtest_brief=1 >"$ASAN_DIR/$t.log" 2>&1 &
+  pids+=($!)
+done
+failed=0
+for i in "${!ASAN_TESTS[@]}"; do
+  if wait "${pids[$i]}"; then
+    echo "sanitizers: ${ASAN_TESTS[$i]} passed: $(grep -h 'PASSED' "$ASAN_DIR/${ASAN_TESTS[$i]}.log" | tr -s ' ')"
+  else
+    echo "sanitizers: ${ASAN_TESTS[$i]} FAILED; its log:" >&2
+    tail -n 60 "$ASAN_DIR/${ASAN_TESTS[$i]}.log" >&2
+    failed=1
+  fi
+done
+[ "$failed" = 0 ] || exit 1
+echo "sanitizers: done in $((SECONDS - start)) s"
+
+# --- libFuzzer: a short fixed run over a copy of the corpus -------------------
+FUZZ_DIR="${SCANGATE_FUZZ_DIR:-$SCANGATE_ROOT/build-fuzz}"
+FUZZ_RUNS="${SCANGATE_FUZZ_RUNS:-2000}"
+start=$SECONDS
+echo "fuzz: building fuzz_page with clang in $FUZZ_DIR (log: $FUZZ_DIR/build.log)"
+mkdir -p "$FUZZ_DIR"
+if ! { CC=clang CXX=clang++ cmake -S "$SCANGATE_ROOT" -B "$FUZZ_DIR" -DCMAKE_BUILD_TYPE=Release \
+         -DCMAKE_CXX_FLAGS_RELEASE="-O1" -DSCANGATE_FUZZ=ON &&
+       cmake --build "$FUZZ_DIR" -j "$(nproc)" --target fuzz_page; } >"$FUZZ_DIR/build.log" 2>&1; then
+  tail -n 40 "$FUZZ_DIR/build.log"
+  echo "fuzz: the build failed" >&2
+  exit 1
+fi
+corpus="$(mktemp -d)"
+trap 'rm -rf "$corpus"' EXIT
+cp "$SCANGATE_ROOT"/tests/fuzz/corpus/* "$corpus"/
+# New inputs land in the copy, never in the repository's corpus.
+if ! "$FUZZ_DIR/tests/fuzz/fuzz_page" -runs="$FUZZ_RUNS" -seed=1 -max_len=65536 -rss_limit_mb=4096 -artifact_prefix="$FUZZ_DIR/" \
+       "$corpus" >"$FUZZ_DIR/fuzz.log" 2>&1; then
+  tail -n 60 "$FUZZ_DIR/fuzz.log" >&2
+  echo "fuzz: a finding (the input is kept in $FUZZ_DIR)" >&2
+  exit 1
+fi
+echo "fuzz: $(grep -E '^Done [0-9]+ runs' "$FUZZ_DIR/fuzz.log" || tail -n 1 "$FUZZ_DIR/fuzz.log") in $((SECONDS - start)) s"

@@ -1,4 +1,5 @@
 // scangate-server: checks scanned archive pages as stations stream them.
+#include <algorithm>
 #include <csignal>
 #include <cstdio>
 #include <cstdlib>
@@ -19,6 +20,8 @@ void Usage() {
                "                       [--threads N] [--max-in-flight N] [--drain-seconds S]\n"
                "                       [--metrics-listen IP:PORT [--stations N]\n"
                "                        [--scanner-pages-per-minute N]]\n"
+               "                       [--signing-key FILE] [--max-streams N]\n"
+               "                       [--max-queued-pages N]\n"
                "  --tls-cert, --tls-key\n"
                "                   PEM certificate chain and private key of the gRPC port\n"
                "  --tls-client-ca  PEM CA of client certificates (mutual TLS): a client may\n"
@@ -32,12 +35,20 @@ void Usage() {
                "  --profiles       folder of profile files (*.textproto) besides `default`\n"
                "  --threads        engine worker threads (default: one per core)\n"
                "  --max-in-flight  files judged at once per stream (default 4)\n"
+               "  --max-streams    open Scan streams beyond which a new one is refused with\n"
+               "                   RESOURCE_EXHAUSTED (default 4 per engine thread: about\n"
+               "                   what a thread judges at 140 pages a minute each; 0: no bound)\n"
+               "  --max-queued-pages  refuse new Scan streams while the engine holds this\n"
+               "                   many pages (default 4 per engine thread; 0: no bound)\n"
                "  --drain-seconds  on SIGTERM, time given to open streams (default 30)\n"
                "  --metrics-listen serve /metrics (Prometheus) and /dashboard there\n"
                "                   (port 0 picks one; default: no metrics)\n"
                "  --stations, --scanner-pages-per-minute\n"
                "                   the dashboard's line rate: stations x pages per minute\n"
-               "                   each scanner produces (default 1 x 140)\n";
+               "                   each scanner produces (default 1 x 140)\n"
+               "  --signing-key    Ed25519 key (PEM) signing final batch verdicts; created\n"
+               "                   if missing, public key beside it as FILE.pub\n"
+               "                   (default DATA_DIR/verdict-signing.key)\n";
 }
 
 }  // namespace
@@ -48,6 +59,7 @@ int main(int argc, char** argv) {
   std::string profiles_dir;
   int drain_seconds = 30;
   scangate::TransportFlags transport_flags;
+  long max_streams = -1, max_queued_pages = -1;  // -1: 4 per engine thread
   for (int i = 1; i < argc; ++i) {
     std::string arg = argv[i];
     auto value = [&]() -> std::string {
@@ -70,6 +82,9 @@ int main(int argc, char** argv) {
       options.service.max_in_flight_per_stream = std::stoul(value());
     else if (arg == "--drain-seconds") drain_seconds = std::stoi(value());
     else if (arg == "--metrics-listen") options.metrics_listen = value();
+    else if (arg == "--signing-key") options.signing_key = value();
+    else if (arg == "--max-streams") max_streams = std::stol(value());
+    else if (arg == "--max-queued-pages") max_queued_pages = std::stol(value());
     else if (arg == "--stations") options.dashboard.stations = std::stoi(value());
     else if (arg == "--scanner-pages-per-minute")
       options.dashboard.scanner_pages_per_minute = std::stod(value());
@@ -82,6 +97,15 @@ int main(int argc, char** argv) {
       return 2;
     }
   }
+
+  // Admission scales with the engine: a station at line rate keeps a
+  // quarter of a thread busy or less, so more open streams than 4 a thread
+  // would only queue pages and make every admitted page wait.
+  const long threads = long(options.engine.threads ? options.engine.threads
+                                                   : std::max(1u, std::thread::hardware_concurrency()));
+  options.service.max_scan_streams = std::size_t(max_streams < 0 ? 4 * threads : max_streams);
+  options.service.max_queued_pages =
+      std::size_t(max_queued_pages < 0 ? 4 * threads : max_queued_pages);
 
   std::string error;
   scangate::Transport transport;
@@ -112,6 +136,9 @@ int main(int argc, char** argv) {
     return 1;
   }
   std::cout << "scangate-server: " << transport.description << std::endl;
+  if (!server.signing_key_id().empty())
+    std::cout << "scangate-server signs verdicts with key " << server.signing_key_id()
+              << " (public key " << server.public_key_path() << ")" << std::endl;
   // The metrics line next: "listening on" is the last line of a start.
   if (!options.metrics_listen.empty()) {
     auto colon = options.metrics_listen.rfind(':');

@@ -116,6 +116,12 @@ ServerMetrics::ServerMetrics()
                         .Help("Duration of one ledger group commit, fsync included.")
                         .Register(r)
                         .Add({}, kCommitBuckets);
+  streams_refused_ = &BuildCounter()
+                          .Name("scangate_streams_refused_total")
+                          .Help("Scan streams refused with RESOURCE_EXHAUSTED: the server was at "
+                                "its stream or queued-page limit.")
+                          .Register(r)
+                          .Add({});
   received_bytes_ = &BuildCounter()
                          .Name("scangate_received_bytes_total")
                          .Help("Bytes of page files received.")
@@ -146,6 +152,8 @@ void ServerMetrics::ReadGaugesFrom(std::function<std::size_t()> open_streams,
 }
 
 void ServerMetrics::PageReceived(std::size_t bytes) { received_bytes_->Increment(double(bytes)); }
+
+void ServerMetrics::StreamRefused() { streams_refused_->Increment(); }
 
 void ServerMetrics::PageJudged(const PageVerdict& v) {
   const bool rejected = v.decision == Decision::kReject;

@@ -44,6 +44,8 @@ class ServerMetrics {
 
   // A page's bytes arrived (a Scan page or a CheckPage request).
   void PageReceived(std::size_t bytes);
+  // A new Scan stream refused with RESOURCE_EXHAUSTED (admission control).
+  void StreamRefused();
   // The engine judged a page: decision, reasons, error kind, check times.
   void PageJudged(const PageVerdict& verdict);
   // A page's verdict is on its way to the client, `seconds` after its bytes
@@ -73,6 +75,7 @@ class ServerMetrics {
   prometheus::Histogram* engine_wait_;
   prometheus::Histogram* ledger_commit_;
   prometheus::Counter* received_bytes_;
+  prometheus::Counter* streams_refused_;
   prometheus::Gauge* open_streams_;
   prometheus::Gauge* pages_in_flight_;
   prometheus::Gauge* serving_;

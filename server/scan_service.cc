@@ -72,6 +72,30 @@ void ScangateService::Register(const std::shared_ptr<LiveStream>& stream, bool i
   scan_streams_ += is_scan;
 }
 
+grpc::Status ScangateService::AdmitScan(const std::shared_ptr<LiveStream>& stream) {
+  {
+    std::lock_guard lock(mu_);
+    std::string why;
+    if (draining_) return {grpc::StatusCode::UNAVAILABLE, "server is shutting down"};
+    if (options_.max_scan_streams && scan_streams_ >= options_.max_scan_streams) {
+      why = "server busy: " + std::to_string(scan_streams_) + " scan streams open (limit " +
+            std::to_string(options_.max_scan_streams) + "); retry later";
+    } else if (std::size_t queued = engine_.in_flight();
+               options_.max_queued_pages && queued >= options_.max_queued_pages) {
+      why = "server busy: " + std::to_string(queued) + " pages queued for checking (limit " +
+            std::to_string(options_.max_queued_pages) + "); retry later";
+    }
+    if (why.empty()) {
+      streams_[stream.get()] = stream;
+      is_scan_[stream.get()] = true;
+      ++scan_streams_;
+      return grpc::Status::OK;
+    }
+    if (metrics_) metrics_->StreamRefused();
+    return {grpc::StatusCode::RESOURCE_EXHAUSTED, why};
+  }
+}
+
 void ScangateService::Unregister(const LiveStream* stream) {
   std::lock_guard lock(mu_);
   if (streams_.erase(stream)) {

@@ -20,6 +20,7 @@
 namespace scangate {
 
 class ServerMetrics;
+class VerdictSigner;
 
 struct ServiceOptions {
   // Files of one stream being judged at once; at the bound the stream is not
@@ -30,6 +31,17 @@ struct ServiceOptions {
   // Who may call what; the default lets everyone do everything (plaintext
   // loopback development).
   AccessControl access;
+  // Admission of new Scan streams (each a station's batch). Beyond either
+  // bound a NEW stream ends at once with RESOURCE_EXHAUSTED, so the streams
+  // already admitted keep their latency and memory stays bounded (at most
+  // max_scan_streams x max_in_flight_per_stream files held). 0: no bound.
+  std::size_t max_scan_streams = 64;
+  // Refuse new streams while the engine already holds this many pages
+  // (judged or queued, all streams together): it is saturated.
+  std::size_t max_queued_pages = 0;
+  // Signs every final batch verdict before the ledger records it; null: the
+  // verdicts go unsigned (in-memory test servers).
+  const VerdictSigner* signer = nullptr;
 };
 
 // What a live stream offers the service: told to drain, or of new verdicts.
@@ -71,6 +83,9 @@ class ScangateService final : public v1::Scangate::CallbackService {
   // Scan streams still open.
   std::size_t open_streams() const;
 
+  // Admits a new Scan stream and registers it, or says why not (UNAVAILABLE
+  // while draining, RESOURCE_EXHAUSTED at a bound); atomic with the count.
+  grpc::Status AdmitScan(const std::shared_ptr<LiveStream>& stream);
   // For the streams.
   void Register(const std::shared_ptr<LiveStream>& stream, bool is_scan);
   void Unregister(const LiveStream* stream);

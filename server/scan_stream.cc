@@ -15,6 +15,7 @@
 
 #include "batch.h"
 #include "metrics.h"
+#include "verdict_signature.h"
 #include "wire.h"
 
 namespace scangate {
@@ -326,6 +327,9 @@ class ScanSession : public LiveStream, public std::enable_shared_from_this<ScanS
     verdict.set_opened_at(record_.opened_at);
     verdict.set_closed_at(NowUnix());
     for (const auto& [index, page] : pages_) *verdict.add_pages() = page;
+    // A final verdict is signed before it is recorded, so the ledger, the
+    // station, GetBatchVerdict and the feed all carry the same signature.
+    if (verdict.final() && service_.options().signer) service_.options().signer->Sign(verdict);
     ++ledger_pending_;
     service_.ledger().RecordBatchVerdict(
         verdict, [weak = weak_from_this(), verdict](bool ok, std::uint64_t sequence) mutable {
@@ -402,8 +406,11 @@ class ScanReactor : public Reactor {
  public:
   explicit ScanReactor(ScangateService& service)
       : session_(std::make_shared<ScanSession>(service, this)) {
-    service.Register(session_, true);
-    session_->Start();
+    // Refused before anything is read: the station learns at once, and the
+    // streams already admitted are not slowed by one more.
+    grpc::Status admitted = service.AdmitScan(session_);
+    if (admitted.ok()) session_->Start();
+    else Finish(std::move(admitted));
   }
   void OnReadDone(bool ok) override { session_->OnReadDone(ok); }
   void OnWriteDone(bool ok) override { session_->OnWriteDone(ok); }

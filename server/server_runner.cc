@@ -5,6 +5,7 @@
 #include <grpcpp/health_check_service_interface.h>
 
 #include <filesystem>
+#include <fstream>
 #include <iostream>
 #include <thread>
 
@@ -36,6 +37,24 @@ bool ServerRunner::Start(std::string& error) {
   }
   ledger_ = SqliteLedger::Open(path, error);
   if (!ledger_) return false;
+  std::string key_path = options_.signing_key;
+  if (key_path.empty() && !options_.data_dir.empty())
+    key_path = options_.data_dir + "/verdict-signing.key";
+  if (!key_path.empty()) {
+    signer_ = VerdictSigner::LoadOrCreate(key_path, error);
+    if (!signer_) return false;
+    public_key_path_ = key_path + ".pub";
+    // A key brought from elsewhere may come without its public half: the
+    // archive needs it to verify, so it is always beside the key.
+    if (!std::filesystem::exists(public_key_path_)) {
+      std::ofstream(public_key_path_) << signer_->public_key_pem();
+      if (!std::filesystem::exists(public_key_path_)) {
+        error = public_key_path_ + ": cannot write the public key";
+        return false;
+      }
+    }
+    options_.service.signer = signer_.get();
+  }
   engine_ = std::make_unique<Engine>(options_.engine);
   service_ = std::make_unique<ScangateService>(*engine_, profiles_, *ledger_, options_.service,
                                                metrics_.get());
@@ -114,6 +133,8 @@ bool ServerRunner::serving() {
   std::lock_guard lock(health_mu_);
   return serving_;
 }
+
+std::string ServerRunner::signing_key_id() const { return signer_ ? signer_->key_id() : ""; }
 
 int ServerRunner::metrics_port() const { return metrics_http_ ? metrics_http_->port() : 0; }
 

@@ -15,6 +15,7 @@
 #include "profile_store.h"
 #include "scan_service.h"
 #include "sqlite_ledger.h"
+#include "verdict_signature.h"
 
 namespace scangate {
 
@@ -36,6 +37,10 @@ struct ServerOptions {
   // port); empty: no metrics are kept.
   std::string metrics_listen;
   DashboardOptions dashboard;
+  // The Ed25519 key (PEM) that signs final batch verdicts, created there
+  // (mode 0600, public key beside it as FILE.pub) when missing. Empty:
+  // DATA_DIR/verdict-signing.key, or no signing when data_dir is empty too.
+  std::string signing_key;
 };
 
 class ServerRunner {
@@ -51,6 +56,10 @@ class ServerRunner {
   bool Start(std::string& error);
   int port() const { return port_; }
   int metrics_port() const;  // 0 without metrics
+  // The signing key in use (empty when verdicts are not signed): its id and
+  // the file holding its public key.
+  std::string signing_key_id() const;
+  const std::string& public_key_path() const { return public_key_path_; }
   // True once health reports SERVING (the self-check passed), until Shutdown.
   bool serving();
   // Health NOT_SERVING, every open stream drained, then the server shut
@@ -66,6 +75,8 @@ class ServerRunner {
   ServerOptions options_;
   ProfileStore profiles_;
   std::unique_ptr<ServerMetrics> metrics_;  // before all that reports to it
+  std::unique_ptr<VerdictSigner> signer_;
+  std::string public_key_path_;
   std::unique_ptr<SqliteLedger> ledger_;
   std::unique_ptr<Engine> engine_;
   std::unique_ptr<ScangateService> service_;

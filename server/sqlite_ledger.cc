@@ -284,8 +284,11 @@ void SqliteLedger::RecordBatchVerdict(const v1::BatchVerdict& verdict, Committed
   // Pages live in their own table; the stored batch verdict is without them.
   v1::BatchVerdict stored = verdict;
   stored.clear_pages();
+  // The feed's copy keeps its pages: a follower's manifest must hold every
+  // page the signature covers, as it was when the batch was closed.
+  v1::BatchVerdict fed = verdict;
   auto sequence = std::make_shared<std::uint64_t>(0);
-  Enqueue({[stored, sequence](sqlite3* db) mutable {
+  Enqueue({[stored, fed, sequence](sqlite3* db) mutable {
              const bool final = stored.final();
              std::string error =
                  Statement(db,
@@ -308,10 +311,10 @@ void SqliteLedger::RecordBatchVerdict(const v1::BatchVerdict& verdict, Committed
              if (!error.empty()) return error;
              *sequence = std::uint64_t(sqlite3_last_insert_rowid(db));
              // The feed's copy carries its own sequence number.
-             stored.set_sequence(*sequence);
+             fed.set_sequence(*sequence);
              return Statement(db, "UPDATE feed SET verdict = ?2 WHERE sequence = ?1")
                  .Bind(1, std::int64_t(*sequence))
-                 .BindBlob(2, stored.SerializeAsString())
+                 .BindBlob(2, fed.SerializeAsString())
                  .Run();
            },
            [this, sequence, done = std::move(done)](bool ok, const std::string&) {

@@ -29,12 +29,10 @@ namespace {
 using Clock = std::chrono::steady_clock;
 namespace fs = std::filesystem;
 
-struct Server {
-  pid_t pid = -1;
-  std::string address;
-};
+}  // namespace
 
-Server StartServer(const fs::path& data, unsigned threads) {
+Server StartServer(const fs::path& data, unsigned threads,
+                   const std::vector<std::string>& extra_args) {
   fs::path self = fs::canonical("/proc/self/exe");
   std::string binary = (self.parent_path().parent_path() / "server/scangate-server").string();
   int fds[2];
@@ -49,6 +47,7 @@ Server StartServer(const fs::path& data, unsigned threads) {
     std::vector<const char*> argv = {binary.c_str(), "--plaintext", "--listen", "127.0.0.1:0", "--data-dir",
                                      data.c_str(), "--profiles", profiles.c_str()};
     if (threads) argv.insert(argv.end(), {"--threads", t.c_str()});
+    for (const std::string& a : extra_args) argv.push_back(a.c_str());
     argv.push_back(nullptr);
     execv(argv[0], const_cast<char* const*>(argv.data()));
     _exit(127);
@@ -85,6 +84,14 @@ double PeakRssMib(pid_t pid) {
   return 0;
 }
 
+double Percentile(std::vector<double> v, double q) {
+  if (v.empty()) return 0;
+  std::sort(v.begin(), v.end());
+  return v[std::min(v.size() - 1, std::size_t(q * double(v.size())))];
+}
+
+namespace {
+
 struct StepResult {
   int stations = 0;
   double offered_pages_per_second = 0;
@@ -92,12 +99,6 @@ struct StepResult {
   double p50_ms = 0, p95_ms = 0, p99_ms = 0, batch_p50_ms = 0;
   std::size_t errors = 0;
 };
-
-double Percentile(std::vector<double> v, double q) {
-  if (v.empty()) return 0;
-  std::sort(v.begin(), v.end());
-  return v[std::min(v.size() - 1, std::size_t(q * double(v.size())))];
-}
 
 // One station: batches of the corpus, one page every 60/ipm seconds.
 void Station(const std::string& address, const std::vector<CorpusBatch>& corpus, int id,
@@ -186,7 +187,7 @@ int RunEndToEnd(const Options& options) {
   auto corpus = MakeLineRateCorpus(options.batches);
   fs::path data = fs::temp_directory_path() / ("scangate-bench-" + std::to_string(getpid()));
   fs::create_directories(data);
-  Server server = StartServer(data, options.server_threads);
+  Server server = StartServer(data, options.server_threads, {});
   if (server.address.empty()) {
     std::fprintf(stderr, "scangate-bench: the server did not start\n");
     return 2;

@@ -10,7 +10,12 @@ int main(int argc, char** argv) {
   const char* usage =
       "usage: scangate-bench offline [--json] [--batches N] [--rounds N] [--profile NAME]\n"
       "       scangate-bench e2e [--json] [--stations N[,N...]] [--rate IMAGES_PER_MIN]\n"
-      "                          [--seconds S] [--server-threads N]\n";
+      "                          [--seconds S] [--server-threads N]\n"
+      "       scangate-bench overload [--json] [--stations SUSTAINABLE] [--factor F]\n"
+      "                          [--seconds S] [--calm-seconds S] [--rate IMAGES_PER_MIN]\n"
+      "                          [--server-threads N] [--server-arg ARG]...\n"
+      "  overload: SUSTAINABLE stations for --calm-seconds (default 15), then F x as many\n"
+      "  (default 10) for --seconds (default 60), then SUSTAINABLE again\n";
   if (argc < 2) {
     std::fputs(usage, stderr);
     return 2;
@@ -26,6 +31,9 @@ int main(int argc, char** argv) {
     else if (a == "--profile") options.profile = next();
     else if (a == "--rate") options.images_per_minute = std::stod(next());
     else if (a == "--seconds") options.seconds = std::stod(next());
+    else if (a == "--factor") options.overload_factor = std::stod(next());
+    else if (a == "--calm-seconds") options.calm_seconds = std::stod(next());
+    else if (a == "--server-arg") options.server_args.push_back(next());
     else if (a == "--server-threads") options.server_threads = unsigned(std::stoul(next()));
     else if (a == "--stations") {
       std::string list = next();
@@ -41,6 +49,12 @@ int main(int argc, char** argv) {
   }
   if (mode == "offline") return scangate::bench::RunOffline(options);
   if (mode == "e2e") return scangate::bench::RunEndToEnd(options);
+  if (mode == "overload") {
+    bool seconds_given = false;
+    for (int i = 2; i < argc; ++i) seconds_given |= std::strcmp(argv[i], "--seconds") == 0;
+    if (!seconds_given) options.seconds = 60;
+    return scangate::bench::RunOverload(options);
+  }
   std::fputs(usage, stderr);
   return 2;
 }

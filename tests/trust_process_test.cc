@@ -167,14 +167,14 @@ TEST_F(TrustProcesses, AFinalVerdictIsSignedFollowedIntoAManifestAndVerified) {
   ASSERT_TRUE(stub_->GetBatchVerdict(&ctx, req, &stored).ok());
   EXPECT_EQ(stored.signature(), scanned.batch->signature());
   EXPECT_EQ(stored.signing_key_id(), key_id);
-  auto json = scangate::testing::Run({Built("clients/scangate"), "verdict", "--server", server_->address(), "--json",
+  auto json = scangate::testing::Run({Built("clients/scangate"), "verdict", "--plaintext", "--server", server_->address(), "--json",
                    "signed-1"});
   EXPECT_NE(json.out.find("\"signing_key_id\":\"" + key_id + "\""), std::string::npos) << json.out;
   EXPECT_NE(json.out.find("\"signature\":\""), std::string::npos) << json.out;
 
   // The archive's follower writes the manifest; it verifies with the key.
   const fs::path out = dir_ / "archive";
-  auto followed = scangate::testing::Run({Built("clients/scangate"), "follow", "--server", server_->address(), "--out",
+  auto followed = scangate::testing::Run({Built("clients/scangate"), "follow", "--plaintext", "--server", server_->address(), "--out",
                        out.string(), "--until-idle", "2"});
   ASSERT_EQ(followed.exit_code, 0) << followed.out;
   const fs::path manifest = out / "signed-1.json";
@@ -237,7 +237,7 @@ TEST_F(TrustProcesses, TheSigningKeyFlagPutsTheKeyElsewhere) {
   EXPECT_FALSE(scanned.batch->signature().empty());
   // A verdict signed by this key does not verify against another key.
   const fs::path out = dir_ / "archive";
-  ASSERT_EQ(scangate::testing::Run({Built("clients/scangate"), "follow", "--server", server_->address(), "--out",
+  ASSERT_EQ(scangate::testing::Run({Built("clients/scangate"), "follow", "--plaintext", "--server", server_->address(), "--out",
                  out.string(), "--until-idle", "2"}).exit_code, 0);
   auto ok = scangate::testing::Run({Built("clients/scangate"), "verify", (out / "elsewhere.json").string(),
                  "--public-key", key.string() + ".pub"});

@@ -20,7 +20,8 @@ void Usage() {
                "                       [--threads N] [--max-in-flight N] [--drain-seconds S]\n"
                "                       [--metrics-listen IP:PORT [--stations N]\n"
                "                        [--scanner-pages-per-minute N]]\n"
-               "                       [--signing-key FILE] [--max-streams N]\n"
+               "                       [--signing-key FILE] [--max-streams N] [--busy-seconds S]\n"
+               "                       [--max-open-streams N]\n"
                "                       [--max-queued-pages N]\n"
                "  --tls-cert, --tls-key\n"
                "                   PEM certificate chain and private key of the gRPC port\n"
@@ -35,9 +36,12 @@ void Usage() {
                "  --profiles       folder of profile files (*.textproto) besides `default`\n"
                "  --threads        engine worker threads (default: one per core)\n"
                "  --max-in-flight  files judged at once per stream (default 4)\n"
-               "  --max-streams    open Scan streams beyond which a new one is refused with\n"
+               "  --max-streams    busy Scan streams (opened or sent a page in the last 10 s)\n"
+               "                   beyond which a new one is refused with\n"
                "                   RESOURCE_EXHAUSTED (default 4 per engine thread: about\n"
                "                   what a thread judges at 140 pages a minute each; 0: no bound)\n"
+               "  --busy-seconds   how long a stream counts as busy after a page (default 10)\n"
+               "  --max-open-streams  open Scan streams, busy or idle (default 1024; 0: none)\n"
                "  --max-queued-pages  refuse new Scan streams while the engine holds this\n"
                "                   many pages (default 4 per engine thread; 0: no bound)\n"
                "  --drain-seconds  on SIGTERM, time given to open streams (default 30)\n"
@@ -84,6 +88,10 @@ int main(int argc, char** argv) {
     else if (arg == "--metrics-listen") options.metrics_listen = value();
     else if (arg == "--signing-key") options.signing_key = value();
     else if (arg == "--max-streams") max_streams = std::stol(value());
+    else if (arg == "--max-open-streams")
+      options.service.max_open_scan_streams = std::size_t(std::stoul(value()));
+    else if (arg == "--busy-seconds")
+      options.service.busy_window = std::chrono::milliseconds(long(std::stod(value()) * 1000));
     else if (arg == "--max-queued-pages") max_queued_pages = std::stol(value());
     else if (arg == "--stations") options.dashboard.stations = std::stoi(value());
     else if (arg == "--scanner-pages-per-minute")

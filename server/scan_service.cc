@@ -77,8 +77,18 @@ grpc::Status ScangateService::AdmitScan(const std::shared_ptr<LiveStream>& strea
     std::lock_guard lock(mu_);
     std::string why;
     if (draining_) return {grpc::StatusCode::UNAVAILABLE, "server is shutting down"};
-    if (options_.max_scan_streams && scan_streams_ >= options_.max_scan_streams) {
+    std::size_t busy = 0;
+    if (options_.max_scan_streams) {
+      const auto since = std::chrono::steady_clock::now() - options_.busy_window;
+      for (const auto& [ptr, weak] : streams_)
+        if (is_scan_[ptr])
+          if (auto live = weak.lock(); live && live->last_activity() >= since) ++busy;
+    }
+    if (options_.max_open_scan_streams && scan_streams_ >= options_.max_open_scan_streams) {
       why = "server busy: " + std::to_string(scan_streams_) + " scan streams open (limit " +
+            std::to_string(options_.max_open_scan_streams) + "); retry later";
+    } else if (options_.max_scan_streams && busy >= options_.max_scan_streams) {
+      why = "server busy: " + std::to_string(busy) + " scan streams sending pages (limit " +
             std::to_string(options_.max_scan_streams) + "); retry later";
     } else if (std::size_t queued = engine_.in_flight();
                options_.max_queued_pages && queued >= options_.max_queued_pages) {

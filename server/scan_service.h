@@ -6,6 +6,7 @@
 #include <grpcpp/grpcpp.h>
 
 #include <atomic>
+#include <chrono>
 #include <map>
 #include <memory>
 #include <mutex>
@@ -31,11 +32,17 @@ struct ServiceOptions {
   // Who may call what; the default lets everyone do everything (plaintext
   // loopback development).
   AccessControl access;
-  // Admission of new Scan streams (each a station's batch). Beyond either
-  // bound a NEW stream ends at once with RESOURCE_EXHAUSTED, so the streams
-  // already admitted keep their latency and memory stays bounded (at most
-  // max_scan_streams x max_in_flight_per_stream files held). 0: no bound.
+  // Admission of new Scan streams (each a station's batch). Beyond a bound a
+  // NEW stream ends at once with RESOURCE_EXHAUSTED, so the streams already
+  // admitted keep their latency and memory stays bounded.
+  // Busy streams: opened or sent a page within `busy_window`. A counter that
+  // holds its batch open while the clerk sorts papers costs nothing and does
+  // not count. 0: no bound.
   std::size_t max_scan_streams = 64;
+  std::chrono::steady_clock::duration busy_window = std::chrono::seconds(10);
+  // Every open stream, idle or not (each holds at most
+  // max_in_flight_per_stream files). 0: no bound.
+  std::size_t max_open_scan_streams = 1024;
   // Refuse new streams while the engine already holds this many pages
   // (judged or queued, all streams together): it is saturated.
   std::size_t max_queued_pages = 0;
@@ -50,6 +57,10 @@ class LiveStream {
   virtual ~LiveStream() = default;
   virtual void Drain() = 0;
   virtual void OnFeedAppended(std::uint64_t sequence) {}
+  // A scan stream: when it opened or last received a page.
+  virtual std::chrono::steady_clock::time_point last_activity() const {
+    return std::chrono::steady_clock::now();
+  }
 };
 
 class ScangateService final : public v1::Scangate::CallbackService {

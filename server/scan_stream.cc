@@ -8,6 +8,7 @@
 // whatever a station saw survives a crash of the server.
 #include "scan_stream.h"
 
+#include <atomic>
 #include <chrono>
 #include <deque>
 #include <map>
@@ -44,6 +45,11 @@ using Reactor = grpc::ServerBidiReactor<v1::ScanRequest, v1::ScanResponse>;
 class ScanSession : public LiveStream, public std::enable_shared_from_this<ScanSession> {
  public:
   ScanSession(ScangateService& service, Reactor* reactor) : service_(service), reactor_(reactor) {}
+
+  std::chrono::steady_clock::time_point last_activity() const override {
+    return std::chrono::steady_clock::time_point(
+        std::chrono::steady_clock::duration(last_activity_ns_.load(std::memory_order_relaxed)));
+  }
 
   void Start() {
     std::lock_guard lock(mu_);
@@ -221,6 +227,8 @@ class ScanSession : public LiveStream, public std::enable_shared_from_this<ScanS
   }
 
   void HandlePageLocked(std::optional<std::uint32_t> replaces) {
+    last_activity_ns_.store(std::chrono::steady_clock::now().time_since_epoch().count(),
+                            std::memory_order_relaxed);
     if (!opened_)
       return FailLocked({grpc::StatusCode::FAILED_PRECONDITION, "a page was sent before OpenBatch"});
     v1::PageContent* page =
@@ -385,6 +393,9 @@ class ScanSession : public LiveStream, public std::enable_shared_from_this<ScanS
 
   ScangateService& service_;
   std::mutex mu_;
+  // steady_clock ticks of the opening or the last page (ScangateService's admission).
+  std::atomic<std::chrono::steady_clock::rep> last_activity_ns_{
+      std::chrono::steady_clock::now().time_since_epoch().count()};
   Reactor* reactor_;
   v1::ScanRequest request_;
   v1::ScanResponse current_write_;

@@ -272,7 +272,7 @@ TEST_F(TrustProcesses, ANewStreamBeyondTheStreamLimitIsRefusedAndAdmittedOnesFin
     while (extra->Read(&r)) ++responses;
     grpc::Status status = extra->Finish();
     EXPECT_EQ(status.error_code(), grpc::StatusCode::RESOURCE_EXHAUSTED);
-    EXPECT_NE(status.error_message().find("1 scan streams open (limit 1)"), std::string::npos)
+    EXPECT_NE(status.error_message().find("1 scan streams sending pages (limit 1)"), std::string::npos)
         << status.error_message();
     EXPECT_EQ(responses, 0);
   }
@@ -311,6 +311,42 @@ TEST_F(TrustProcesses, ANewStreamBeyondTheStreamLimitIsRefusedAndAdmittedOnesFin
   EXPECT_TRUE(later.status.ok()) << later.status.error_message();
   EXPECT_EQ(later.pages, 1);
   EXPECT_TRUE(later.batch);
+}
+
+TEST_F(TrustProcesses, AStationHoldingItsBatchOpenIdleDoesNotTakeASlot) {
+  StartServer({"--max-streams", "1", "--busy-seconds", "1", "--max-queued-pages", "0"});
+  grpc::ClientContext idle_ctx;
+  auto idle = stub_->Scan(&idle_ctx);
+  ASSERT_TRUE(idle->Write(Open("idle-counter")));
+  v1::ScanResponse r;
+  ASSERT_TRUE(idle->Read(&r));
+  ASSERT_TRUE(r.has_opened());
+  ASSERT_TRUE(idle->Write(Page(TextJpeg(), "first.jpg")));
+  ASSERT_TRUE(idle->Read(&r));  // its verdict: then the clerk sorts papers
+  ASSERT_TRUE(r.has_page());
+
+  // While it is busy a second station is refused...
+  Outcome busy = ScanBatch("while-busy", {Page(TextJpeg(), "b.jpg")});
+  EXPECT_EQ(busy.status.error_code(), grpc::StatusCode::RESOURCE_EXHAUSTED);
+  // ...once it has sent nothing for the busy window, another is served.
+  std::this_thread::sleep_for(std::chrono::milliseconds(1500));
+  Outcome other = ScanBatch("other-counter", {Page(TextJpeg(), "o.jpg")});
+  EXPECT_TRUE(other.status.ok()) << other.status.error_message();
+  EXPECT_EQ(other.pages, 1);
+
+  // The idle batch goes on where it was.
+  ASSERT_TRUE(idle->Write(Page(TextJpeg(), "second.jpg")));
+  idle->Write(Close());
+  idle->WritesDone();
+  int pages = 0;
+  bool got_batch = false;
+  while (idle->Read(&r)) {
+    pages += r.has_page();
+    got_batch |= r.has_batch();
+  }
+  EXPECT_TRUE(idle->Finish().ok());
+  EXPECT_EQ(pages, 1);
+  EXPECT_TRUE(got_batch);
 }
 
 // --- no page image on disk --------------------------------------------------

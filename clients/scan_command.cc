@@ -29,6 +29,13 @@ const char* kScanUsage =
     "                     [--replace INDEX=FILE]... [--delete INDEX]... [FILE|DIR...]\n"
     "  --resume   continue an open, incomplete or rejected batch: files are added,\n"
     "             --replace rescans a page, --delete removes one; then it is closed\n"
+    "       scangate scan --watch DIR --server HOST:PORT --profile NAME [--station ID]\n"
+    "                     [--operator ID] [--settle SECONDS] [--idle-close SECONDS]\n"
+    "                     [--until-idle SECONDS]\n"
+    "  --watch    hot-folder station: streams each file the scanner finishes in DIR,\n"
+    "             splits the stack into batches at each summary sheet, takes rescans,\n"
+    "             files pages into DIR/accepted/BATCH/ and DIR/rejected/BATCH/\n"
+    "             (scangate scan --watch --help for more)\n"
     "exit: 0 batch accepted, 1 rejected, 2 error\n";
 
 // Pages sent, judged and rejected so far, for the progress lines.
@@ -109,6 +116,8 @@ std::string ReasonList(const google::protobuf::RepeatedPtrField<v1::Reason>& rea
 }  // namespace
 
 int RunScan(const std::vector<std::string>& args) {
+  for (const std::string& a : args)
+    if (a == "--watch") return RunWatch(args);  // the hot-folder station (watch_command.cc)
   std::string server, profile, batch_id, station, op;
   std::vector<std::string> inputs;
   bool resume = false;

@@ -59,7 +59,7 @@ using Clock = std::chrono::steady_clock;
 const char* kWatchUsage =
     "usage: scangate scan --watch DIR --server HOST:PORT --profile NAME [--station ID]\n"
     "                     [--operator ID] [--settle SECONDS] [--idle-close SECONDS]\n"
-    "                     [--until-idle SECONDS]\n"
+    "                     [--until-idle SECONDS] [--category NAME]\n"
     "  --watch DIR       hot-folder station: take each image file the scanner finishes\n"
     "                    in DIR, split the stack into batches at each summary sheet,\n"
     "                    replace rejected pages with rescans dropped into DIR, and move\n"
@@ -69,6 +69,8 @@ const char* kWatchUsage =
     "  --idle-close S    close the open batch after S seconds without a new file (default 10)\n"
     "  --until-idle S    exit after S seconds without a new file (default: run until\n"
     "                    SIGINT/SIGTERM, which leave the open batch to resume at the next start)\n"
+    "  --category NAME   the clerk files every page of this run under category NAME of\n"
+    "                    the profile's archive structure\n"
     "exit: 0 stopped, 2 error\n";
 
 struct ServerError : std::runtime_error {
@@ -77,7 +79,7 @@ struct ServerError : std::runtime_error {
 };
 
 struct Options {
-  std::string server, profile, station, op;
+  std::string server, profile, station, op, category;
   fs::path dir;
   double settle = 0.5, idle_close = 10, until_idle = 0;
 };
@@ -257,9 +259,12 @@ class Station {
   void PrintPage(const v1::PageVerdict& v, const std::string& batch) {
     const bool accepted = v.decision() == v1::ACCEPT;
     const std::string txn = TransactionOf(v);
-    Print("  [%s] page %u %s: %s%s%s%s\n", batch.c_str(), v.page_index(), v.source().c_str(),
+    std::string filed;
+    if (!v.category().empty())
+      filed = std::string(v.separator_sheet() ? " [separator sheet: " : " [") + v.category() + "]";
+    Print("  [%s] page %u %s: %s%s%s%s%s\n", batch.c_str(), v.page_index(), v.source().c_str(),
           accepted ? "ACCEPT" : "REJECT", v.blank().blank() ? " (blank)" : "",
-          txn.empty() ? "" : (" (summary sheet, transaction " + txn + ")").c_str(),
+          txn.empty() ? "" : (" (summary sheet, transaction " + txn + ")").c_str(), filed.c_str(),
           ReasonList(v.reasons()).c_str());
   }
 
@@ -460,6 +465,7 @@ class Station {
     v1::ScanRequest page;
     page.mutable_page()->set_content(ReadPage(name));
     page.mutable_page()->set_file_name(name);
+    page.mutable_page()->set_category(o_.category);
     b->files.push_back({name, -1});
     Save();  // before the ledger can hold it
     Write(page);
@@ -609,6 +615,7 @@ class Station {
     replace.mutable_replace()->set_page_index(index);
     replace.mutable_replace()->mutable_page()->set_content(ReadPage(name));
     replace.mutable_replace()->mutable_page()->set_file_name(name);
+    replace.mutable_replace()->mutable_page()->set_category(o_.category);
     Write(replace);
     PrintPage(ReadUntil(v1::ScanResponse::kPage).page(), id);
     const v1::BatchVerdict verdict = CloseStream();
@@ -704,6 +711,7 @@ int RunWatch(const std::vector<std::string>& args) {
       else if (a == "--profile") o.profile = args[++i];
       else if (a == "--station") o.station = args[++i];
       else if (a == "--operator") o.op = args[++i];
+      else if (a == "--category") o.category = args[++i];
       else if (a == "--settle") o.settle = std::stod(args[++i]);
       else if (a == "--idle-close") o.idle_close = std::stod(args[++i]);
       else if (a == "--until-idle") o.until_idle = std::stod(args[++i]);

@@ -138,6 +138,31 @@ TEST(PageCategories, TheBatchRuleNamesEachCategoryOutOfRangeAndPagesWithoutOne) 
   EXPECT_EQ(Zones(c.CheckCounts(blank)), (std::vector<std::string>{"CATEGORY_COUNT:identity"}));
 }
 
+TEST(PageCategories, TheSummarySheetFormFilesItsPageAndTheClerkOverridesIt) {
+  v1::ArchiveStructure s;
+  s.add_categories()->set_name("file");
+  auto* summary = s.mutable_categories(0)->add_categories();
+  summary->set_name("summary");
+  summary->set_summary_sheet(true);
+  summary->set_min_pages(1);
+  s.mutable_categories(0)->add_categories()->set_name("supporting");
+  PageCategories c(s);
+  v1::PageVerdict sheet = Page(0), other = Page(1), hinted = Page(2);
+  sheet.set_summary_sheet(true);
+  hinted.set_summary_sheet(true);
+  c.Classify(sheet, "", "", nullptr);
+  c.Classify(other, "", "", nullptr);
+  c.Classify(hinted, "supporting", "clerk-2", nullptr);
+  EXPECT_EQ(sheet.category(), "summary");
+  EXPECT_EQ(sheet.category_source(), v1::SUMMARY_SHEET_FORM);
+  EXPECT_EQ(other.category(), "");  // no evidence, no separator: none (not required here)
+  EXPECT_EQ(hinted.category(), "supporting");
+  EXPECT_EQ(hinted.category_source(), v1::CLERK);
+  EXPECT_TRUE(c.CheckCounts({sheet, other, hinted}).empty());
+  EXPECT_EQ(Zones(c.CheckCounts({other, hinted})),
+            (std::vector<std::string>{"CATEGORY_COUNT:summary"}));
+}
+
 TEST(PageCategories, AnUnknownClerkCategoryRejectsThePage) {
   PageCategories c(Structure());
   auto pages = File(c, {Page(0)}, {{0, "passport"}});

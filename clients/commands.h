@@ -8,6 +8,8 @@ namespace scangate::cli {
 
 // Exit codes: 0 accepted, 1 rejected, 2 error.
 int RunScan(const std::vector<std::string>& args);
+// `scan --watch DIR`: the hot-folder station (watch_command.cc).
+int RunWatch(const std::vector<std::string>& args);
 int RunCheck(const std::vector<std::string>& args);
 int RunVerdict(const std::vector<std::string>& args);
 int RunFollow(const std::vector<std::string>& args);

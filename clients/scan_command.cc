@@ -24,11 +24,24 @@ namespace {
 
 const std::string kScanUsage =
     std::string("usage: scangate scan --server HOST:PORT [CONNECTION] --profile NAME\n"
-                "                     [--batch-id ID] [--station ID] [--operator ID] FILE|DIR...\n"
+                "                     [--batch-id ID] [--station ID] [--operator ID]\n"
+                "                     [--category NAME] FILE|DIR...\n"
                 "       scangate scan --server HOST:PORT [CONNECTION] --resume --batch-id ID\n"
                 "                     [--replace INDEX=FILE]... [--delete INDEX]... [FILE|DIR...]\n"
+                "                     [--set-category INDEX=NAME]...\n"
+                "       scangate scan --watch DIR --server HOST:PORT [CONNECTION] --profile NAME\n"
+                "                     [--station ID] [--operator ID] [--settle SECONDS]\n"
+                "                     [--idle-close SECONDS] [--until-idle SECONDS]\n"
                 "  --resume   continue an open, incomplete or rejected batch: files are added,\n"
                 "             --replace rescans a page, --delete removes one; then it is closed\n"
+                "  --category NAME      the clerk files the FILEs after it under category NAME of\n"
+                "             the profile's archive structure ('' stops)\n"
+                "  --set-category INDEX=NAME  the clerk's correction of a judged page's category,\n"
+                "             recorded with --operator\n"
+                "  --watch    hot-folder station: streams each file the scanner finishes in DIR,\n"
+                "             splits the stack into batches at each summary sheet, takes rescans,\n"
+                "             files pages into DIR/accepted/BATCH/ and DIR/rejected/BATCH/\n"
+                "             (scangate scan --watch --help for more)\n"
                 "exit: 0 batch accepted, 1 rejected, 2 error\n") +
     kConnectionUsage;
 
@@ -110,9 +123,14 @@ std::string ReasonList(const google::protobuf::RepeatedPtrField<v1::Reason>& rea
 }  // namespace
 
 int RunScan(const std::vector<std::string>& args) {
+  for (const std::string& a : args)
+    if (a == "--watch") return RunWatch(args);  // the hot-folder station (watch_command.cc)
   Connection connection;
   std::string profile, batch_id, station, op;
   std::vector<std::string> inputs;
+  std::vector<std::string> input_categories;  // the --category in force for each input
+  std::string category;
+  std::vector<std::pair<std::uint32_t, std::string>> category_fixes;
   bool resume = false;
   std::vector<std::pair<std::uint32_t, std::string>> replacements;
   std::vector<std::uint32_t> deletions;
@@ -130,6 +148,18 @@ int RunScan(const std::vector<std::string>& args) {
     else if (a == "--station") ok = value(station);
     else if (a == "--operator") ok = value(op);
     else if (a == "--resume") resume = true;
+    else if (a == "--category") ok = value(category);
+    else if (a == "--set-category") {
+      std::string v;
+      ok = value(v);
+      auto eq = v.find('=');
+      ok = ok && eq != std::string::npos && eq > 0;
+      try {
+        if (ok) category_fixes.emplace_back(std::uint32_t(std::stoul(v.substr(0, eq))), v.substr(eq + 1));
+      } catch (const std::exception&) {
+        ok = false;
+      }
+    }
     else if (a == "--replace" || a == "--delete") {
       std::string v;
       ok = value(v);
@@ -146,19 +176,28 @@ int RunScan(const std::vector<std::string>& args) {
       }
     }
     else if (!a.empty() && a[0] == '-') ok = false;
-    else inputs.push_back(a);
+    else {
+      inputs.push_back(a);
+      input_categories.push_back(category);
+    }
     if (!ok) {
       std::cerr << kScanUsage;
       return 2;
     }
   }
-  bool corrections = !replacements.empty() || !deletions.empty();
+  bool corrections = !replacements.empty() || !deletions.empty() || !category_fixes.empty();
   if (connection.server.empty() || (resume ? batch_id.empty() : profile.empty()) ||
       (inputs.empty() && !(resume && corrections))) {
     std::cerr << kScanUsage;
     return 2;
   }
-  std::vector<std::string> files = ExpandPageFiles(inputs);
+  std::vector<std::string> files;
+  std::vector<std::string> file_categories;
+  for (std::size_t i = 0; i < inputs.size(); ++i)
+    for (std::string& f : ExpandPageFiles({inputs[i]})) {
+      files.push_back(std::move(f));
+      file_categories.push_back(input_categories[i]);
+    }
 
   std::string channel_error;
   auto channel = OpenChannel(connection, channel_error);
@@ -184,6 +223,12 @@ int RunScan(const std::vector<std::string>& args) {
       del.mutable_delete_()->set_page_index(index);
       if (!stream->Write(del)) return;
     }
+    for (const auto& [index, name] : category_fixes) {
+      v1::ScanRequest fix;
+      fix.mutable_set_category()->set_page_index(index);
+      fix.mutable_set_category()->set_category(name);
+      if (!stream->Write(fix)) return;
+    }
     for (const auto& [index, path] : replacements) {
       v1::ScanRequest rescan;
       rescan.mutable_replace()->set_page_index(index);
@@ -194,8 +239,10 @@ int RunScan(const std::vector<std::string>& args) {
       rescan.mutable_replace()->mutable_page()->set_file_name(BaseName(path));
       if (!stream->Write(rescan)) return;
     }
-    for (const std::string& path : files) {
+    for (std::size_t f = 0; f < files.size(); ++f) {
+      const std::string& path = files[f];
       v1::ScanRequest page;
+      page.mutable_page()->set_category(file_categories[f]);
       std::string error;
       // An unreadable file is sent as an empty page: it gets its own error
       // verdict in its place, and the batch shows it.
@@ -230,9 +277,15 @@ int RunScan(const std::vector<std::string>& args) {
       ++progress.judged;
       bool accepted = v.decision() == v1::ACCEPT;
       progress.rejected += !accepted;
-      progress.Print("  %s page %u %s: %s%s%s\n", progress.Line().c_str(), v.page_index(),
+      std::string filed;
+      if (!v.category().empty())
+        filed = std::string(v.separator_sheet() ? " [separator sheet: " : " [") + v.category() +
+                (v.category_source() == v1::CLERK ? ", by the clerk " + v.category_operator() : "") +
+                "]";
+      progress.Print("  %s page %u %s: %s%s%s%s\n", progress.Line().c_str(), v.page_index(),
                      v.source().c_str(), accepted ? "ACCEPT" : "REJECT",
-                     v.blank().blank() ? " (blank)" : "", ReasonList(v.reasons()).c_str());
+                     v.blank().blank() ? " (blank)" : "", filed.c_str(),
+                     ReasonList(v.reasons()).c_str());
     } else if (response.has_batch()) {
       const v1::BatchVerdict& b = response.batch();
       progress.Print("batch %s: %s, %u pages (%u counted)%s%s\n", b.batch_id().c_str(),

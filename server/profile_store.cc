@@ -1,6 +1,8 @@
 // See profile_store.h.
 #include "profile_store.h"
 
+#include "page_categories.h"
+
 #include <google/protobuf/io/tokenizer.h>
 #include <google/protobuf/text_format.h>
 
@@ -227,6 +229,9 @@ bool ProfileStore::LoadFile(const std::string& path, LoadedProfile& out, std::st
   };
   std::string problem = Validate(definition);
   if (problem.empty()) problem = ValidateSummary(definition);
+  if (problem.empty())
+    if (std::string s = PageCategories::Validate(definition.structure()); !s.empty())
+      problem = "structure: " + s;
   if (!problem.empty()) {
     error = located(problem);
     return false;
@@ -297,6 +302,11 @@ std::shared_ptr<const Profile> ProfileStore::Find(const std::string& name) const
   auto current = Current();
   auto it = current->find(name.empty() ? "default" : name);
   return it == current->end() ? nullptr : it->second.profile;
+}
+
+const v1::Profile* ProfileStore::FindDefinition(const std::string& name) const {
+  auto it = by_name_.find(name.empty() ? "default" : name);
+  return it == by_name_.end() ? nullptr : &it->second.definition;
 }
 
 std::vector<LoadedProfile> ProfileStore::List() const {

@@ -43,6 +43,8 @@ class ProfileStore {
   const std::string& folder() const { return folder_; }
 
   std::shared_ptr<const Profile> Find(const std::string& name) const;
+  // The profile as its file declares it (e.g. its archive structure); null if unknown.
+  const v1::Profile* FindDefinition(const std::string& name) const;
   std::vector<LoadedProfile> List() const;
 
  private:

@@ -16,6 +16,7 @@
 
 #include "batch.h"
 #include "metrics.h"
+#include "page_categories.h"
 #include "verdict_signature.h"
 #include "wire.h"
 
@@ -71,6 +72,7 @@ class ScanSession : public LiveStream, public std::enable_shared_from_this<ScanS
       case v1::ScanRequest::kPage: return HandlePageLocked(std::nullopt);
       case v1::ScanRequest::kReplace: return HandlePageLocked(request_.replace().page_index());
       case v1::ScanRequest::kDelete: return HandleDeleteLocked();
+      case v1::ScanRequest::kSetCategory: return HandleSetCategoryLocked();
       case v1::ScanRequest::kClose:
         if (!opened_)
           return FailLocked({grpc::StatusCode::FAILED_PRECONDITION, "CloseBatch before OpenBatch"});
@@ -173,6 +175,7 @@ class ScanSession : public LiveStream, public std::enable_shared_from_this<ScanS
     profile_ = service_.profiles().Find(open.profile());
     if (!profile_)
       return FailLocked({grpc::StatusCode::NOT_FOUND, "unknown profile '" + open.profile() + "'"});
+    LoadCategoriesLocked();
     record_ = {open.batch_id().empty() ? NewBatchId() : open.batch_id(), profile_->name,
                profile_->version, open.station_id(), open.operator_id(), profile_->retention,
                NowUnix()};
@@ -197,6 +200,7 @@ class ScanSession : public LiveStream, public std::enable_shared_from_this<ScanS
     if (!open.profile().empty() && open.profile() != stored->open.profile)
       return FailLocked({grpc::StatusCode::INVALID_ARGUMENT,
                          "the batch was opened with profile '" + stored->open.profile + "'"});
+    LoadCategoriesLocked();
     record_ = stored->open;
     if (!open.operator_id().empty()) record_.operator_id = open.operator_id();
     for (v1::PageVerdict& p : stored->pages) pages_[p.page_index()] = std::move(p);
@@ -240,6 +244,7 @@ class ScanSession : public LiveStream, public std::enable_shared_from_this<ScanS
     }
     if (auto* metrics = service_.metrics()) metrics->PageReceived(page->content().size());
     received_at_.push_back(std::chrono::steady_clock::now());
+    category_hints_.push_back(page->category());
     sequencer_->Submit({std::move(*page->mutable_content()), page->file_name(), profile_, replaces});
     ++files_submitted_;
     // At the bound the stream is not read: HTTP/2 flow control then slows the
@@ -258,6 +263,38 @@ class ScanSession : public LiveStream, public std::enable_shared_from_this<ScanS
     service_.ledger().DeletePage(record_.batch_id, index, Durable([this, index] {
       v1::ScanResponse response;
       response.mutable_deleted()->set_page_index(index);
+      QueueLocked(std::move(response));
+    }));
+    StartReadLocked();
+  }
+
+  void LoadCategoriesLocked() {
+    const v1::Profile* definition = service_.profiles().FindDefinition(profile_->name);
+    categories_ = definition ? PageCategories(definition->structure()) : PageCategories();
+  }
+
+  // The clerk files a judged page under another category: recorded with the
+  // batch's operator id, answered with the page's updated verdict.
+  void HandleSetCategoryLocked() {
+    if (!opened_)
+      return FailLocked({grpc::StatusCode::FAILED_PRECONDITION, "SetCategory before OpenBatch"});
+    const std::uint32_t index = request_.set_category().page_index();
+    const std::string category = request_.set_category().category();
+    auto it = pages_.find(index);
+    if (it == pages_.end()) {
+      RejectRequestLocked(index, "", "no judged page " + std::to_string(index) + " to classify");
+      return StartReadLocked();
+    }
+    if (!categories_.Known(category)) {
+      RejectRequestLocked(index, it->second.source(),
+                          "the profile has no category '" + category + "'");
+      return StartReadLocked();
+    }
+    PageCategories::SetByClerk(it->second, category, record_.operator_id);
+    const v1::PageVerdict page = it->second;
+    service_.ledger().RecordPage(record_.batch_id, page, Durable([this, page] {
+      v1::ScanResponse response;
+      *response.mutable_page() = page;
       QueueLocked(std::move(response));
     }));
     StartReadLocked();
@@ -285,6 +322,8 @@ class ScanSession : public LiveStream, public std::enable_shared_from_this<ScanS
     // The sequencer delivers in submission order: this file's receipt time.
     const auto received = received_at_.front();
     received_at_.pop_front();
+    const std::string category_hint = std::move(category_hints_.front());
+    category_hints_.pop_front();
     // After a protocol error the pages already sent are still judged,
     // recorded and answered; only a call that is gone drops them.
     if (!reactor_ || abandoned_ || finishing_) return WriteNextLocked();
@@ -304,6 +343,15 @@ class ScanSession : public LiveStream, public std::enable_shared_from_this<ScanS
       if (auto* metrics = service_.metrics()) metrics->PageJudged(v);
       v1::PageVerdict page;
       ToProto(v, &page);
+      // Filed under the profile's structure: a separator sheet, the clerk's
+      // category, the page's own barcode or form, or the last separator before it.
+      const v1::PageVerdict* separator = nullptr;
+      for (auto it = pages_.lower_bound(page.page_index()); it != pages_.begin();)
+        if ((--it)->second.separator_sheet()) {
+          separator = &it->second;
+          break;
+        }
+      categories_.Classify(page, category_hint, record_.operator_id, separator);
       pages_[page.page_index()] = page;
       service_.ledger().RecordPage(record_.batch_id, page, Durable([this, page, received] {
         if (auto* metrics = service_.metrics()) metrics->PageAnswered(SecondsSince(received));
@@ -322,8 +370,13 @@ class ScanSession : public LiveStream, public std::enable_shared_from_this<ScanS
     if (!opened_ || !input_ended_ || batch_decided_ || finish_requested_) return;
     if (files_judged_ < files_submitted_ || ledger_pending_ > 0) return;
     batch_decided_ = true;
+    // Separator sheets are not archived content: the batch rules leave them out.
     std::vector<PageVerdict> pages;
-    for (const auto& [index, page] : pages_) pages.push_back(FromProto(page));
+    std::vector<v1::PageVerdict> all_pages;
+    for (const auto& [index, page] : pages_) {
+      all_pages.push_back(page);
+      if (!page.separator_sheet()) pages.push_back(FromProto(page));
+    }
     BatchVerdict batch = DecideBatch(pages, *profile_, closed_by_station_);
     v1::BatchVerdict verdict;
     ToProto(batch, &verdict);
@@ -335,6 +388,10 @@ class ScanSession : public LiveStream, public std::enable_shared_from_this<ScanS
     verdict.set_opened_at(record_.opened_at);
     verdict.set_closed_at(NowUnix());
     for (const auto& [index, page] : pages_) *verdict.add_pages() = page;
+    for (v1::Reason& reason : categories_.CheckCounts(all_pages)) {
+      *verdict.add_reasons() = std::move(reason);
+      verdict.set_decision(v1::REJECT);
+    }
     // A final verdict is signed before it is recorded, so the ledger, the
     // station, GetBatchVerdict and the feed all carry the same signature.
     if (verdict.final() && service_.options().signer) service_.options().signer->Sign(verdict);
@@ -401,6 +458,8 @@ class ScanSession : public LiveStream, public std::enable_shared_from_this<ScanS
   v1::ScanResponse current_write_;
   std::deque<v1::ScanResponse> writes_;
   std::deque<std::chrono::steady_clock::time_point> received_at_;  // files in the engine
+  std::deque<std::string> category_hints_;  // the clerk's category per file in the engine
+  PageCategories categories_;
   bool reading_ = false, writing_ = false;
   bool opening_ = false, opened_ = false, input_ended_ = false, closed_by_station_ = false;
   bool batch_decided_ = false, finish_requested_ = false, finishing_ = false;

@@ -734,12 +734,6 @@ int RunWatch(const std::vector<std::string>& args) {
     std::cerr << kWatchUsage;
     return 2;
   }
-  std::string channel_error;
-  o.channel = OpenChannel(o.connection, channel_error);
-  if (!o.channel) {
-    std::cerr << "scangate scan --watch: " << channel_error << "\n";
-    return 2;
-  }
   // Signals are taken between pages, never in the middle of one; blocked
   // before gRPC starts its threads, so that they inherit the mask.
   sigset_t signals;
@@ -747,6 +741,12 @@ int RunWatch(const std::vector<std::string>& args) {
   sigaddset(&signals, SIGTERM);
   sigaddset(&signals, SIGINT);
   pthread_sigmask(SIG_BLOCK, &signals, nullptr);
+  std::string channel_error;
+  o.channel = OpenChannel(o.connection, channel_error);
+  if (!o.channel) {
+    std::cerr << "scangate scan --watch: " << channel_error << "\n";
+    return 2;
+  }
   return Station(std::move(o)).Run();
 }
 

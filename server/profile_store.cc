@@ -304,9 +304,11 @@ std::shared_ptr<const Profile> ProfileStore::Find(const std::string& name) const
   return it == current->end() ? nullptr : it->second.profile;
 }
 
-const v1::Profile* ProfileStore::FindDefinition(const std::string& name) const {
-  auto it = by_name_.find(name.empty() ? "default" : name);
-  return it == by_name_.end() ? nullptr : &it->second.definition;
+std::shared_ptr<const v1::Profile> ProfileStore::FindDefinition(const std::string& name) const {
+  auto current = Current();
+  auto it = current->find(name.empty() ? "default" : name);
+  if (it == current->end()) return nullptr;
+  return std::shared_ptr<const v1::Profile>(current, &it->second.definition);
 }
 
 std::vector<LoadedProfile> ProfileStore::List() const {

@@ -44,7 +44,8 @@ class ProfileStore {
 
   std::shared_ptr<const Profile> Find(const std::string& name) const;
   // The profile as its file declares it (e.g. its archive structure); null if unknown.
-  const v1::Profile* FindDefinition(const std::string& name) const;
+  // Shares the loaded set it comes from: a reload does not pull it away.
+  std::shared_ptr<const v1::Profile> FindDefinition(const std::string& name) const;
   std::vector<LoadedProfile> List() const;
 
  private:

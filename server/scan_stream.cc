@@ -269,7 +269,8 @@ class ScanSession : public LiveStream, public std::enable_shared_from_this<ScanS
   }
 
   void LoadCategoriesLocked() {
-    const v1::Profile* definition = service_.profiles().FindDefinition(profile_->name);
+    std::shared_ptr<const v1::Profile> definition =
+        service_.profiles().FindDefinition(profile_->name);
     categories_ = definition ? PageCategories(definition->structure()) : PageCategories();
   }
 

@@ -187,7 +187,7 @@ int RunEndToEnd(const Options& options) {
   auto corpus = MakeLineRateCorpus(options.batches);
   fs::path data = fs::temp_directory_path() / ("scangate-bench-" + std::to_string(getpid()));
   fs::create_directories(data);
-  Server server = StartServer(data, options.server_threads, {});
+  Server server = StartServer(data, options.server_threads, options.server_args);
   if (server.address.empty()) {
     std::fprintf(stderr, "scangate-bench: the server did not start\n");
     return 2;

@@ -10,7 +10,7 @@ int main(int argc, char** argv) {
   const char* usage =
       "usage: scangate-bench offline [--json] [--batches N] [--rounds N] [--profile NAME]\n"
       "       scangate-bench e2e [--json] [--stations N[,N...]] [--rate IMAGES_PER_MIN]\n"
-      "                          [--seconds S] [--server-threads N]\n"
+      "                          [--seconds S] [--server-threads N] [--server-arg ARG]...\n"
       "       scangate-bench overload [--json] [--stations SUSTAINABLE] [--factor F]\n"
       "                          [--seconds S] [--calm-seconds S] [--rate IMAGES_PER_MIN]\n"
       "                          [--server-threads N] [--server-arg ARG]...\n"

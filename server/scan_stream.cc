@@ -43,6 +43,11 @@ double SecondsSince(std::chrono::steady_clock::time_point t) {
 
 using Reactor = grpc::ServerBidiReactor<v1::ScanRequest, v1::ScanResponse>;
 
+// Responses queued for a station that has not read the earlier ones; beyond
+// this the stream stops reading pages (HTTP/2 flow control then holds the
+// station back).
+constexpr std::size_t kMaxUnsentResponses = 16;
+
 class ScanSession : public LiveStream, public std::enable_shared_from_this<ScanSession> {
  public:
   ScanSession(ScangateService& service, Reactor* reactor) : service_(service), reactor_(reactor) {}
@@ -93,6 +98,7 @@ class ScanSession : public LiveStream, public std::enable_shared_from_this<ScanS
       return;
     }
     WriteNextLocked();
+    if (opened_ && !draining_ && HasCapacityLocked()) StartReadLocked();
   }
 
   void OnCancel() {
@@ -128,8 +134,11 @@ class ScanSession : public LiveStream, public std::enable_shared_from_this<ScanS
  private:
   // Counted here, not read from the sequencer: a file counts as judged only
   // once its verdicts are with this session, so it never finishes early.
+  // Verdicts waiting for the station to read them count too: a station that
+  // never reads holds the server to a few, not to every page it sends.
   bool HasCapacityLocked() const {
-    return files_submitted_ - files_judged_ < service_.options().max_in_flight_per_stream;
+    return files_submitted_ - files_judged_ < service_.options().max_in_flight_per_stream &&
+           writes_.size() < kMaxUnsentResponses;
   }
 
   void StartReadLocked() {

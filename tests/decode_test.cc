@@ -220,6 +220,76 @@ TEST(DecodeRefuses, JpegHeaderClaimingHugeSize) {
   EXPECT_EQ(ProbeErrorOf(jpg), PageErrorKind::kTooManyPixels);
 }
 
+// Little-endian TIFF built by hand: `ifds` IFDs of `width` x `height` 8-bit
+// gray, chained one after the other (the last pointing to `last_next`), all
+// sharing one strip of `strip_bytes` zero bytes.
+std::string HandMadeTiff(std::uint32_t width, std::uint32_t height, int ifds,
+                         std::uint32_t strip_bytes, bool loop_to_first = false) {
+  std::string t = "II*";
+  t += '\0';
+  auto u16 = [&](std::uint16_t v) { t += char(v & 0xFF); t += char(v >> 8); };
+  auto u32 = [&](std::uint32_t v) { for (int i = 0; i < 4; ++i) t += char((v >> (8 * i)) & 0xFF); };
+  u32(8);
+  const std::uint32_t strip_at = 8 + std::uint32_t(ifds) * (2 + 8 * 12 + 4);
+  for (int i = 0; i < ifds; ++i) {
+    const std::uint32_t here = std::uint32_t(t.size());
+    u16(8);
+    auto entry = [&](std::uint16_t tag, std::uint16_t type, std::uint32_t value) {
+      u16(tag); u16(type); u32(1);
+      if (type == 3) { u16(std::uint16_t(value)); u16(0); } else { u32(value); }
+    };
+    entry(256, 4, width);            // ImageWidth
+    entry(257, 4, height);           // ImageLength
+    entry(258, 3, 8);                // BitsPerSample
+    entry(259, 3, 1);                // Compression: none
+    entry(262, 3, 1);                // Photometric: black is zero
+    entry(273, 4, strip_at);         // StripOffsets
+    entry(278, 4, height);           // RowsPerStrip
+    entry(279, 4, strip_bytes);      // StripByteCounts
+    const bool last = i + 1 == ifds;
+    u32(last ? (loop_to_first ? 8u : 0u) : here + 2 + 8 * 12 + 4);
+  }
+  t.append(strip_bytes, '\0');
+  return t;
+}
+
+TEST(DecodeRefuses, TiffHeaderClaimingHugeSize) {
+  // 100000 x 100000 pixels claimed by a 200-byte file.
+  const std::string tiff = HandMadeTiff(100000, 100000, 1, 16);
+  ASSERT_LT(tiff.size(), 300u);
+  EXPECT_EQ(ProbeErrorOf(tiff), PageErrorKind::kTooManyPixels);
+  std::vector<PageVerdict> pages = JudgeFile(AsBytes(tiff), "bomb.tif", Profile{}, {});
+  ASSERT_EQ(pages.size(), 1u);
+  EXPECT_TRUE(pages[0].error_kind.has_value());
+}
+
+TEST(DecodeRefuses, TiffWithThousandsOfPagesOrALoopOfPages) {
+  const std::string thousands = HandMadeTiff(20, 20, 5000, 400);
+  EXPECT_EQ(ProbeErrorOf(thousands), PageErrorKind::kTooManyFrames);
+  // The last page points back to the first: a reader that follows the chain
+  // blindly never ends.
+  const std::string loop = HandMadeTiff(20, 20, 3, 400, /*loop_to_first=*/true);
+  auto probe = ProbeImage(AsBytes(loop), DecodeLimits{});
+  if (probe.ok()) EXPECT_LE(probe.value().frames.size(), 64u);
+  std::vector<PageVerdict> pages = JudgeFile(AsBytes(loop), "loop.tif", Profile{}, {});
+  EXPECT_GE(pages.size(), 1u);
+  EXPECT_LE(pages.size(), 3u);
+}
+
+TEST(DecodeRefuses, WebpHeaderClaimingHugeSize) {
+  // RIFF/WEBP with a VP8X chunk: canvas 16384 x 16384 (268 Mpx), no image data.
+  std::string webp = "RIFF";
+  auto u32 = [&](std::uint32_t v) { for (int i = 0; i < 4; ++i) webp += char((v >> (8 * i)) & 0xFF); };
+  auto u24 = [&](std::uint32_t v) { for (int i = 0; i < 3; ++i) webp += char((v >> (8 * i)) & 0xFF); };
+  u32(4 + 8 + 10);
+  webp += "WEBPVP8X";
+  u32(10);
+  webp += std::string(4, '\0');  // flags and reserved
+  u24(16383);                     // canvas width - 1
+  u24(16383);                     // canvas height - 1
+  EXPECT_EQ(ProbeErrorOf(webp), PageErrorKind::kTooManyPixels);
+}
+
 TEST(DecodeRefuses, DecodedSizeDifferentFromHeader) {
   std::string png = Encode(Document(), ".png");
   // IHDR says 301 wide, the data holds 300: the decoder fails or disagrees.

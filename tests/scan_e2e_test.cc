@@ -28,19 +28,26 @@ std::string TextPagePng(int seed) {
 
 class ScanEndToEnd : public ::testing::Test {
  protected:
-  void SetUp() override {
+  void SetUp() override { StartServer(Options()); }
+  static ServerOptions Options() {
     ServerOptions options;
     options.listen = "127.0.0.1:0";
     options.engine.threads = 2;
     options.service.max_in_flight_per_stream = 2;
+    return options;
+  }
+  void StartServer(ServerOptions options) {
+    if (server_) server_->Shutdown(std::chrono::seconds(5));
     server_ = std::make_unique<ServerRunner>(options, ProfileStore());
     std::string error;
     ASSERT_TRUE(server_->Start(error)) << error;
     // Until then the engine also holds the server's self-check page.
     for (int i = 0; i < 500 && !server_->serving(); ++i)
       std::this_thread::sleep_for(std::chrono::milliseconds(10));
-    auto channel = grpc::CreateChannel("127.0.0.1:" + std::to_string(server_->port()),
-                                       grpc::InsecureChannelCredentials());
+    grpc::ChannelArguments args;
+    args.SetMaxSendMessageSize(-1);  // oversize pages reach the server, which refuses them
+    auto channel = grpc::CreateCustomChannel("127.0.0.1:" + std::to_string(server_->port()),
+                                             grpc::InsecureChannelCredentials(), args);
     stub_ = v1::Scangate::NewStub(channel);
   }
   void TearDown() override { server_->Shutdown(std::chrono::seconds(5)); }
@@ -230,6 +237,72 @@ TEST_F(ScanEndToEnd, AStreamNeverHasMoreFilesInTheEngineThanItsBound) {
   EXPECT_EQ(pages, 24);
   EXPECT_GE(peak, 1u);
   EXPECT_LE(peak, 2u);
+}
+
+// A whole batch on a fresh stream: the server is up and judging.
+int PagesOfAFreshBatch(v1::Scangate::Stub& stub) {
+  grpc::ClientContext ctx;
+  auto stream = stub.Scan(&ctx);
+  v1::ScanRequest open;
+  open.mutable_open()->set_batch_id("after");
+  open.mutable_open()->set_profile("default");
+  stream->Write(open);
+  v1::ScanRequest page;
+  page.mutable_page()->set_content(TextPagePng(3));
+  page.mutable_page()->set_file_name("after.png");
+  stream->Write(page);
+  v1::ScanRequest close;
+  close.mutable_close();
+  stream->Write(close);
+  stream->WritesDone();
+  v1::ScanResponse r;
+  int pages = 0;
+  while (stream->Read(&r)) pages += r.has_page();
+  return stream->Finish().ok() ? pages : -1;
+}
+
+TEST_F(ScanEndToEnd, AnOversizeMessageEndsThatStreamAndTheServerStaysUp) {
+  ServerOptions options = Options();
+  options.max_message_bytes = 1 << 20;
+  StartServer(options);
+  grpc::ClientContext ctx;
+  auto stream = stub_->Scan(&ctx);
+  stream->Write(Open());
+  stream->Write(Page(std::string(2 << 20, 'x'), "huge.bin"));
+  stream->WritesDone();
+  v1::ScanResponse r;
+  while (stream->Read(&r)) {
+  }
+  const grpc::Status status = stream->Finish();
+  EXPECT_EQ(status.error_code(), grpc::StatusCode::RESOURCE_EXHAUSTED) << status.error_message();
+  EXPECT_EQ(PagesOfAFreshBatch(*stub_), 1);
+}
+
+TEST_F(ScanEndToEnd, AStationThatNeverReadsItsVerdictsCostsOthersNothing) {
+  grpc::ClientContext ctx;
+  auto stream = stub_->Scan(&ctx);
+  std::atomic<int> written{0};
+  std::thread writer([&] {
+    if (!stream->Write(Open())) return;
+    const std::string page = TextPagePng(5);
+    for (int i = 0; i < 200; ++i) {
+      if (!stream->Write(Page(page, "p" + std::to_string(i)))) return;
+      ++written;
+    }
+  });
+  // It reads nothing; the server's queue of unread verdicts per stream is
+  // bounded (scan_stream.cc), and gRPC's flow control holds the rest.
+  std::this_thread::sleep_for(std::chrono::seconds(1));
+  EXPECT_GT(written.load(), 0);
+  EXPECT_EQ(PagesOfAFreshBatch(*stub_), 1);  // another station is served meanwhile
+  ctx.TryCancel();
+  writer.join();
+  stream->Finish();
+  // The abandoned stream is let go.
+  for (int i = 0; i < 500 && server_->service().open_streams() > 0; ++i)
+    std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  EXPECT_EQ(server_->service().open_streams(), 0u);
+  EXPECT_EQ(PagesOfAFreshBatch(*stub_), 1);
 }
 
 TEST_F(ScanEndToEnd, ShutdownFinishesPagesInFlightAndReportsTheBatchIncomplete) {

@@ -28,7 +28,7 @@ const std::string kScanUsage =
                 "                     [--category NAME] FILE|DIR...\n"
                 "       scangate scan --server HOST:PORT [CONNECTION] --resume --batch-id ID\n"
                 "                     [--replace INDEX=FILE]... [--delete INDEX]... [FILE|DIR...]\n"
-                "                     [--set-category INDEX=NAME]...\n"
+                "                     [--set-category INDEX=NAME]... [--waive INDEX=CODE[:NOTE]]...\n"
                 "       scangate scan --watch DIR --server HOST:PORT [CONNECTION] --profile NAME\n"
                 "                     [--station ID] [--operator ID] [--settle SECONDS]\n"
                 "                     [--idle-close SECONDS] [--until-idle SECONDS]\n"
@@ -36,6 +36,8 @@ const std::string kScanUsage =
                 "             --replace rescans a page, --delete removes one; then it is closed\n"
                 "  --category NAME      the clerk files the FILEs after it under category NAME of\n"
                 "             the profile's archive structure ('' stops)\n"
+                "  --waive INDEX=CODE[:NOTE]  the clerk accepts page INDEX despite its reason CODE\n"
+                "             (e.g. 3=SKEWED:form printed askew), recorded with --operator\n"
                 "  --set-category INDEX=NAME  the clerk's correction of a judged page's category,\n"
                 "             recorded with --operator\n"
                 "  --watch    hot-folder station: streams each file the scanner finishes in DIR,\n"
@@ -116,6 +118,8 @@ std::string ReasonList(const google::protobuf::RepeatedPtrField<v1::Reason>& rea
     out += "\n      - " + v1::ReasonCode_Name(r.code());
     if (r.has_page()) out += " (page " + std::to_string(r.page()) + ")";
     if (!r.detail().empty()) out += ": " + r.detail();
+    if (!r.waived_by().empty())
+      out += " [waived by " + r.waived_by() + (r.waiver_note().empty() ? "" : ": " + r.waiver_note()) + "]";
   }
   return out;
 }
@@ -131,6 +135,7 @@ int RunScan(const std::vector<std::string>& args) {
   std::vector<std::string> input_categories;  // the --category in force for each input
   std::string category;
   std::vector<std::pair<std::uint32_t, std::string>> category_fixes;
+  std::vector<v1::WaiveReason> waivers;
   bool resume = false;
   std::vector<std::pair<std::uint32_t, std::string>> replacements;
   std::vector<std::uint32_t> deletions;
@@ -149,6 +154,27 @@ int RunScan(const std::vector<std::string>& args) {
     else if (a == "--operator") ok = value(op);
     else if (a == "--resume") resume = true;
     else if (a == "--category") ok = value(category);
+    else if (a == "--waive") {
+      std::string v;
+      ok = value(v);
+      const auto eq = v.find('='), colon = v.find(':', eq == std::string::npos ? 0 : eq);
+      v1::ReasonCode code;
+      ok = ok && eq != std::string::npos && eq > 0 &&
+           v1::ReasonCode_Parse(v.substr(eq + 1, colon == std::string::npos ? std::string::npos
+                                                                            : colon - eq - 1),
+                                &code);
+      try {
+        if (ok) {
+          v1::WaiveReason w;
+          w.set_page_index(std::uint32_t(std::stoul(v.substr(0, eq))));
+          w.set_code(code);
+          if (colon != std::string::npos) w.set_note(v.substr(colon + 1));
+          waivers.push_back(std::move(w));
+        }
+      } catch (const std::exception&) {
+        ok = false;
+      }
+    }
     else if (a == "--set-category") {
       std::string v;
       ok = value(v);
@@ -185,7 +211,8 @@ int RunScan(const std::vector<std::string>& args) {
       return 2;
     }
   }
-  bool corrections = !replacements.empty() || !deletions.empty() || !category_fixes.empty();
+  bool corrections = !replacements.empty() || !deletions.empty() || !category_fixes.empty() ||
+                     !waivers.empty();
   if (connection.server.empty() || (resume ? batch_id.empty() : profile.empty()) ||
       (inputs.empty() && !(resume && corrections))) {
     std::cerr << kScanUsage;
@@ -222,6 +249,11 @@ int RunScan(const std::vector<std::string>& args) {
       v1::ScanRequest del;
       del.mutable_delete_()->set_page_index(index);
       if (!stream->Write(del)) return;
+    }
+    for (const v1::WaiveReason& w : waivers) {
+      v1::ScanRequest waive;
+      *waive.mutable_waive_reason() = w;
+      if (!stream->Write(waive)) return;
     }
     for (const auto& [index, name] : category_fixes) {
       v1::ScanRequest fix;

@@ -120,7 +120,7 @@ BatchVerdict DecideBatch(const std::vector<PageVerdict>& pages, const Profile& p
   if (!closed)
     b.reasons.push_back(
         {ReasonCode::kBatchIncomplete, "the batch was not closed by the station", "", std::nullopt});
-  b.decision = b.reasons.empty() ? Decision::kAccept : Decision::kReject;
+  b.decision = AnyRejects(b.reasons) ? Decision::kReject : Decision::kAccept;
   return b;
 }
 

@@ -122,7 +122,7 @@ void DecidePage(PageVerdict& v, const Profile& profile) {
   }
   DecideSummarySheet(v, profile);
   DecideTransactionBarcode(v, profile);  // after: it reads v.summary_sheet
-  v.decision = v.reasons.empty() ? Decision::kAccept : Decision::kReject;
+  v.decision = AnyRejects(v.reasons) ? Decision::kReject : Decision::kAccept;
 }
 
 std::string BarcodeShortfalls(const BarcodeMeasure& code, const BarcodeRule& rule) {

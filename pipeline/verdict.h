@@ -40,7 +40,16 @@ struct Reason {
   std::string detail;
   std::string zone;
   std::optional<std::uint32_t> page;  // batch reasons: the page concerned
+  std::string waived_by = {};         // the operator who waived it: it no longer rejects
+  std::string waiver_note = {};
 };
+
+// Whether any of `reasons` still rejects (none waived by the clerk).
+inline bool AnyRejects(const std::vector<Reason>& reasons) {
+  for (const Reason& r : reasons)
+    if (r.waived_by.empty()) return true;
+  return false;
+}
 
 // Seconds spent per stage, for the bench and the metrics.
 struct CheckTimes {

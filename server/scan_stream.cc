@@ -78,6 +78,7 @@ class ScanSession : public LiveStream, public std::enable_shared_from_this<ScanS
       case v1::ScanRequest::kReplace: return HandlePageLocked(request_.replace().page_index());
       case v1::ScanRequest::kDelete: return HandleDeleteLocked();
       case v1::ScanRequest::kSetCategory: return HandleSetCategoryLocked();
+      case v1::ScanRequest::kWaiveReason: return HandleWaiveReasonLocked();
       case v1::ScanRequest::kClose:
         if (!opened_)
           return FailLocked({grpc::StatusCode::FAILED_PRECONDITION, "CloseBatch before OpenBatch"});
@@ -305,6 +306,50 @@ class ScanSession : public LiveStream, public std::enable_shared_from_this<ScanS
     service_.ledger().RecordPage(record_.batch_id, page, Durable([this, page] {
       v1::ScanResponse response;
       *response.mutable_page() = page;
+      QueueLocked(std::move(response));
+    }));
+    StartReadLocked();
+  }
+
+  // The clerk waives one of a judged page's reasons: it stays on the page,
+  // marked with the operator id and note; the page's decision is recomputed.
+  void HandleWaiveReasonLocked() {
+    if (!opened_)
+      return FailLocked({grpc::StatusCode::FAILED_PRECONDITION, "WaiveReason before OpenBatch"});
+    const v1::WaiveReason& waive = request_.waive_reason();
+    auto it = pages_.find(waive.page_index());
+    if (it == pages_.end()) {
+      RejectRequestLocked(waive.page_index(), "",
+                          "no judged page " + std::to_string(waive.page_index()) + " to waive for");
+      return StartReadLocked();
+    }
+    v1::PageVerdict& page = it->second;
+    std::string refused;
+    if (record_.operator_id.empty())
+      refused = "a waiver needs the operator id (OpenBatch.operator_id)";
+    else if (!page.error().empty())
+      refused = "a page that could not be read cannot be waived: rescan it";
+    bool found = false;
+    for (v1::Reason& r : *page.mutable_reasons()) {
+      if (!refused.empty() || r.code() != waive.code() || !r.waived_by().empty()) continue;
+      r.set_waived_by(record_.operator_id);
+      r.set_waiver_note(waive.note());
+      found = true;
+    }
+    if (refused.empty() && !found)
+      refused = "page " + std::to_string(waive.page_index()) + " has no " +
+                v1::ReasonCode_Name(waive.code()) + " reason to waive";
+    if (!refused.empty()) {
+      RejectRequestLocked(waive.page_index(), page.source(), refused);
+      return StartReadLocked();
+    }
+    bool rejects = false;
+    for (const v1::Reason& r : page.reasons()) rejects |= r.waived_by().empty();
+    page.set_decision(rejects ? v1::REJECT : v1::ACCEPT);
+    const v1::PageVerdict updated = page;
+    service_.ledger().RecordPage(record_.batch_id, updated, Durable([this, updated] {
+      v1::ScanResponse response;
+      *response.mutable_page() = updated;
       QueueLocked(std::move(response));
     }));
     StartReadLocked();

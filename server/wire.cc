@@ -24,6 +24,8 @@ void ToProto(const Reason& in, v1::Reason* out) {
   out->set_detail(in.detail);
   out->set_zone(in.zone);
   if (in.page) out->set_page(*in.page);
+  out->set_waived_by(in.waived_by);
+  out->set_waiver_note(in.waiver_note);
 }
 
 void ToProto(const PageVerdict& in, v1::PageVerdict* out) {
@@ -122,6 +124,8 @@ PageVerdict FromProto(const v1::PageVerdict& in) {
   for (const v1::Reason& r : in.reasons()) {
     Reason reason{static_cast<ReasonCode>(r.code()), r.detail(), r.zone(), std::nullopt};
     if (r.has_page()) reason.page = r.page();
+    reason.waived_by = r.waived_by();
+    reason.waiver_note = r.waiver_note();
     v.reasons.push_back(std::move(reason));
   }
   v.error = in.error();

@@ -221,6 +221,45 @@ TEST_F(LedgerProcesses, ARejectedBatchIsCorrectedByReplacingAndDeletingPages) {
   EXPECT_EQ(again.exit_code, 2);
 }
 
+TEST_F(LedgerProcesses, TheClerkWaivesAReasonAndTheWaiverIsRecordedWithTheOperator) {
+  StartServer();
+  synth::PageSpec spec;
+  spec.dpi = 200;
+  std::string blurred = synth::EncodeJpeg(synth::GaussianBlur(synth::TextPage(spec), 4.0), 85, 200);
+  v1::BatchVerdict first = ScanBatch(
+      "waive-me", {Page(SummarySheet("SI2026112700098"), "summary.jpg"), Page(blurred, "old-fax.jpg")});
+  ASSERT_EQ(first.decision(), v1::REJECT);
+  const auto cli = [&](std::vector<std::string> extra) {
+    std::vector<std::string> argv = {Built("clients/scangate"), "scan", "--plaintext", "--server",
+                                     server_->address(), "--resume", "--batch-id", "waive-me"};
+    argv.insert(argv.end(), extra.begin(), extra.end());
+    return scangate::testing::Run(argv);
+  };
+
+  // Without an operator id, or for a reason the page does not have: refused.
+  EXPECT_NE(cli({"--waive", "1=BLURRED:the original is a fax"}).exit_code, 0);
+  EXPECT_NE(cli({"--operator", "clerk-7", "--waive", "1=SKEWED"}).exit_code, 0);
+  EXPECT_EQ(Lookup("waive-me")->decision(), v1::REJECT);
+
+  auto waived = cli({"--operator", "clerk-7", "--waive", "1=BLURRED:the original is a fax"});
+  EXPECT_EQ(waived.exit_code, 0) << waived.out;
+  EXPECT_NE(waived.out.find("waived by clerk-7"), std::string::npos) << waived.out;
+  auto stored = Lookup("waive-me");
+  ASSERT_TRUE(stored);
+  EXPECT_EQ(stored->decision(), v1::ACCEPT);
+  ASSERT_EQ(stored->pages_size(), 2);
+  const v1::PageVerdict& page = stored->pages(1);
+  EXPECT_EQ(page.decision(), v1::ACCEPT);
+  bool kept = false;
+  for (const v1::Reason& r : page.reasons())
+    if (r.code() == v1::BLURRED) {
+      kept = true;
+      EXPECT_EQ(r.waived_by(), "clerk-7");
+      EXPECT_EQ(r.waiver_note(), "the original is a fax");
+    }
+  EXPECT_TRUE(kept) << "the waived reason stays on the page as evidence";
+}
+
 TEST_F(LedgerProcesses, TheFollowerMissesNothingAcrossServerCrashesAndItsOwnRestarts) {
   StartServer();
   const fs::path out = dir_ / "archive";

@@ -12,25 +12,10 @@
 #include <sstream>
 
 #include "judge.h"
+#include "text_format_errors.h"
 
 namespace scangate {
 namespace {
-
-class FirstError : public google::protobuf::io::ErrorCollector {
- public:
-  explicit FirstError(std::string path) : path_(std::move(path)) {}
-  void AddError(int line, google::protobuf::io::ColumnNumber column,
-                const std::string& message) override {
-    if (first_.empty())
-      first_ = path_ + ":" + std::to_string(line + 1) + ":" + std::to_string(column + 1) + ": " +
-               message;
-  }
-  const std::string& first() const { return first_; }
-
- private:
-  std::string path_;
-  std::string first_;
-};
 
 bool IsHex64(const std::string& s) {
   return s.size() == 64 &&
@@ -57,7 +42,7 @@ bool AccessControl::Load(const std::string& path, AccessControl& out, std::strin
   std::stringstream text;
   text << in.rdbuf();
   google::protobuf::TextFormat::Parser parser;
-  FirstError errors(path);
+  FirstTextFormatError errors(path);
   parser.RecordErrorsTo(&errors);
   v1::AccessConfig config;
   if (!parser.ParseFromString(text.str(), &config)) {

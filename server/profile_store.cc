@@ -18,26 +18,11 @@
 
 #include "form_registration.h"
 #include "judge.h"
+#include "text_format_errors.h"
 #include "wire.h"
 
 namespace scangate {
 namespace {
-
-class CollectErrors : public google::protobuf::io::ErrorCollector {
- public:
-  explicit CollectErrors(std::string path) : path_(std::move(path)) {}
-  void AddError(int line, google::protobuf::io::ColumnNumber column,
-                const std::string& message) override {
-    if (first_.empty())
-      first_ = path_ + ":" + std::to_string(line + 1) + ":" + std::to_string(column + 1) + ": " +
-               message;
-  }
-  const std::string& first() const { return first_; }
-
- private:
-  std::string path_;
-  std::string first_;
-};
 
 // Semantic checks the schema cannot express. Empty when valid.
 std::string Validate(const v1::Profile& p) {
@@ -209,7 +194,7 @@ bool ProfileStore::LoadFile(const std::string& path, LoadedProfile& out, std::st
   std::stringstream text;
   text << in.rdbuf();
   google::protobuf::TextFormat::Parser parser;
-  CollectErrors errors(path);
+  FirstTextFormatError errors(path);
   parser.RecordErrorsTo(&errors);
   google::protobuf::TextFormat::ParseInfoTree locations;
   parser.WriteLocationsTo(&locations);

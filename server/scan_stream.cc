@@ -96,6 +96,9 @@ class ScanSession : public LiveStream, public std::enable_shared_from_this<ScanS
       writes_.clear();
       abandoned_ = true;
       FailLocked({grpc::StatusCode::UNAVAILABLE, "the station stopped reading verdicts"});
+      // When the end was already requested, FailLocked does nothing: the
+      // stream must still finish now that nothing more can be written.
+      WriteNextLocked();
       return;
     }
     WriteNextLocked();
@@ -109,6 +112,7 @@ class ScanSession : public LiveStream, public std::enable_shared_from_this<ScanS
     // The pages judged so far are in the ledger; the batch stays open there,
     // resumable by the station.
     FailLocked({grpc::StatusCode::CANCELLED, "cancelled by the station"});
+    WriteNextLocked();  // finishes even if the end had been requested before
   }
 
   void OnDone() {

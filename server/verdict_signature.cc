@@ -58,9 +58,9 @@ std::string PublicPem(EVP_PKEY* key) {
 
 }  // namespace
 
-std::string SignedPayload(const v1::BatchVerdict& v) {
+std::string SignedPayload(const v1::BatchVerdict& v, int version) {
   std::ostringstream out;
-  out << "scangate-verdict/1\n"
+  out << "scangate-verdict/" << version << "\n"
       << "batch_id " << Field(v.batch_id()) << "\n"
       << "transaction_id " << Field(v.transaction_id()) << "\n"
       << "profile " << Field(v.profile()) << " " << Field(v.profile_version()) << "\n"
@@ -73,9 +73,17 @@ std::string SignedPayload(const v1::BatchVerdict& v) {
   for (const auto& p : v.pages()) pages.push_back(&p);
   std::sort(pages.begin(), pages.end(),
             [](auto* a, auto* b) { return a->page_index() < b->page_index(); });
-  for (const auto* p : pages)
+  for (const auto* p : pages) {
     out << "page " << p->page_index() << " " << Field(p->sha256()) << " "
         << v1::Decision_Name(p->decision()) << "\n";
+    if (version < 2) continue;
+    // Version 2: where the page is filed, and what the clerk waived on it.
+    out << "category " << p->page_index() << " " << Field(p->category()) << "\n";
+    for (const v1::Reason& r : p->reasons())
+      if (!r.waived_by().empty())
+        out << "waived " << p->page_index() << " " << v1::ReasonCode_Name(r.code()) << " "
+            << Field(r.waived_by()) << " " << Field(r.waiver_note()) << "\n";
+  }
   return out.str();
 }
 
@@ -121,8 +129,8 @@ std::unique_ptr<VerdictSigner> VerdictSigner::LoadOrCreate(const std::string& pa
 
 std::string VerdictSigner::public_key_pem() const { return PublicPem(key_->pkey); }
 
-void VerdictSigner::Sign(v1::BatchVerdict& verdict) const {
-  const std::string payload = SignedPayload(verdict);
+void VerdictSigner::Sign(v1::BatchVerdict& verdict, int version) const {
+  const std::string payload = SignedPayload(verdict, version);
   unsigned char sig[64];
   std::size_t len = sizeof sig;
   EVP_MD_CTX* ctx = EVP_MD_CTX_new();
@@ -156,14 +164,19 @@ bool VerifyVerdict(const v1::BatchVerdict& verdict, const std::string& public_ke
     error = "signed by key " + verdict.signing_key_id() + ", not by this key";
     return false;
   }
-  const std::string payload = SignedPayload(verdict);
-  EVP_MD_CTX* ctx = EVP_MD_CTX_new();
-  bool ok = EVP_DigestVerifyInit(ctx, nullptr, nullptr, nullptr, key) == 1 &&
-            EVP_DigestVerify(ctx, reinterpret_cast<const unsigned char*>(verdict.signature().data()),
-                             verdict.signature().size(),
-                             reinterpret_cast<const unsigned char*>(payload.data()),
-                             payload.size()) == 1;
-  EVP_MD_CTX_free(ctx);
+  // The current payload, then the older one: manifests signed before
+  // categories and waivers were covered still verify.
+  bool ok = false;
+  for (int version = kSignedPayloadVersion; version >= 1 && !ok; --version) {
+    const std::string payload = SignedPayload(verdict, version);
+    EVP_MD_CTX* ctx = EVP_MD_CTX_new();
+    ok = EVP_DigestVerifyInit(ctx, nullptr, nullptr, nullptr, key) == 1 &&
+         EVP_DigestVerify(ctx, reinterpret_cast<const unsigned char*>(verdict.signature().data()),
+                          verdict.signature().size(),
+                          reinterpret_cast<const unsigned char*>(payload.data()),
+                          payload.size()) == 1;
+    EVP_MD_CTX_free(ctx);
+  }
   EVP_PKEY_free(key);
   if (!ok) error = "the signature does not match the verdict and its pages";
   return ok;

@@ -11,8 +11,11 @@
 namespace scangate {
 
 // The exact bytes signed: a line-oriented text any language can rebuild from
-// the manifest's JSON (see the definition for the format).
-std::string SignedPayload(const v1::BatchVerdict& verdict);
+// the manifest's JSON (see the definition for the format). Version 2 (what
+// the server signs) adds each page's category and the clerk's waivers to
+// version 1, which verification still accepts for older manifests.
+constexpr int kSignedPayloadVersion = 2;
+std::string SignedPayload(const v1::BatchVerdict& verdict, int version = kSignedPayloadVersion);
 
 class VerdictSigner {
  public:
@@ -21,8 +24,9 @@ class VerdictSigner {
   static std::unique_ptr<VerdictSigner> LoadOrCreate(const std::string& path, std::string& error);
   ~VerdictSigner();
 
-  // Sets verdict.signature and verdict.signing_key_id.
-  void Sign(v1::BatchVerdict& verdict) const;
+  // Sets verdict.signature and verdict.signing_key_id. `version` other than
+  // the current one only to make older manifests in tests.
+  void Sign(v1::BatchVerdict& verdict, int version = kSignedPayloadVersion) const;
   const std::string& key_id() const { return key_id_; }
   std::string public_key_pem() const;
 

@@ -67,6 +67,35 @@ TEST_F(Signatures, AnAlteredDecisionFails) {
   EXPECT_FALSE(VerifyVerdict(verdict_, signer_->public_key_pem(), error));
 }
 
+TEST_F(Signatures, AnAlteredCategoryOrWaiverFails) {
+  v1::BatchVerdict filed = verdict_;
+  filed.mutable_pages(2)->set_category("identity");
+  v1::Reason* waived = filed.mutable_pages(2)->add_reasons();
+  waived->set_code(v1::BLURRED);
+  waived->set_waived_by("clerk-7");
+  waived->set_waiver_note("the original is a fax");
+  signer_->Sign(filed);
+  std::string error;
+  ASSERT_TRUE(VerifyVerdict(filed, signer_->public_key_pem(), error)) << error;
+
+  v1::BatchVerdict refiled = filed;
+  refiled.mutable_pages(2)->set_category("certificates");
+  EXPECT_FALSE(VerifyVerdict(refiled, signer_->public_key_pem(), error));
+  v1::BatchVerdict other_clerk = filed;
+  other_clerk.mutable_pages(2)->mutable_reasons(0)->set_waived_by("clerk-8");
+  EXPECT_FALSE(VerifyVerdict(other_clerk, signer_->public_key_pem(), error));
+}
+
+TEST_F(Signatures, AManifestSignedBeforeCategoriesWereCoveredStillVerifies) {
+  v1::BatchVerdict older = verdict_;
+  signer_->Sign(older, /*version=*/1);
+  std::string error;
+  EXPECT_TRUE(VerifyVerdict(older, signer_->public_key_pem(), error)) << error;
+  EXPECT_NE(older.signature(), verdict_.signature());  // the current text differs
+  older.mutable_pages(0)->set_sha256(std::string(64, 'f'));
+  EXPECT_FALSE(VerifyVerdict(older, signer_->public_key_pem(), error));
+}
+
 TEST_F(Signatures, AnotherServersKeyFails) {
   std::string error;
   auto other = VerdictSigner::LoadOrCreate((dir_ / "other.pem").string(), error);

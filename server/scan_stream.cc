@@ -306,10 +306,15 @@ class ScanSession : public LiveStream, public std::enable_shared_from_this<ScanS
       return StartReadLocked();
     }
     PageCategories::SetByClerk(it->second, category, record_.operator_id);
-    const v1::PageVerdict page = it->second;
-    service_.ledger().RecordPage(record_.batch_id, page, Durable([this, page] {
+    RecordCorrectionLocked(it->second);
+  }
+
+  // A clerk's correction of a judged page: recorded, then answered with the
+  // page's updated verdict; the stream reads on.
+  void RecordCorrectionLocked(const v1::PageVerdict& corrected) {
+    service_.ledger().RecordPage(record_.batch_id, corrected, Durable([this, corrected] {
       v1::ScanResponse response;
-      *response.mutable_page() = page;
+      *response.mutable_page() = corrected;
       QueueLocked(std::move(response));
     }));
     StartReadLocked();
@@ -350,13 +355,7 @@ class ScanSession : public LiveStream, public std::enable_shared_from_this<ScanS
     bool rejects = false;
     for (const v1::Reason& r : page.reasons()) rejects |= r.waived_by().empty();
     page.set_decision(rejects ? v1::REJECT : v1::ACCEPT);
-    const v1::PageVerdict updated = page;
-    service_.ledger().RecordPage(record_.batch_id, updated, Durable([this, updated] {
-      v1::ScanResponse response;
-      *response.mutable_page() = updated;
-      QueueLocked(std::move(response));
-    }));
-    StartReadLocked();
+    RecordCorrectionLocked(page);
   }
 
   // A request about a page that is not there: answered on that page, not

@@ -1,10 +1,12 @@
 // The verdict ledger: a durable record of every batch and page verdict, and
 // the feed of final batch verdicts in commit order. Storage sits behind this
-// interface (SQLite embedded; another backend for several servers later).
+// interface: SQLite embedded (one server), PostgreSQL for several servers
+// sharing one ledger.
 #pragma once
 
 #include <cstdint>
 #include <functional>
+#include <memory>
 #include <optional>
 #include <string>
 #include <vector>
@@ -60,8 +62,21 @@ class Ledger {
   // Batches still open (for a restart: resumable by their stations).
   virtual std::vector<std::string> OpenBatchIds() = 0;
 
-  // Called (on the ledger's thread) after each durable append to the feed.
+  // Called (on a ledger thread) after each durable append to the feed: this
+  // server's own at once, and, with a shared backend, every other server's
+  // too. A listener reads the feed from its cursor, so a call that carries
+  // an older sequence than one heard before does no harm.
   virtual void SetFeedListener(std::function<void(std::uint64_t sequence)> listener) = 0;
+  // Told how long each group commit took, on the writer thread (metrics).
+  virtual void SetCommitObserver(std::function<void(double seconds)> observer) = 0;
 };
+
+// The ledger a configuration names: "postgresql://..." or "postgres://..."
+// (a libpq connection URI) for PostgreSQL; anything else is the path of a
+// SQLite file (":memory:" keeps it in memory). Null with `error` set when it
+// cannot be opened or its schema cannot be brought up to date.
+std::unique_ptr<Ledger> OpenLedger(const std::string& where, std::string& error);
+// True when `where` names a PostgreSQL ledger.
+bool IsPostgresLedger(const std::string& where);
 
 }  // namespace scangate

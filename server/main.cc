@@ -17,6 +17,7 @@ void Usage() {
   std::cerr << "usage: scangate-server (--tls-cert FILE --tls-key FILE [--tls-client-ca FILE]\n"
                "                        --access FILE | --plaintext)\n"
                "                       [--listen HOST:PORT] [--data-dir DIR] [--profiles DIR]\n"
+               "                       [--ledger postgresql://USER@HOST:PORT/DB]\n"
                "                       [--threads N] [--max-in-flight N] [--drain-seconds S]\n"
                "                       [--metrics-listen IP:PORT [--stations N]\n"
                "                        [--scanner-pages-per-minute N]]\n"
@@ -32,7 +33,11 @@ void Usage() {
                "  --plaintext      no TLS and no access control: development on a loopback\n"
                "                   address only; refused with the TLS flags or --access\n"
                "  --listen         gRPC address (default 127.0.0.1:50051; port 0 picks one)\n"
-               "  --data-dir       where the verdict ledger lives (default ./scangate-data)\n"
+               "  --data-dir       where the verdict ledger (DATA_DIR/ledger.sqlite3) and the\n"
+               "                   signing key live (default ./scangate-data)\n"
+               "  --ledger         the verdict ledger instead: postgresql://... (a libpq URI;\n"
+               "                   the password from PGPASSWORD or ~/.pgpass) shared by\n"
+               "                   several servers, or the path of a SQLite file\n"
                "  --profiles       folder of profile files (*.textproto) besides `default`\n"
                "  --threads        engine worker threads (default: one per core)\n"
                "  --max-in-flight  files judged at once per stream (default 4)\n"
@@ -81,6 +86,7 @@ int main(int argc, char** argv) {
     else if (arg == "--plaintext") transport_flags.plaintext = true;
     else if (arg == "--profiles") profiles_dir = value();
     else if (arg == "--data-dir") options.data_dir = value();
+    else if (arg == "--ledger") options.ledger = value();
     else if (arg == "--threads") options.engine.threads = unsigned(std::stoul(value()));
     else if (arg == "--max-in-flight")
       options.service.max_in_flight_per_stream = std::stoul(value());

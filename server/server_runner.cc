@@ -29,13 +29,13 @@ bool ServerRunner::Start(std::string& error) {
     metrics_ = std::make_unique<ServerMetrics>();
     options_.engine.on_judge_start = [m = metrics_.get()](double s) { m->EngineWaited(s); };
   }
-  std::string path = ":memory:";
+  std::string where = options_.ledger.empty() ? ":memory:" : options_.ledger;
   if (!options_.data_dir.empty()) {
     std::error_code ec;
     std::filesystem::create_directories(options_.data_dir, ec);
-    path = options_.data_dir + "/ledger.sqlite3";
+    if (options_.ledger.empty()) where = options_.data_dir + "/ledger.sqlite3";
   }
-  ledger_ = SqliteLedger::Open(path, error);
+  ledger_ = OpenLedger(where, error);
   if (!ledger_) return false;
   std::string key_path = options_.signing_key;
   if (key_path.empty() && !options_.data_dir.empty())

@@ -14,7 +14,7 @@
 #include "engine.h"
 #include "profile_store.h"
 #include "scan_service.h"
-#include "sqlite_ledger.h"
+#include "ledger.h"
 #include "verdict_signature.h"
 
 namespace scangate {
@@ -31,8 +31,12 @@ struct ServerOptions {
   ServiceOptions service;
   // Largest message accepted: an encoded page plus its envelope.
   int max_message_bytes = (128 << 20) + (1 << 20);
-  // Where the ledger lives (ledger.sqlite3); empty keeps it in memory (tests).
+  // Where the ledger lives (ledger.sqlite3) unless `ledger` names it, and
+  // the signing key's default place; empty keeps the ledger in memory (tests).
   std::string data_dir;
+  // The ledger (see OpenLedger): postgresql://... or a SQLite file's path;
+  // empty: DATA_DIR/ledger.sqlite3.
+  std::string ledger;
   // Where /metrics and /dashboard are served (IP:PORT; port 0: any free
   // port); empty: no metrics are kept.
   std::string metrics_listen;
@@ -77,7 +81,7 @@ class ServerRunner {
   std::unique_ptr<ServerMetrics> metrics_;  // before all that reports to it
   std::unique_ptr<VerdictSigner> signer_;
   std::string public_key_path_;
-  std::unique_ptr<SqliteLedger> ledger_;
+  std::unique_ptr<Ledger> ledger_;
   std::unique_ptr<Engine> engine_;
   std::unique_ptr<ScangateService> service_;
   std::unique_ptr<grpc::Server> server_;

@@ -161,67 +161,36 @@ std::unique_ptr<SqliteLedger> SqliteLedger::Open(const std::string& path, std::s
 }
 
 SqliteLedger::SqliteLedger(sqlite3* writer, sqlite3* reader)
-    : writer_(writer), reader_(reader), writer_thread_([this] { WriterLoop(); }) {}
+    : writer_(writer), reader_(reader), writes_([this](auto& group, auto& errors) {
+        return CommitGroup(group, errors);
+      }) {}
 
 SqliteLedger::~SqliteLedger() {
-  {
-    std::lock_guard lock(mu_);
-    stopping_ = true;
-  }
-  wake_.notify_all();
-  writer_thread_.join();
+  writes_.Stop();
   sqlite3_close(reader_);
   sqlite3_close(writer_);
 }
 
-void SqliteLedger::Enqueue(Write write) {
-  {
-    std::lock_guard lock(mu_);
-    queue_.push_back(std::move(write));
+std::string SqliteLedger::CommitGroup(std::deque<Writes::Write>& group,
+                                      std::vector<std::string>& errors) {
+  std::string error;
+  if (!Exec(writer_, "BEGIN IMMEDIATE;", error)) return error;
+  for (std::size_t i = 0; i < group.size(); ++i) {
+    // A write that fails alone rolls back alone: a savepoint each.
+    Exec(writer_, "SAVEPOINT w;", error);
+    errors[i] = group[i].apply(writer_);
+    Exec(writer_, errors[i].empty() ? "RELEASE w;" : "ROLLBACK TO w; RELEASE w;", error);
   }
-  wake_.notify_one();
-}
-
-void SqliteLedger::WriterLoop() {
-  for (;;) {
-    std::deque<Write> group;
-    {
-      std::unique_lock lock(mu_);
-      wake_.wait(lock, [&] { return stopping_ || !queue_.empty(); });
-      if (queue_.empty()) return;  // stopping, nothing left
-      group.swap(queue_);
-    }
-    auto start = std::chrono::steady_clock::now();
-    std::string error;
-    std::vector<std::string> errors(group.size());
-    bool ok = Exec(writer_, "BEGIN IMMEDIATE;", error);
-    for (std::size_t i = 0; ok && i < group.size(); ++i) {
-      // A write that fails alone rolls back alone: a savepoint each.
-      Exec(writer_, "SAVEPOINT w;", error);
-      errors[i] = group[i].apply(writer_);
-      Exec(writer_, errors[i].empty() ? "RELEASE w;" : "ROLLBACK TO w; RELEASE w;", error);
-    }
-    if (ok && !Exec(writer_, "COMMIT;", error)) {
-      Exec(writer_, "ROLLBACK;", error);
-      ok = false;
-    }
-    std::function<void(double)> observer;
-    double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
-    {
-      std::lock_guard lock(mu_);
-      last_commit_seconds_ = seconds;
-      observer = commit_observer_;
-    }
-    if (observer) observer(seconds);
-    for (std::size_t i = 0; i < group.size(); ++i) {
-      bool this_ok = ok && errors[i].empty();
-      group[i].done(this_ok, ok ? errors[i] : error);
-    }
+  if (!Exec(writer_, "COMMIT;", error)) {
+    std::string ignored;
+    Exec(writer_, "ROLLBACK;", ignored);
+    return error;
   }
+  return "";
 }
 
 void SqliteLedger::OpenBatch(const BatchOpenRecord& r, Done done) {
-  Enqueue({[r](sqlite3* db) {
+  writes_.Enqueue({[r](sqlite3* db) {
              return Statement(db,
                               "INSERT INTO batches (batch_id, profile, profile_version, station_id,"
                               " operator_id, retention, state, opened_at, updated_at)"
@@ -243,7 +212,7 @@ void SqliteLedger::OpenBatch(const BatchOpenRecord& r, Done done) {
 void SqliteLedger::RecordPage(const std::string& batch_id, const v1::PageVerdict& page,
                               Done done) {
   std::string bytes = page.SerializeAsString();
-  Enqueue({[batch_id, bytes, index = page.page_index(), sha = page.sha256(),
+  writes_.Enqueue({[batch_id, bytes, index = page.page_index(), sha = page.sha256(),
             decision = page.decision()](sqlite3* db) {
              return Statement(db,
                               "INSERT OR REPLACE INTO pages (batch_id, page_index, sha256, decision,"
@@ -260,7 +229,7 @@ void SqliteLedger::RecordPage(const std::string& batch_id, const v1::PageVerdict
 }
 
 void SqliteLedger::DeletePage(const std::string& batch_id, std::uint32_t page_index, Done done) {
-  Enqueue({[batch_id, page_index](sqlite3* db) {
+  writes_.Enqueue({[batch_id, page_index](sqlite3* db) {
              return Statement(db, "DELETE FROM pages WHERE batch_id = ?1 AND page_index = ?2")
                  .Bind(1, batch_id)
                  .Bind(2, std::int64_t(page_index))
@@ -270,7 +239,7 @@ void SqliteLedger::DeletePage(const std::string& batch_id, std::uint32_t page_in
 }
 
 void SqliteLedger::ReopenBatch(const std::string& batch_id, Done done) {
-  Enqueue({[batch_id](sqlite3* db) {
+  writes_.Enqueue({[batch_id](sqlite3* db) {
              return Statement(db,
                               "UPDATE batches SET state = 'open', updated_at = ?2 WHERE batch_id = ?1")
                  .Bind(1, batch_id)
@@ -288,7 +257,7 @@ void SqliteLedger::RecordBatchVerdict(const v1::BatchVerdict& verdict, Committed
   // page the signature covers, as it was when the batch was closed.
   v1::BatchVerdict fed = verdict;
   auto sequence = std::make_shared<std::uint64_t>(0);
-  Enqueue({[stored, fed, sequence](sqlite3* db) mutable {
+  writes_.Enqueue({[stored, fed, sequence](sqlite3* db) mutable {
              const bool final = stored.final();
              std::string error =
                  Statement(db,
@@ -321,7 +290,7 @@ void SqliteLedger::RecordBatchVerdict(const v1::BatchVerdict& verdict, Committed
              done(ok, ok ? *sequence : 0);
              std::function<void(std::uint64_t)> listener;
              {
-               std::lock_guard lock(mu_);
+               std::lock_guard lock(listener_mu_);
                listener = feed_listener_;
              }
              if (ok && *sequence && listener) listener(*sequence);
@@ -386,18 +355,12 @@ std::vector<std::string> SqliteLedger::OpenBatchIds() {
 }
 
 void SqliteLedger::SetFeedListener(std::function<void(std::uint64_t)> listener) {
-  std::lock_guard lock(mu_);
+  std::lock_guard lock(listener_mu_);
   feed_listener_ = std::move(listener);
 }
 
 void SqliteLedger::SetCommitObserver(std::function<void(double)> observer) {
-  std::lock_guard lock(mu_);
-  commit_observer_ = std::move(observer);
-}
-
-double SqliteLedger::last_commit_seconds() const {
-  std::lock_guard lock(const_cast<std::mutex&>(mu_));
-  return last_commit_seconds_;
+  writes_.SetObserver(std::move(observer));
 }
 
 }  // namespace scangate

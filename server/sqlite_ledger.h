@@ -5,12 +5,10 @@
 
 #include <sqlite3.h>
 
-#include <condition_variable>
-#include <deque>
 #include <memory>
 #include <mutex>
-#include <thread>
 
+#include "group_commit.h"
 #include "ledger.h"
 
 namespace scangate {
@@ -34,35 +32,21 @@ class SqliteLedger final : public Ledger {
   std::vector<std::string> OpenBatchIds() override;
   void SetFeedListener(std::function<void(std::uint64_t)> listener) override;
 
-  // Seconds the last group commit took (for the metrics).
-  double last_commit_seconds() const;
-  // Told how long each group commit took, on the writer thread (metrics).
-  void SetCommitObserver(std::function<void(double seconds)> observer);
+  void SetCommitObserver(std::function<void(double seconds)> observer) override;
 
  private:
-  struct Write {
-    // Applies the write inside the open transaction; returns an error or "".
-    std::function<std::string(sqlite3*)> apply;
-    // Called after COMMIT with the outcome.
-    std::function<void(bool ok, const std::string& error)> done;
-  };
+  using Writes = GroupCommit<sqlite3*>;
 
   SqliteLedger(sqlite3* writer, sqlite3* reader);
-  void Enqueue(Write write);
-  void WriterLoop();
+  std::string CommitGroup(std::deque<Writes::Write>& group, std::vector<std::string>& errors);
 
-  sqlite3* writer_;
+  sqlite3* writer_;  // the writer thread's alone
   sqlite3* reader_;
   std::mutex read_mu_;  // one reader connection, used by one thread at a time
 
-  std::mutex mu_;
-  std::condition_variable wake_;
-  std::deque<Write> queue_;
-  bool stopping_ = false;
+  std::mutex listener_mu_;
   std::function<void(std::uint64_t)> feed_listener_;
-  double last_commit_seconds_ = 0;
-  std::function<void(double)> commit_observer_;
-  std::thread writer_thread_;
+  Writes writes_;  // last: its thread uses everything above
 };
 
 }  // namespace scangate

@@ -1,36 +1,81 @@
-// The SQLite ledger on a real file: durable writes in order, the feed in
-// commit order, reopening, and the schema carried across restarts.
+// The ledger's contract, on each backend: SQLite on a real file and
+// PostgreSQL on a real server started for the test. Durable writes in
+// order, the feed in commit order, reopening, and the schema carried across
+// restarts; for PostgreSQL also several servers sharing one ledger.
 #include <gtest/gtest.h>
+#include <libpq-fe.h>
 
+#include <atomic>
+#include <condition_variable>
+#include <mutex>
 #include <filesystem>
 #include <future>
+#include <set>
+#include <thread>
 
+#include "postgres_ledger.h"
 #include "sqlite_ledger.h"
+#include "support/postgres.h"
 
 namespace scangate {
 namespace {
 
 namespace fs = std::filesystem;
 
-class LedgerOnDisk : public ::testing::Test {
+// One PostgreSQL server for the whole binary; a database per test.
+testing::PostgresServer& Postgres() {
+  static testing::PostgresServer server;
+  return server;
+}
+
+std::string TestName() {
+  std::string name = ::testing::UnitTest::GetInstance()->current_test_info()->name();
+  for (char& c : name)
+    if (!std::isalnum(static_cast<unsigned char>(c))) c = '_';
+  return name;
+}
+
+class LedgerOnDisk : public ::testing::TestWithParam<std::string> {
  protected:
+  bool postgres() const { return GetParam() == "postgresql"; }
   void SetUp() override {
-    dir_ = fs::temp_directory_path() / ("scangate-ledger-" + std::to_string(::getpid()) + "-" +
-                                        ::testing::UnitTest::GetInstance()->current_test_info()->name());
-    fs::remove_all(dir_);
-    fs::create_directories(dir_);
-    path_ = (dir_ / "ledger.sqlite3").string();
+    if (postgres()) {
+      ASSERT_TRUE(Postgres().started()) << Postgres().error();
+      static int n = 0;
+      where_ = Postgres().CreateDatabase("t" + std::to_string(++n));
+      ASSERT_FALSE(where_.empty()) << Postgres().error();
+    } else {
+      dir_ = fs::temp_directory_path() /
+             ("scangate-ledger-" + std::to_string(::getpid()) + "-" + TestName());
+      fs::remove_all(dir_);
+      fs::create_directories(dir_);
+      where_ = (dir_ / "ledger.sqlite3").string();
+    }
     Reopen();
   }
   void TearDown() override {
     ledger_.reset();
-    fs::remove_all(dir_);
+    if (!dir_.empty()) fs::remove_all(dir_);
   }
   void Reopen() {
     ledger_.reset();
     std::string error;
-    ledger_ = SqliteLedger::Open(path_, error);
+    ledger_ = OpenLedger(where_, error);
     ASSERT_TRUE(ledger_) << error;
+  }
+  // Marks the stored schema as written by a newer server.
+  void SetSchemaVersion(int version) {
+    if (postgres()) {
+      PGconn* conn = PQconnectdb(where_.c_str());
+      PQclear(PQexec(conn, ("UPDATE scangate_schema SET version = " + std::to_string(version)).c_str()));
+      PQfinish(conn);
+    } else {
+      sqlite3* db = nullptr;
+      sqlite3_open(where_.c_str(), &db);
+      sqlite3_exec(db, ("PRAGMA user_version=" + std::to_string(version)).c_str(), nullptr, nullptr,
+                   nullptr);
+      sqlite3_close(db);
+    }
   }
   // Waits for a write's acknowledgement.
   bool Sync(const std::function<void(Ledger::Done)>& write) {
@@ -64,11 +109,11 @@ class LedgerOnDisk : public ::testing::Test {
   }
 
   fs::path dir_;
-  std::string path_;
-  std::unique_ptr<SqliteLedger> ledger_;
+  std::string where_;
+  std::unique_ptr<Ledger> ledger_;
 };
 
-TEST_F(LedgerOnDisk, PagesAndVerdictSurviveAReopen) {
+TEST_P(LedgerOnDisk, PagesAndVerdictSurviveAReopen) {
   ASSERT_TRUE(Sync([&](auto d) { ledger_->OpenBatch(Record("b1"), d); }));
   ASSERT_TRUE(Sync([&](auto d) { ledger_->RecordPage("b1", Page(0, v1::ACCEPT), d); }));
   ASSERT_TRUE(Sync([&](auto d) { ledger_->RecordPage("b1", Page(1, v1::REJECT), d); }));
@@ -86,7 +131,7 @@ TEST_F(LedgerOnDisk, PagesAndVerdictSurviveAReopen) {
   EXPECT_EQ(ledger_->BatchIdForTransaction("SIb1").value_or(""), "b1");
 }
 
-TEST_F(LedgerOnDisk, AReplacedPageKeepsItsIndexAndADeletedOneIsGone) {
+TEST_P(LedgerOnDisk, AReplacedPageKeepsItsIndexAndADeletedOneIsGone) {
   ASSERT_TRUE(Sync([&](auto d) { ledger_->OpenBatch(Record("b2"), d); }));
   for (std::uint32_t i = 0; i < 3; ++i)
     ASSERT_TRUE(Sync([&](auto d) { ledger_->RecordPage("b2", Page(i, v1::REJECT), d); }));
@@ -98,7 +143,7 @@ TEST_F(LedgerOnDisk, AReplacedPageKeepsItsIndexAndADeletedOneIsGone) {
   EXPECT_EQ(stored->pages[1].decision(), v1::ACCEPT);
 }
 
-TEST_F(LedgerOnDisk, FeedHoldsOnlyFinalVerdictsInCommitOrderFromACursor) {
+TEST_P(LedgerOnDisk, FeedHoldsOnlyFinalVerdictsInCommitOrderFromACursor) {
   for (const char* id : {"f1", "f2", "f3"})
     ASSERT_TRUE(Sync([&](auto d) { ledger_->OpenBatch(Record(id), d); }));
   std::uint64_t s1 = Commit(Verdict("f1", true, v1::ACCEPT));
@@ -116,7 +161,7 @@ TEST_F(LedgerOnDisk, FeedHoldsOnlyFinalVerdictsInCommitOrderFromACursor) {
   EXPECT_EQ(ledger_->LoadBatch("f2")->state, "incomplete");
 }
 
-TEST_F(LedgerOnDisk, OpenBatchesAreListedForResumingAfterARestart) {
+TEST_P(LedgerOnDisk, OpenBatchesAreListedForResumingAfterARestart) {
   ASSERT_TRUE(Sync([&](auto d) { ledger_->OpenBatch(Record("open-1"), d); }));
   ASSERT_TRUE(Sync([&](auto d) { ledger_->OpenBatch(Record("done-1"), d); }));
   Commit(Verdict("done-1", true, v1::ACCEPT));
@@ -126,24 +171,147 @@ TEST_F(LedgerOnDisk, OpenBatchesAreListedForResumingAfterARestart) {
   EXPECT_EQ(ledger_->OpenBatchIds().size(), 2u);
 }
 
-TEST_F(LedgerOnDisk, TheFeedListenerHearsEachDurableAppend) {
-  std::promise<std::uint64_t> heard;
-  ledger_->SetFeedListener([&](std::uint64_t s) { heard.set_value(s); });
+TEST_P(LedgerOnDisk, TheFeedListenerHearsEachDurableAppend) {
+  // A shared backend may tell of an append twice (at once, and again when
+  // the notification comes back): the listener reads from its cursor.
+  std::mutex mu;
+  std::condition_variable cv;
+  std::vector<std::uint64_t> heard;
+  ledger_->SetFeedListener([&](std::uint64_t s) {
+    std::lock_guard lock(mu);
+    heard.push_back(s);
+    cv.notify_all();
+  });
   ASSERT_TRUE(Sync([&](auto d) { ledger_->OpenBatch(Record("l1"), d); }));
   std::uint64_t seq = Commit(Verdict("l1", true, v1::ACCEPT));
-  EXPECT_EQ(heard.get_future().get(), seq);
+  {
+    std::unique_lock lock(mu);
+    ASSERT_TRUE(cv.wait_for(lock, std::chrono::seconds(10), [&] { return !heard.empty(); }));
+    EXPECT_EQ(heard.front(), seq);
+  }
   ledger_->SetFeedListener(nullptr);
 }
 
-TEST_F(LedgerOnDisk, ASchemaNewerThanTheServerIsRefused) {
+TEST_P(LedgerOnDisk, ASchemaNewerThanTheServerIsRefused) {
   ledger_.reset();
-  sqlite3* db = nullptr;
-  sqlite3_open(path_.c_str(), &db);
-  sqlite3_exec(db, "PRAGMA user_version=99", nullptr, nullptr, nullptr);
-  sqlite3_close(db);
+  SetSchemaVersion(99);
   std::string error;
-  EXPECT_FALSE(SqliteLedger::Open(path_, error));
+  EXPECT_FALSE(OpenLedger(where_, error));
   EXPECT_NE(error.find("newer"), std::string::npos) << error;
+}
+
+INSTANTIATE_TEST_SUITE_P(Backends, LedgerOnDisk, ::testing::Values("sqlite", "postgresql"),
+                         [](const auto& info) { return info.param; });
+
+// Several servers on one PostgreSQL ledger: each appends final verdicts
+// from several threads at once while a follower reads the feed from its
+// cursor. The follower must never see a number before all the numbers below
+// it (a late commit would leave a gap it skipped), every verdict appears
+// exactly once, and each server hears every server's appends.
+TEST(SharedPostgresLedger, ServersAppendingAtOnceMakeOneFeedInCommitOrderWithNoGap) {
+  ASSERT_TRUE(Postgres().started()) << Postgres().error();
+  const std::string where = Postgres().CreateDatabase("shared_" + TestName());
+  ASSERT_FALSE(where.empty()) << Postgres().error();
+  constexpr int kServers = 3, kThreads = 3, kBatches = 20;
+  constexpr int kTotal = kServers * kThreads * kBatches;
+  std::vector<std::unique_ptr<Ledger>> servers;
+  std::vector<std::unique_ptr<std::atomic<std::uint64_t>>> heard;
+  for (int s = 0; s < kServers; ++s) {
+    std::string error;
+    servers.push_back(OpenLedger(where, error));  // at once: migrations take turns
+    ASSERT_TRUE(servers.back()) << error;
+    heard.push_back(std::make_unique<std::atomic<std::uint64_t>>(0));
+    servers.back()->SetFeedListener([h = heard.back().get()](std::uint64_t seq) {
+      for (std::uint64_t old = h->load(); seq > old && !h->compare_exchange_weak(old, seq);) {
+      }
+    });
+  }
+
+  std::atomic<bool> writing{true};
+  std::vector<std::string> seen;
+  std::string gap;
+  std::thread follower([&] {
+    std::uint64_t cursor = 0;
+    for (;;) {
+      const bool last_look = !writing.load();
+      for (const v1::VerdictEvent& e : servers[0]->FeedAfter(cursor, 1000)) {
+        if (e.sequence() != cursor + 1 && gap.empty())
+          gap = "after " + std::to_string(cursor) + " came " + std::to_string(e.sequence());
+        cursor = e.sequence();
+        seen.push_back(e.verdict().batch_id());
+      }
+      if (last_look) return;
+      std::this_thread::sleep_for(std::chrono::milliseconds(2));
+    }
+  });
+
+  std::vector<std::thread> writers;
+  std::atomic<int> failures{0};
+  for (int s = 0; s < kServers; ++s)
+    for (int t = 0; t < kThreads; ++t)
+      writers.emplace_back([&, s, t] {
+        for (int b = 0; b < kBatches; ++b) {
+          const std::string id = "s" + std::to_string(s) + "-t" + std::to_string(t) + "-b" +
+                                 std::to_string(b);
+          std::promise<bool> opened;
+          servers[s]->OpenBatch({id, "p", "v1", "c", "o", "permanent", 1700000000},
+                                [&](bool ok, const std::string&) { opened.set_value(ok); });
+          if (!opened.get_future().get()) ++failures;
+          v1::BatchVerdict v;
+          v.set_batch_id(id);
+          v.set_final(true);
+          v.set_decision(v1::ACCEPT);
+          std::promise<std::uint64_t> committed;
+          servers[s]->RecordBatchVerdict(
+              v, [&](bool ok, std::uint64_t seq) { committed.set_value(ok ? seq : 0); });
+          if (committed.get_future().get() == 0) ++failures;
+        }
+      });
+  for (std::thread& w : writers) w.join();
+  writing = false;
+  follower.join();
+
+  EXPECT_EQ(failures.load(), 0);
+  EXPECT_EQ(gap, "");
+  ASSERT_EQ(seen.size(), std::size_t(kTotal));
+  EXPECT_EQ(std::set<std::string>(seen.begin(), seen.end()).size(), std::size_t(kTotal));
+  // Every server hears the last append, whichever server made it.
+  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(20);
+  for (int s = 0; s < kServers; ++s) {
+    while (heard[s]->load() < std::uint64_t(kTotal) && std::chrono::steady_clock::now() < deadline)
+      std::this_thread::sleep_for(std::chrono::milliseconds(20));
+    EXPECT_EQ(heard[s]->load(), std::uint64_t(kTotal)) << "server " << s;
+  }
+  for (auto& s : servers) s->SetFeedListener(nullptr);
+}
+
+// A batch opened through one server is resumable through another: what the
+// first recorded is there for the second to load.
+TEST(SharedPostgresLedger, ABatchOpenedOnOneServerIsLoadedByAnother) {
+  ASSERT_TRUE(Postgres().started()) << Postgres().error();
+  const std::string where = Postgres().CreateDatabase("shared_" + TestName());
+  ASSERT_FALSE(where.empty()) << Postgres().error();
+  std::string error;
+  auto first = OpenLedger(where, error);
+  ASSERT_TRUE(first) << error;
+  auto second = OpenLedger(where, error);
+  ASSERT_TRUE(second) << error;
+  std::promise<bool> opened, recorded;
+  first->OpenBatch({"moved", "pension-claim", "v1", "counter-3", "clerk", "permanent", 1},
+                   [&](bool ok, const std::string&) { opened.set_value(ok); });
+  ASSERT_TRUE(opened.get_future().get());
+  v1::PageVerdict page;
+  page.set_page_index(0);
+  page.set_decision(v1::ACCEPT);
+  page.set_sha256(std::string(64, 'b'));
+  first->RecordPage("moved", page, [&](bool ok, const std::string&) { recorded.set_value(ok); });
+  ASSERT_TRUE(recorded.get_future().get());
+  auto stored = second->LoadBatch("moved");
+  ASSERT_TRUE(stored);
+  EXPECT_EQ(stored->state, "open");
+  EXPECT_EQ(stored->open.station_id, "counter-3");
+  ASSERT_EQ(stored->pages.size(), 1u);
+  EXPECT_EQ(second->OpenBatchIds(), std::vector<std::string>{"moved"});
 }
 
 }  // namespace

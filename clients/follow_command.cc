@@ -64,7 +64,9 @@ int RunFollow(const std::vector<std::string>& args) {
   const std::string usage =
       std::string("usage: scangate follow --server HOST:PORT [CONNECTION] --out DIR "
                   "[--until-idle SECONDS]\n"
-                  "exit: 0 stopped by a signal or idle, 1 the stream ended, 2 error\n") +
+                  "a server that becomes unavailable is followed again from the cursor\n"
+                  "(through any server of a list of addresses)\n"
+                  "exit: 0 stopped by a signal or idle, 1 the stream was refused, 2 error\n") +
       kConnectionUsage;
   Connection connection;
   std::string out;
@@ -108,16 +110,13 @@ int RunFollow(const std::vector<std::string>& args) {
     return 2;
   }
   auto stub = v1::Scangate::NewStub(channel);
-  grpc::ClientContext ctx;
-  v1::WatchVerdictsRequest request;
-  request.set_after_sequence(ReadCursor(out));
-  auto reader = stub->WatchVerdicts(&ctx, request);
 
   std::mutex mu;
   std::condition_variable wake;
   auto last_news = std::chrono::steady_clock::now();
   bool finished = false;
-  std::atomic<bool> stopped_by_us{false};
+  bool stop = false;                           // idle, signalled or failed: no more streams
+  grpc::ClientContext* current = nullptr;      // the stream being read, under mu
   std::thread watchdog([&] {
     std::unique_lock lock(mu);
     while (!finished) {
@@ -127,40 +126,70 @@ int RunFollow(const std::vector<std::string>& args) {
       sigset_t pending;
       sigpending(&pending);
       bool signalled = sigismember(&pending, SIGTERM) || sigismember(&pending, SIGINT);
-      if ((idle || signalled) && !stopped_by_us) {
-        stopped_by_us = true;
-        ctx.TryCancel();
+      if ((idle || signalled) && !stop) {
+        stop = true;
+        if (current) current->TryCancel();
+        wake.notify_all();
       }
     }
   });
 
-  v1::VerdictEvent event;
   std::size_t written = 0;
   int exit_code = 0;
-  while (reader->Read(&event)) {
+  grpc::Status status;
+  // A server that goes away (killed, restarted, drained) is not the end:
+  // the follower opens a new stream from its cursor, through whichever
+  // server of the list answers, so nothing is skipped.
+  for (int attempt = 0;; ++attempt) {
+    grpc::ClientContext ctx;
     {
-      std::lock_guard lock(mu);
-      last_news = std::chrono::steady_clock::now();
+      std::unique_lock lock(mu);
+      if (attempt > 0) {
+        wake.wait_for(lock, std::chrono::milliseconds(std::min(250 << std::min(attempt, 4), 3000)),
+                      [&] { return stop; });
+      }
+      if (stop) break;
+      current = &ctx;
     }
-    v1::BatchVerdict verdict = event.verdict();
-    verdict.set_sequence(event.sequence());
-    fs::path manifest = fs::path(out) / ManifestName(verdict.batch_id());
-    if (!WriteDurably(manifest, ToJson(verdict) + "\n") ||
-        !WriteDurably(fs::path(out) / kCursorFile, std::to_string(event.sequence()) + "\n")) {
-      std::cerr << "scangate follow: cannot write into " << out << "\n";
-      exit_code = 2;
-      stopped_by_us = true;
-      ctx.TryCancel();
-      break;
+    v1::WatchVerdictsRequest request;
+    request.set_after_sequence(ReadCursor(out));
+    auto reader = stub->WatchVerdicts(&ctx, request);
+    v1::VerdictEvent event;
+    while (reader->Read(&event)) {
+      {
+        std::lock_guard lock(mu);
+        last_news = std::chrono::steady_clock::now();
+      }
+      attempt = 0;
+      v1::BatchVerdict verdict = event.verdict();
+      verdict.set_sequence(event.sequence());
+      fs::path manifest = fs::path(out) / ManifestName(verdict.batch_id());
+      if (!WriteDurably(manifest, ToJson(verdict) + "\n") ||
+          !WriteDurably(fs::path(out) / kCursorFile, std::to_string(event.sequence()) + "\n")) {
+        std::cerr << "scangate follow: cannot write into " << out << "\n";
+        exit_code = 2;
+        std::lock_guard lock(mu);
+        stop = true;
+        ctx.TryCancel();
+        break;
+      }
+      ++written;
+      std::cout << "sequence " << event.sequence() << ": " << manifest.filename().string() << " "
+                << v1::Decision_Name(verdict.decision()) << std::endl;
     }
-    ++written;
-    std::cout << "sequence " << event.sequence() << ": " << manifest.filename().string() << " "
-              << v1::Decision_Name(verdict.decision()) << std::endl;
+    status = reader->Finish();
+    std::lock_guard lock(mu);
+    current = nullptr;
+    if (stop) break;
+    if (status.error_code() != grpc::StatusCode::UNAVAILABLE) break;
+    std::cerr << "scangate follow: " << status.error_message() << "; following again from sequence "
+              << ReadCursor(out) << "\n";
   }
-  grpc::Status status = reader->Finish();
+  bool stopped_by_us;
   {
     std::lock_guard lock(mu);
     finished = true;
+    stopped_by_us = stop;
   }
   wake.notify_all();
   watchdog.join();

@@ -132,6 +132,11 @@ ServerMetrics::ServerMetrics()
                        .Help("Scan streams open now.")
                        .Register(r)
                        .Add({});
+  open_followers_ = &BuildGauge()
+                         .Name("scangate_open_followers")
+                         .Help("WatchVerdicts streams open now: archive followers attached.")
+                         .Register(r)
+                         .Add({});
   pages_in_flight_ = &BuildGauge()
                           .Name("scangate_pages_in_flight")
                           .Help("Files submitted to the engine and not judged yet.")
@@ -145,9 +150,11 @@ ServerMetrics::ServerMetrics()
 }
 
 void ServerMetrics::ReadGaugesFrom(std::function<std::size_t()> open_streams,
+                                   std::function<std::size_t()> open_followers,
                                    std::function<std::size_t()> pages_in_flight) {
   std::lock_guard lock(sources_mu_);
   open_streams_source_ = std::move(open_streams);
+  open_followers_source_ = std::move(open_followers);
   pages_in_flight_source_ = std::move(pages_in_flight);
 }
 
@@ -215,6 +222,7 @@ std::vector<prometheus::MetricFamily> ServerMetrics::Collect() {
   {
     std::lock_guard lock(sources_mu_);
     if (open_streams_source_) open_streams_->Set(double(open_streams_source_()));
+    if (open_followers_source_) open_followers_->Set(double(open_followers_source_()));
     if (pages_in_flight_source_) pages_in_flight_->Set(double(pages_in_flight_source_()));
   }
   return registry_->Collect();

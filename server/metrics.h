@@ -40,6 +40,7 @@ class ServerMetrics {
   // Gauges that mirror the service's state are read when metrics are
   // collected; these say where from. Called before serving metrics.
   void ReadGaugesFrom(std::function<std::size_t()> open_streams,
+                      std::function<std::size_t()> open_followers,
                       std::function<std::size_t()> pages_in_flight);
 
   // A page's bytes arrived (a Scan page or a CheckPage request).
@@ -77,12 +78,14 @@ class ServerMetrics {
   prometheus::Counter* received_bytes_;
   prometheus::Counter* streams_refused_;
   prometheus::Gauge* open_streams_;
+  prometheus::Gauge* open_followers_;
   prometheus::Gauge* pages_in_flight_;
   prometheus::Gauge* serving_;
 
   std::atomic<ServingState> state_{ServingState::kStarting};
   std::mutex sources_mu_;
-  std::function<std::size_t()> open_streams_source_, pages_in_flight_source_;
+  std::function<std::size_t()> open_streams_source_, open_followers_source_,
+      pages_in_flight_source_;
   RecentPages recent_;
 };
 

@@ -119,6 +119,11 @@ std::size_t ScangateService::open_streams() const {
   return scan_streams_;
 }
 
+std::size_t ScangateService::open_followers() const {
+  std::lock_guard lock(mu_);
+  return streams_.size() - scan_streams_;
+}
+
 std::vector<std::shared_ptr<LiveStream>> ScangateService::LiveStreams() {
   std::vector<std::shared_ptr<LiveStream>> live;
   std::lock_guard lock(mu_);

@@ -93,6 +93,8 @@ class ScangateService final : public v1::Scangate::CallbackService {
   void Drain();
   // Scan streams still open.
   std::size_t open_streams() const;
+  // WatchVerdicts streams open: the followers attached to this server.
+  std::size_t open_followers() const;
 
   // Admits a new Scan stream and registers it, or says why not (UNAVAILABLE
   // while draining, RESOURCE_EXHAUSTED at a bound); atomic with the count.

@@ -61,6 +61,7 @@ bool ServerRunner::Start(std::string& error) {
   if (metrics_) {
     ledger_->SetCommitObserver([m = metrics_.get()](double s) { m->LedgerCommitted(s); });
     metrics_->ReadGaugesFrom([this] { return service_->open_streams(); },
+                             [this] { return service_->open_followers(); },
                              [this] { return engine_->in_flight(); });
     metrics_http_ = std::make_unique<MetricsHttpServer>(*metrics_, options_.dashboard);
     if (!metrics_http_->Start(options_.metrics_listen, error)) {

@@ -1,0 +1,322 @@
+// Beyond one server: a real PostgreSQL started by the test on loopback and
+// three scangate-server processes sharing it as their ledger. Stations
+// stream through gRPC's round_robin over the three addresses; one server is
+// killed with SIGKILL mid-stream; its stations open a new stream (which
+// round_robin sends to a live server), resume their batch and resend what
+// was not acknowledged. Nothing acknowledged is lost, and the archive's
+// follower (`scangate follow` over the same list) sees every final verdict,
+// exactly once after deduplication by batch id.
+#include <grpcpp/grpcpp.h>
+#include <gtest/gtest.h>
+#include <signal.h>
+
+#include <atomic>
+#include <filesystem>
+#include <fstream>
+#include <iostream>
+#include <map>
+#include <mutex>
+#include <regex>
+#include <set>
+#include <thread>
+
+#include "scangate/v1/scangate.grpc.pb.h"
+#include "support/http_client.h"
+#include "support/postgres.h"
+#include "support/process.h"
+#include "support/synthetic_page.h"
+
+namespace scangate {
+namespace {
+
+namespace fs = std::filesystem;
+using scangate::testing::BackgroundProcess;
+using scangate::testing::Built;
+using scangate::testing::PostgresServer;
+using scangate::testing::ServerProcess;
+
+constexpr int kStations = 6;
+constexpr int kBatchesPerStation = 4;
+constexpr int kPagesPerBatch = 4;
+
+const std::vector<std::string>& Pages() {
+  static std::vector<std::string> pages = [] {
+    std::vector<std::string> out;
+    for (int i = 0; i < kPagesPerBatch; ++i) {
+      synth::PageSpec spec;
+      spec.dpi = 150;
+      spec.seed = std::uint32_t(300 + i);
+      out.push_back(synth::EncodeJpeg(synth::TextPage(spec), 85, 150));
+    }
+    return out;
+  }();
+  return pages;
+}
+
+// What one station saw: each page verdict the server acknowledged, and the
+// final batch verdicts.
+struct StationLog {
+  std::map<std::string, std::map<std::uint32_t, v1::Decision>> acknowledged;
+  std::map<std::string, v1::BatchVerdict> finals;
+  int broken_streams = 0;
+  std::string failure;
+};
+
+class Station {
+ public:
+  Station(std::shared_ptr<grpc::Channel> channel, int number, std::atomic<int>& pages_acked)
+      : stub_(v1::Scangate::NewStub(channel)), number_(number), pages_acked_(pages_acked) {}
+
+  void Run() {
+    for (int b = 0; b < kBatchesPerStation && log.failure.empty(); ++b) {
+      const std::string id = "station" + std::to_string(number_) + "-batch" + std::to_string(b);
+      bool done = false;
+      for (int attempt = 0; attempt < 20 && !done; ++attempt) {
+        if (attempt > 0) std::this_thread::sleep_for(std::chrono::milliseconds(300));
+        done = Stream(id, attempt > 0 && !open_afresh_);
+      }
+      if (!done) log.failure = id + ": no final verdict after 20 streams";
+    }
+  }
+
+  StationLog log;
+
+ private:
+  // One stream for the batch: opened (or resumed), the pages the ledger
+  // does not hold sent, closed. True once the final verdict is in.
+  bool Stream(const std::string& id, bool resume) {
+    grpc::ClientContext ctx;
+    ctx.set_deadline(std::chrono::system_clock::now() + std::chrono::seconds(60));
+    auto stream = stub_->Scan(&ctx);
+    v1::ScanRequest open;
+    open.mutable_open()->set_batch_id(id);
+    open.mutable_open()->set_station_id("station-" + std::to_string(number_));
+    open.mutable_open()->set_resume(resume);
+    if (!resume) open.mutable_open()->set_profile("default");
+    v1::ScanResponse r;
+    if (!stream->Write(open) || !stream->Read(&r) || !r.has_opened())
+      return Broken(stream->Finish(), id, resume);
+    std::size_t recorded = std::size_t(r.opened().pages_size());
+    for (const v1::PageVerdict& p : r.opened().pages()) Acknowledge(id, p);
+    for (std::size_t i = recorded; i < Pages().size(); ++i) {
+      v1::ScanRequest page;
+      page.mutable_page()->set_content(Pages()[i]);
+      page.mutable_page()->set_file_name("page-" + std::to_string(i) + ".jpg");
+      // A scanner's pace: the kill lands while pages are in flight.
+      std::this_thread::sleep_for(std::chrono::milliseconds(120));
+      if (!stream->Write(page) || !stream->Read(&r) || !r.has_page())
+        return Broken(stream->Finish(), id, resume);
+      Acknowledge(id, r.page());
+    }
+    v1::ScanRequest close;
+    close.mutable_close();
+    if (!stream->Write(close)) return Broken(stream->Finish(), id, resume);
+    stream->WritesDone();
+    while (stream->Read(&r))
+      if (r.has_batch() && r.batch().final()) log.finals[id] = r.batch();
+    grpc::Status status = stream->Finish();
+    if (!status.ok() || !log.finals.count(id)) return Broken(status, id, resume);
+    return true;
+  }
+
+  void Acknowledge(const std::string& id, const v1::PageVerdict& p) {
+    if (log.acknowledged[id].emplace(p.page_index(), p.decision()).second) ++pages_acked_;
+  }
+
+  // A stream that broke: the server went away (resume), the open never
+  // reached the ledger (open afresh), or the batch was closed and its
+  // verdict is final but never reached us (ask for it).
+  bool Broken(const grpc::Status& status, const std::string& id, bool resumed) {
+    ++log.broken_streams;
+    if (resumed && status.error_code() == grpc::StatusCode::FAILED_PRECONDITION) {
+      grpc::ClientContext ctx;
+      v1::GetBatchVerdictRequest req;
+      req.set_batch_id(id);
+      v1::BatchVerdict v;
+      if (stub_->GetBatchVerdict(&ctx, req, &v).ok() && v.final()) {
+        log.finals[id] = v;
+        return true;
+      }
+    }
+    // Never opened anywhere: the next stream opens it.
+    open_afresh_ = resumed && status.error_code() == grpc::StatusCode::NOT_FOUND;
+    return false;
+  }
+
+  std::unique_ptr<v1::Scangate::Stub> stub_;
+  int number_;
+  std::atomic<int>& pages_acked_;
+  bool open_afresh_ = false;
+};
+
+class Cluster : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    ASSERT_TRUE(postgres_.started()) << postgres_.error();
+    ledger_ = postgres_.CreateDatabase("scangate");
+    ASSERT_FALSE(ledger_.empty()) << postgres_.error();
+    dir_ = fs::temp_directory_path() / ("scangate-cluster-" + std::to_string(::getpid()));
+    fs::remove_all(dir_);
+    fs::create_directories(dir_ / "feed");
+    // One signing key for every server: the first creates it.
+    for (int i = 0; i < 3; ++i) {
+      servers_.push_back(std::make_unique<ServerProcess>(std::vector<std::string>{
+          "--ledger", ledger_, "--data-dir", (dir_ / ("server" + std::to_string(i))).string(),
+          "--signing-key", (dir_ / "verdict-signing.key").string(), "--profiles",
+          std::string(SCANGATE_SOURCE_DIR) + "/profiles", "--threads", "1", "--metrics-listen",
+          "127.0.0.1:0"}));
+      ASSERT_TRUE(servers_.back()->started()) << "server " << i;
+      list_ += (i ? "," : "") + servers_.back()->address();
+    }
+  }
+  void TearDown() override {
+    servers_.clear();
+    fs::remove_all(dir_);
+  }
+
+  std::shared_ptr<grpc::Channel> RoundRobin() {
+    grpc::ChannelArguments args;
+    args.SetLoadBalancingPolicyName("round_robin");
+    args.SetMaxSendMessageSize(64 << 20);
+    return grpc::CreateCustomChannel("ipv4:" + list_, grpc::InsecureChannelCredentials(), args);
+  }
+
+  PostgresServer postgres_;
+  std::string ledger_;
+  fs::path dir_;
+  std::vector<std::unique_ptr<ServerProcess>> servers_;
+  std::string list_;  // IP:PORT,IP:PORT,IP:PORT
+};
+
+TEST_F(Cluster, AServerKilledMidStreamLosesNothingAndTheFollowerSeesEveryVerdictOnce) {
+  Pages();  // made before the clock matters
+  BackgroundProcess follower({Built("clients/scangate"), "follow", "--plaintext", "--server", list_,
+                              "--out", (dir_ / "feed").string()},
+                             (dir_ / "follow.log").string());
+  // The server to kill is the one the follower's stream is on (each
+  // server's metrics count the followers attached), so the kill breaks
+  // the archive's stream as well as some stations'.
+  int victim = -1;
+  for (int i = 0; i < 300 && victim < 0; ++i) {
+    for (int s = 0; s < 3 && victim < 0; ++s)
+      if (testing::HttpGet(servers_[s]->metrics_address(), "/metrics")
+              .body.find("\nscangate_open_followers 1") != std::string::npos)
+        victim = s;
+    std::this_thread::sleep_for(std::chrono::milliseconds(100));
+  }
+  ASSERT_GE(victim, 0) << "no server reports the follower attached:\n" << follower.Log();
+
+  std::atomic<int> pages_acked{0};
+  std::vector<std::unique_ptr<Station>> stations;
+  std::vector<std::thread> threads;
+  auto channel = RoundRobin();
+  for (int s = 0; s < kStations; ++s) {
+    // Half the stations share one channel, half have their own: both ways
+    // a counter's software may hold its connection.
+    auto ch = s % 2 ? RoundRobin() : channel;
+    stations.push_back(std::make_unique<Station>(ch, s, pages_acked));
+    threads.emplace_back([st = stations.back().get()] { st->Run(); });
+  }
+  // Mid-stream: a quarter of the pages acknowledged.
+  const int total_pages = kStations * kBatchesPerStation * kPagesPerBatch;
+  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(120);
+  while (pages_acked < total_pages / 4 && std::chrono::steady_clock::now() < deadline)
+    std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  ASSERT_GE(pages_acked.load(), total_pages / 4) << "the stations made no progress";
+  // ... and a station's stream open on the victim, so the kill breaks one.
+  auto streams_on_victim = [&] {
+    const std::string body = testing::HttpGet(servers_[victim]->metrics_address(), "/metrics").body;
+    const std::size_t at = body.find("\nscangate_open_streams ");
+    return at == std::string::npos ? 0.0 : std::stod(body.substr(at + 23));
+  };
+  while (streams_on_victim() < 1 && std::chrono::steady_clock::now() < deadline)
+    std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  EXPECT_EQ(servers_[victim]->Stop(SIGKILL), 128 + SIGKILL);
+  for (std::thread& t : threads) t.join();
+
+  // Every station finished every batch, and at least one had a stream
+  // broken by the kill (else the test proved nothing).
+  std::set<std::string> batches;
+  int broken = 0;
+  for (const auto& st : stations) {
+    EXPECT_EQ(st->log.failure, "");
+    EXPECT_EQ(st->log.finals.size(), std::size_t(kBatchesPerStation));
+    broken += st->log.broken_streams;
+    for (const auto& [id, v] : st->log.finals) batches.insert(id);
+  }
+  EXPECT_GE(broken, 1);
+  std::cout << "streams broken by the kill and resumed: " << broken << "\n";
+  ASSERT_EQ(batches.size(), std::size_t(kStations * kBatchesPerStation));
+
+  // Nothing acknowledged is lost: each live server answers for every batch,
+  // with every page the stations were told of, as they were told.
+  for (int server = 0; server < 3; ++server) {
+    if (server == victim) continue;
+    auto stub = v1::Scangate::NewStub(
+        grpc::CreateChannel(servers_[server]->address(), grpc::InsecureChannelCredentials()));
+    for (const auto& st : stations)
+      for (const auto& [id, pages] : st->log.acknowledged) {
+        grpc::ClientContext ctx;
+        v1::GetBatchVerdictRequest req;
+        req.set_batch_id(id);
+        v1::BatchVerdict v;
+        ASSERT_TRUE(stub->GetBatchVerdict(&ctx, req, &v).ok()) << id << " on server " << server;
+        EXPECT_TRUE(v.final()) << id;
+        EXPECT_EQ(v.pages_size(), kPagesPerBatch) << id;
+        for (const v1::PageVerdict& p : v.pages())
+          if (pages.count(p.page_index()))
+            EXPECT_EQ(p.decision(), pages.at(p.page_index())) << id << " page " << p.page_index();
+        EXPECT_EQ(pages.size(), std::size_t(kPagesPerBatch)) << id;
+      }
+  }
+
+  // The command-line station takes the same list, the dead address in it.
+  fs::create_directories(dir_ / "pages");
+  for (std::size_t i = 0; i < Pages().size(); ++i)
+    std::ofstream(dir_ / "pages" / ("page-" + std::to_string(i) + ".jpg"), std::ios::binary)
+        << Pages()[i];
+  auto cli = scangate::testing::Run({Built("clients/scangate"), "scan", "--plaintext", "--server",
+                                     list_, "--profile", "default", "--batch-id", "after-the-kill",
+                                     (dir_ / "pages").string()});
+  EXPECT_TRUE(cli.exit_code == 0 || cli.exit_code == 1) << cli.out;
+  batches.insert("after-the-kill");
+
+  // The follower writes one manifest per batch (named by batch id), having
+  // followed again through a live server if its stream was on the dead one.
+  std::set<std::string> manifests;
+  const auto until = std::chrono::steady_clock::now() + std::chrono::seconds(60);
+  while (std::chrono::steady_clock::now() < until) {
+    manifests.clear();
+    for (const auto& e : fs::directory_iterator(dir_ / "feed"))
+      if (e.path().extension() == ".json") manifests.insert(e.path().stem().string());
+    if (manifests.size() >= batches.size()) break;
+    std::this_thread::sleep_for(std::chrono::milliseconds(200));
+  }
+  EXPECT_EQ(manifests, batches) << follower.Log();
+  follower.Stop(SIGTERM);
+
+  // In the follower's own account: sequences rise with no gap, and after
+  // deduplication by batch id every final verdict is there exactly once.
+  // (A rejected batch closed again after a lost answer is a second final
+  // verdict for the same batch: the feed is at-least-once per batch.)
+  const std::string log = follower.Log();
+  std::regex line(R"(sequence (\d+): (\S+)\.json)");
+  std::uint64_t last = 0;
+  std::map<std::string, int> seen;
+  for (auto it = std::sregex_iterator(log.begin(), log.end(), line); it != std::sregex_iterator();
+       ++it) {
+    const std::uint64_t seq = std::stoull((*it)[1]);
+    EXPECT_TRUE(seq == last + 1 || seq == last) << "after " << last << " came " << seq;
+    last = seq;
+    ++seen[(*it)[2]];
+  }
+  std::set<std::string> deduplicated;
+  for (const auto& [id, n] : seen) deduplicated.insert(id);
+  EXPECT_EQ(deduplicated, batches);
+  std::cout << "follower: " << seen.size() << " batches, last sequence " << last << "\n";
+  EXPECT_NE(log.find("following again"), std::string::npos)
+      << "the follower's stream was not broken by the kill:\n" << log;
+}
+
+}  // namespace
+}  // namespace scangate

@@ -271,7 +271,9 @@ std::string PostgresLedger::CommitGroup(std::deque<Writes::Write>& group,
       error = "PostgreSQL ledger: " + Trimmed(PQerrorMessage(conn));
       continue;
     }
-    Result begin = Script(conn, "BEGIN");
+    // Committed means on disk (and on a synchronous standby, where the site
+    // has one), whatever the database's default: the ledger's promise.
+    Result begin = Script(conn, "BEGIN; SET LOCAL synchronous_commit TO on");
     if (!begin.ok()) {
       error = begin.error(conn);
       continue;

@@ -17,6 +17,8 @@ PACKAGES=(
   # certificates made at run time for the access tests, clang for the
   # libFuzzer target
   chromium prometheus openssl clang
+  # the Python client (clients/python) and its test
+  python3-grpcio python3-protobuf
 )
 
 install_missing() {

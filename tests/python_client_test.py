@@ -317,6 +317,30 @@ class PlaintextServers(unittest.TestCase):
         self.assertNotIn("PY-REJECTED.json", os.listdir(replay))
         self.assertIn("PY-ACCEPTED.json", os.listdir(replay))
 
+    def test_follow_stops_on_sigterm_with_0(self):
+        out = os.path.join(self.work, "archive-sigterm")
+        follower = subprocess.Popen(
+            [sys.executable, client_path(), "follow", "--gen-dir", built("clients/python/gen"),
+             *self.conn, "--out", out],
+            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, preexec_fn=die_with_parent)
+        try:
+            # Once it has caught up (the cursor written), it waits for news.
+            deadline = time.monotonic() + CALL_SECONDS
+            while not os.path.exists(os.path.join(out, ".scangate-cursor")):
+                self.assertLess(time.monotonic(), deadline, "no manifest written")
+                if follower.poll() is not None:
+                    self.fail("the follower left: " + follower.stderr.read())
+                time.sleep(0.1)
+            follower.send_signal(signal.SIGTERM)
+            stdout, stderr = follower.communicate(timeout=CALL_SECONDS)
+        finally:
+            if follower.poll() is None:
+                follower.kill()
+                follower.wait()
+        self.assertEqual(follower.returncode, 0, stdout + stderr)
+        self.assertRegex(stdout, r"\d+ manifests written; cursor at \d+")
+        self.assertFalse([n for n in os.listdir(out) if n.endswith(".tmp")])
+
     def test_follow_ends_with_1_when_the_server_goes(self):
         # A server of its own, stopped while the follower waits for news.
         server = Server(self.work, "server-follow", [

@@ -270,25 +270,27 @@ def run_follow(args):
 
     lock = threading.Lock()
     state = {"last_news": time.monotonic(), "stopped_by_us": False, "done": False}
+    signalled = threading.Event()
 
     def stop():
         with lock:
             state["stopped_by_us"] = True
         call.cancel()
 
-    # Signals stop the follower between manifests: the handler only cancels
-    # the call; a manifest being written is finished first.
+    # Signals stop the follower between manifests: the handler only flags
+    # it, the watchdog cancels the call, and a manifest being written is
+    # finished first.
     for sig in (signal.SIGINT, signal.SIGTERM):
-        signal.signal(sig, lambda *_: stop())
+        signal.signal(sig, lambda *_: signalled.set())
 
     def watchdog():
         while True:
-            time.sleep(0.1)
+            signalled.wait(0.1)
             with lock:
                 if state["done"]:
                     return
                 idle = time.monotonic() - state["last_news"]
-            if args.until_idle and idle > args.until_idle:
+            if signalled.is_set() or (args.until_idle and idle > args.until_idle):
                 stop()
                 return
 

@@ -17,6 +17,9 @@ PACKAGES=(
   # certificates made at run time for the access tests, clang for the
   # libFuzzer target
   chromium prometheus openssl clang
+  # the Python client (clients/python) and its test; the deployment files'
+  # check (systemd for systemd-analyze verify)
+  python3-grpcio python3-protobuf python3-yaml systemd
 )
 
 install_missing() {

@@ -1,0 +1,548 @@
+#!/usr/bin/env python3
+"""The Python client (clients/python/scangate_client.py) against real
+scangate-server processes, with the C++ `scangate` as the reference: the
+same verdicts, the same manifests and cursor, NOT_FOUND as an error, an
+address list that skips a dead address and spreads calls round_robin, and
+the TLS flags (CA, server name, token, client certificate).
+
+    python3 tests/python_client_test.py --build-dir BUILD [--source-dir SRC] [unittest args]
+
+Every server is started with PR_SET_PDEATHSIG and stopped at the end, so
+none outlives the test even when it fails or is killed.
+"""
+
+import argparse
+import ctypes
+import hashlib
+import json
+import os
+import re
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+import unittest
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+OPTIONS = argparse.Namespace(build_dir=None, source_dir=os.path.dirname(HERE))
+
+# Generous: the machine builds other things while the tests run.
+START_SECONDS = 180
+CALL_SECONDS = 120
+TRANSACTION = "SI2026112700042"  # on the sample batch's summary sheet
+BRANCH_TOKEN = "branch-7-token-for-the-python-client-test"
+
+RUNNING = []  # processes to stop whatever happens
+_libc = ctypes.CDLL("libc.so.6", use_errno=True)
+
+
+def die_with_parent():
+    _libc.prctl(1, signal.SIGKILL)  # PR_SET_PDEATHSIG: gone if the test dies
+
+
+def built(relative):
+    return os.path.join(OPTIONS.build_dir, relative)
+
+
+def client_path():
+    return os.path.join(OPTIONS.source_dir, "clients", "python", "scangate_client.py")
+
+
+def run(argv, timeout=CALL_SECONDS):
+    return subprocess.run(argv, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+                          timeout=timeout, preexec_fn=die_with_parent)
+
+
+def py(*args, timeout=CALL_SECONDS):
+    """The Python client, with the generated modules of this build."""
+    return run([sys.executable, client_path(), "--gen-dir", built("clients/python/gen")]
+               + list(args), timeout=timeout)
+
+
+def cpp(*args, timeout=CALL_SECONDS):
+    return run([built("clients/scangate")] + list(args), timeout=timeout)
+
+
+def show(result):
+    return "exit %d\nstdout:\n%s\nstderr:\n%s" % (result.returncode, result.stdout, result.stderr)
+
+
+class Server:
+    """scangate-server on 127.0.0.1:0; address is where it listens."""
+
+    def __init__(self, work, name, args):
+        self.log_path = os.path.join(work, name + ".log")
+        self.log = open(self.log_path, "wb")
+        self.proc = subprocess.Popen([built("server/scangate-server"), "--listen", "127.0.0.1:0",
+                                      "--threads", "2"] + args,
+                                     stdout=self.log, stderr=subprocess.STDOUT,
+                                     preexec_fn=die_with_parent)
+        RUNNING.append(self)
+        self.address = None
+        deadline = time.monotonic() + START_SECONDS
+        while time.monotonic() < deadline and self.proc.poll() is None:
+            found = re.search(r"^scangate-server listening on (\S+)$", self.text(), re.M)
+            if found:
+                self.address = found.group(1)
+                return
+            time.sleep(0.1)
+        raise AssertionError("scangate-server %s did not start:\n%s" % (name, self.text()))
+
+    def text(self):
+        with open(self.log_path, "rb") as f:
+            return f.read().decode("utf-8", "replace")
+
+    def stop(self):
+        if self.proc.poll() is None:
+            self.proc.send_signal(signal.SIGTERM)
+            try:
+                self.proc.wait(timeout=60)
+            except subprocess.TimeoutExpired:
+                self.proc.kill()
+                self.proc.wait()
+        self.log.close()
+
+
+def stop_all():
+    while RUNNING:
+        RUNNING.pop().stop()
+
+
+def wait_serving(*connection):
+    """Until the server's health says SERVING (the self-check has passed)."""
+    deadline = time.monotonic() + START_SECONDS
+    while True:
+        result = py(*connection, "--timeout", "10", "health")
+        if result.returncode == 0:
+            return
+        if time.monotonic() > deadline:
+            raise AssertionError("never SERVING:\n" + show(result))
+        time.sleep(0.5)
+
+
+def reserved_dead_port():
+    """A loopback port bound but never listened on: connecting is refused, and
+    nobody else can take it while the socket is open."""
+    s = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+    s.bind(("127.0.0.1", 0))
+    return s, s.getsockname()[1]
+
+
+def snapshot(folder):
+    """Every file of a folder with its bytes and modification time."""
+    out = {}
+    for name in sorted(os.listdir(folder)):
+        path = os.path.join(folder, name)
+        with open(path, "rb") as f:
+            out[name] = (f.read(), os.stat(path).st_mtime_ns)
+    return out
+
+
+def read_json(path):
+    with open(path) as f:
+        return json.load(f)
+
+
+class PlaintextServers(unittest.TestCase):
+    """One server with two batches streamed by the C++ station."""
+
+    @classmethod
+    def setUpClass(cls):
+        cls.work = tempfile.mkdtemp(prefix="scangate-python-client-")
+        cls.batch = os.path.join(cls.work, "batch")
+        made = run([built("tests/support/scangate-sample-batch"), cls.batch])
+        assert made.returncode == 0, show(made)
+        cls.files = sorted(os.path.join(cls.batch, f) for f in os.listdir(cls.batch))
+        assert len(cls.files) == 6, cls.files
+        cls.data = os.path.join(cls.work, "data-a")
+        cls.server = Server(cls.work, "server-a",
+                            ["--plaintext", "--profiles", os.path.join(OPTIONS.source_dir, "profiles"),
+                             "--data-dir", cls.data])
+        cls.conn = ("--plaintext", "--server", cls.server.address)
+        cls.scanned = []
+        wait_serving(*cls.conn)
+        # The sample batch: a skewed and a blurred certificate, rejected.
+        cls.scan("PY-REJECTED", cls.files, expect=1)
+        # Its first four pages (summary sheet, form, ID copy, blank back): accepted.
+        cls.scan("PY-ACCEPTED", cls.files[:4], expect=0)
+
+    @classmethod
+    def tearDownClass(cls):
+        stop_all()
+        shutil.rmtree(cls.work, ignore_errors=True)
+
+    @classmethod
+    def scan(cls, batch_id, files, expect):
+        result = cpp("scan", *cls.conn, "--profile", "pension-claim", "--batch-id", batch_id,
+                     "--station", "python-test", "--operator", "tester", *files)
+        assert result.returncode == expect, "scan %s: %s" % (batch_id, show(result))
+        cls.scanned.append(batch_id)
+
+    def cpp_verdict(self, key):
+        result = cpp("verdict", *self.conn, "--json", key)
+        self.assertIn(result.returncode, (0, 1), show(result))
+        return result.returncode, json.loads(result.stdout)
+
+    # --- verdict ---------------------------------------------------------------
+
+    def test_verdict_by_batch_id_matches_the_cpp_client(self):
+        for batch_id, decision, pages, code in (("PY-REJECTED", "REJECT", 6, 1),
+                                                ("PY-ACCEPTED", "ACCEPT", 4, 0)):
+            with self.subTest(batch_id=batch_id):
+                result = py(*self.conn, "verdict", "--batch-id", batch_id, "--json")
+                self.assertEqual(result.returncode, code, show(result))
+                mine = json.loads(result.stdout)
+                cpp_code, theirs = self.cpp_verdict(batch_id)
+                self.assertEqual(cpp_code, code)
+                self.assertEqual(mine["batch_id"], batch_id)
+                self.assertEqual(mine["decision"], decision)
+                self.assertEqual(mine["page_count"], pages)
+                self.assertTrue(mine["final"])
+                self.assertEqual(mine["transaction_id"], TRANSACTION)
+                self.assertTrue(mine["signature"] and mine["signing_key_id"])
+                self.assertEqual(len(mine["pages"]), pages)
+                # The whole verdict, field for field, as the C++ client prints it.
+                self.assertEqual(mine, theirs)
+
+    def test_verdict_summary_for_people(self):
+        result = py(*self.conn, "verdict", "--batch-id", "PY-REJECTED")
+        self.assertEqual(result.returncode, 1, show(result))
+        lines = result.stdout.splitlines()
+        self.assertEqual(lines[0], "batch PY-REJECTED: REJECT (final), 6 pages, 5 counted, "
+                                   "transaction " + TRANSACTION)
+        # Each reason on its own line, naming the rejected pages.
+        self.assertTrue(any(l.startswith("  - ") and "(page 4)" in l for l in lines[1:]), result.stdout)
+        self.assertTrue(any(l.startswith("  - ") and "(page 5)" in l for l in lines[1:]), result.stdout)
+        accepted = py(*self.conn, "verdict", "--batch-id", "PY-ACCEPTED")
+        self.assertEqual(accepted.returncode, 0, show(accepted))
+        self.assertTrue(accepted.stdout.startswith("batch PY-ACCEPTED: ACCEPT (final), 4 pages"),
+                        accepted.stdout)
+
+    def test_verdict_by_transaction_matches_the_cpp_client(self):
+        result = py(*self.conn, "verdict", "--transaction", TRANSACTION, "--json")
+        self.assertIn(result.returncode, (0, 1), show(result))
+        mine = json.loads(result.stdout)
+        self.assertEqual(mine["transaction_id"], TRANSACTION)
+        # Every batch here carries the transaction; the ledger answers with
+        # the one updated last, and the C++ client (batch id first, then
+        # transaction) must get the same.
+        cpp_code, theirs = self.cpp_verdict(TRANSACTION)
+        self.assertEqual(mine, theirs)
+        self.assertEqual(result.returncode, cpp_code)
+        self.assertIn(mine["batch_id"], self.scanned)
+
+    def test_verdict_not_found_is_an_error(self):
+        # The C++ client's order: the command, then the connection.
+        result = py("verdict", *self.conn, "--batch-id", "PY-NO-SUCH-BATCH")
+        self.assertEqual(result.returncode, 2, show(result))
+        self.assertEqual(result.stdout, "")
+        self.assertIn("NOT_FOUND", result.stderr)
+        self.assertIn("no batch 'PY-NO-SUCH-BATCH'", result.stderr)
+        result = py(*self.conn, "verdict", "--transaction", "SI0000000000000", "--json")
+        self.assertEqual(result.returncode, 2, show(result))
+        self.assertIn("NOT_FOUND: no batch for transaction 'SI0000000000000'", result.stderr)
+        # The flags: one key, not two.
+        result = py(*self.conn, "verdict", "--batch-id", "A", "--transaction", "B")
+        self.assertEqual(result.returncode, 2, show(result))
+
+    # --- follow ----------------------------------------------------------------
+
+    def test_follow_writes_the_manifests_and_resumes_after_the_cursor(self):
+        mine = os.path.join(self.work, "archive-python")
+        theirs = os.path.join(self.work, "archive-cpp")
+        result = py(*self.conn, "follow", "--out", mine, "--until-idle", "3")
+        self.assertEqual(result.returncode, 0, show(result))
+        self.assertIn("2 manifests written", result.stdout)
+        self.assertEqual(sorted(os.listdir(mine)),
+                         [".scangate-cursor", "PY-ACCEPTED.json", "PY-REJECTED.json"])
+        sequences = {}
+        for batch_id in ("PY-REJECTED", "PY-ACCEPTED"):
+            manifest = read_json(os.path.join(mine, batch_id + ".json"))
+            self.assertEqual(manifest["batch_id"], batch_id)
+            self.assertTrue(manifest["final"])
+            sequences[batch_id] = int(manifest["sequence"])
+            self.assertGreater(sequences[batch_id], 0)
+        with open(os.path.join(mine, ".scangate-cursor")) as f:
+            self.assertEqual(f.read(), "%d\n" % max(sequences.values()))
+        # The archive's check: signature and every page's hash, with the images.
+        public_key = os.path.join(self.data, "verdict-signing.key.pub")
+        verified = cpp("verify", "--public-key", public_key,
+                       os.path.join(mine, "PY-REJECTED.json"), *self.files)
+        self.assertEqual(verified.returncode, 0, show(verified))
+        verified = cpp("verify", "--public-key", public_key,
+                       os.path.join(mine, "PY-ACCEPTED.json"), *self.files[:4])
+        self.assertEqual(verified.returncode, 0, show(verified))
+
+        # The C++ follower writes the same files with the same content.
+        reference = cpp("follow", *self.conn, "--out", theirs, "--until-idle", "3")
+        self.assertEqual(reference.returncode, 0, show(reference))
+        self.assertEqual(sorted(os.listdir(theirs)), sorted(os.listdir(mine)))
+        for name in os.listdir(mine):
+            if name.endswith(".json"):
+                self.assertEqual(read_json(os.path.join(mine, name)),
+                                 read_json(os.path.join(theirs, name)), name)
+
+        # Again into the same folder: nothing new, nothing rewritten.
+        before = snapshot(mine)
+        again = py(*self.conn, "follow", "--out", mine, "--until-idle", "2")
+        self.assertEqual(again.returncode, 0, show(again))
+        self.assertIn("0 manifests written; cursor at %d" % max(sequences.values()), again.stdout)
+        self.assertEqual(snapshot(mine), before)
+
+        # A new batch: only its manifest is written, under a safe file name.
+        self.scan("PY third/3", self.files[:4], expect=0)
+        third = py(*self.conn, "follow", "--out", mine, "--until-idle", "3")
+        self.assertEqual(third.returncode, 0, show(third))
+        self.assertIn("1 manifests written", third.stdout)
+        added = sorted(set(os.listdir(mine)) - set(before))
+        self.assertEqual(added, ["PY_third_3.json"])
+        manifest = read_json(os.path.join(mine, "PY_third_3.json"))
+        self.assertEqual(manifest["batch_id"], "PY third/3")
+        self.assertGreater(int(manifest["sequence"]), max(sequences.values()))
+        for name in ("PY-ACCEPTED.json", "PY-REJECTED.json"):
+            self.assertEqual(snapshot(mine)[name], before[name])
+        reference = cpp("follow", *self.conn, "--out", theirs, "--until-idle", "3")
+        self.assertEqual(reference.returncode, 0, show(reference))
+        self.assertEqual(sorted(os.listdir(theirs)), sorted(os.listdir(mine)))
+        self.assertEqual(read_json(os.path.join(theirs, "PY_third_3.json")), manifest)
+
+        # --after replays from a sequence into another folder.
+        replay = os.path.join(self.work, "archive-replay")
+        result = py(*self.conn, "follow", "--out", replay, "--after",
+                    str(sequences["PY-REJECTED"]), "--until-idle", "2")
+        self.assertEqual(result.returncode, 0, show(result))
+        self.assertNotIn("PY-REJECTED.json", os.listdir(replay))
+        self.assertIn("PY-ACCEPTED.json", os.listdir(replay))
+
+    def test_follow_stops_on_sigterm_with_0(self):
+        out = os.path.join(self.work, "archive-sigterm")
+        follower = subprocess.Popen(
+            [sys.executable, client_path(), "follow", "--gen-dir", built("clients/python/gen"),
+             *self.conn, "--out", out],
+            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, preexec_fn=die_with_parent)
+        try:
+            # Once it has caught up (the cursor written), it waits for news.
+            deadline = time.monotonic() + CALL_SECONDS
+            while not os.path.exists(os.path.join(out, ".scangate-cursor")):
+                self.assertLess(time.monotonic(), deadline, "no manifest written")
+                if follower.poll() is not None:
+                    self.fail("the follower left: " + follower.stderr.read())
+                time.sleep(0.1)
+            follower.send_signal(signal.SIGTERM)
+            stdout, stderr = follower.communicate(timeout=CALL_SECONDS)
+        finally:
+            if follower.poll() is None:
+                follower.kill()
+                follower.wait()
+        self.assertEqual(follower.returncode, 0, stdout + stderr)
+        self.assertRegex(stdout, r"\d+ manifests written; cursor at \d+")
+        self.assertFalse([n for n in os.listdir(out) if n.endswith(".tmp")])
+
+    def test_follow_ends_with_1_when_the_server_goes(self):
+        # A server of its own, stopped while the follower waits for news.
+        server = Server(self.work, "server-follow", [
+            "--plaintext", "--data-dir", os.path.join(self.work, "data-follow")])
+        out = os.path.join(self.work, "archive-ended")
+        follower = subprocess.Popen(
+            [sys.executable, client_path(), "--gen-dir", built("clients/python/gen"),
+             "--plaintext", "--server", server.address, "follow", "--out", out],
+            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, preexec_fn=die_with_parent)
+        try:
+            time.sleep(2)
+            self.assertIsNone(follower.poll(), "the follower left before the server did")
+            server.stop()
+            stdout, stderr = follower.communicate(timeout=CALL_SECONDS)
+        finally:
+            if follower.poll() is None:
+                follower.kill()
+                follower.wait()
+        self.assertEqual(follower.returncode, 1, stdout + stderr)
+        self.assertIn("the stream ended", stderr)
+
+    # --- address lists ---------------------------------------------------------
+
+    def test_an_address_list_skips_a_dead_address(self):
+        dead_socket, dead = reserved_dead_port()
+        with dead_socket:
+            for servers in ("127.0.0.1:%d,%s" % (dead, self.server.address),
+                            "%s,127.0.0.1:%d" % (self.server.address, dead)):
+                for _ in range(3):
+                    result = py("--plaintext", "--server", servers, "verdict",
+                                "--batch-id", "PY-ACCEPTED", "--json")
+                    self.assertEqual(result.returncode, 0, servers + "\n" + show(result))
+                    self.assertEqual(json.loads(result.stdout)["decision"], "ACCEPT")
+            # Only dead addresses: an error, not a hang.
+            result = py("--plaintext", "--server", "127.0.0.1:%d,127.0.0.1:%d" % (dead, dead),
+                        "--timeout", "20", "verdict", "--batch-id", "PY-ACCEPTED")
+            self.assertEqual(result.returncode, 2, show(result))
+            self.assertIn("UNAVAILABLE", result.stderr)
+
+    def test_an_address_list_spreads_calls_round_robin(self):
+        # A second server whose ledger lacks the batch: calls that reach it
+        # get NOT_FOUND. With round_robin both answer; pick_first would stay
+        # on one.
+        other = Server(self.work, "server-b", [
+            "--plaintext", "--data-dir", os.path.join(self.work, "data-b")])
+        wait_serving("--plaintext", "--server", other.address)
+        sys.path.insert(0, os.path.dirname(client_path()))
+        import scangate_client as client
+        client.load_modules(built("clients/python/gen"))
+        args = client.build_parser().parse_args(
+            ["--plaintext", "--server", "%s,%s" % (self.server.address, other.address),
+             "verdict", "--batch-id", "PY-ACCEPTED"])
+        self.assertEqual(client.channel_target(args.server),
+                         "ipv4:%s,%s" % (self.server.address, other.address))
+        seen = {}
+        deadline = time.monotonic() + CALL_SECONDS
+        with client.open_channel(args) as channel:
+            stub = client.pb_grpc.ScangateStub(channel)
+            request = client.pb.GetBatchVerdictRequest(batch_id="PY-ACCEPTED")
+            while len(seen) < 2 and time.monotonic() < deadline:
+                try:
+                    stub.GetBatchVerdict(request, timeout=30)
+                    seen["OK"] = seen.get("OK", 0) + 1
+                except client.grpc.RpcError as e:
+                    self.assertEqual(e.code(), client.grpc.StatusCode.NOT_FOUND, e.details())
+                    seen["NOT_FOUND"] = seen.get("NOT_FOUND", 0) + 1
+        self.assertEqual(sorted(seen), ["NOT_FOUND", "OK"], seen)
+
+    def test_a_name_in_a_list_is_refused(self):
+        result = py("--plaintext", "--server", "localhost:1,127.0.0.1:2", "verdict",
+                    "--batch-id", "X")
+        self.assertEqual(result.returncode, 2, show(result))
+        self.assertIn("dns:///", result.stderr)
+
+    # --- health ----------------------------------------------------------------
+
+    def test_health(self):
+        for service in ("", "scangate.v1.Scangate"):
+            result = py(*self.conn, "health", "--service", service)
+            self.assertEqual((result.returncode, result.stdout), (0, "SERVING\n"), show(result))
+        result = py(*self.conn, "health", "--service", "no.such.Service")
+        self.assertEqual(result.returncode, 2, show(result))
+        self.assertIn("NOT_FOUND", result.stderr)
+        dead_socket, dead = reserved_dead_port()
+        with dead_socket:
+            result = py("--plaintext", "--server", "127.0.0.1:%d" % dead, "--timeout", "20",
+                        "health", "--live")
+        self.assertEqual(result.returncode, 2, show(result))
+
+
+def openssl(*args):
+    result = run(["openssl"] + list(args))
+    assert result.returncode == 0, show(result)
+
+
+class TlsServer(unittest.TestCase):
+    """The TLS flags against a server with mutual TLS and a token."""
+
+    @classmethod
+    def setUpClass(cls):
+        cls.work = tempfile.mkdtemp(prefix="scangate-python-tls-")
+        w = lambda name: os.path.join(cls.work, name)
+        openssl("req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1",
+                "-nodes", "-keyout", w("ca.key"), "-out", w("ca.pem"), "-days", "2",
+                "-subj", "/CN=test-ca", "-addext", "basicConstraints=critical,CA:TRUE",
+                "-addext", "keyUsage=critical,keyCertSign,cRLSign")
+
+        def issue(name, extensions):
+            with open(w(name + ".ext"), "w") as f:
+                f.write(extensions)
+            openssl("req", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1", "-nodes",
+                    "-keyout", w(name + ".key"), "-out", w(name + ".csr"), "-subj", "/CN=" + name)
+            openssl("x509", "-req", "-in", w(name + ".csr"), "-CA", w("ca.pem"), "-CAkey",
+                    w("ca.key"), "-CAcreateserial", "-out", w(name + ".pem"), "-days", "2",
+                    "-extfile", w(name + ".ext"))
+
+        # The name a Kubernetes Service gives; not the address dialled.
+        issue("server", "basicConstraints=CA:FALSE\nextendedKeyUsage=serverAuth\n"
+                        "subjectAltName=DNS:scangate-headless.scangate.svc\n")
+        issue("archive-1", "basicConstraints=CA:FALSE\nextendedKeyUsage=clientAuth\n")
+        digest = hashlib.sha256(BRANCH_TOKEN.encode()).hexdigest()
+        with open(w("access.textproto"), "w") as f:
+            f.write('clients { name: "archive" roles: ARCHIVE certificate_common_name: "archive-1" }\n'
+                    'clients { name: "branch-7" roles: BRANCH token_sha256: "%s" }\n' % digest)
+        with open(w("branch.token"), "w") as f:
+            f.write(BRANCH_TOKEN + "\n")
+        with open(w("wrong.token"), "w") as f:
+            f.write("not-the-token\n")
+        cls.server = Server(cls.work, "server-tls", [
+            "--tls-cert", w("server.pem"), "--tls-key", w("server.key"),
+            "--tls-client-ca", w("ca.pem"), "--access", w("access.textproto"),
+            "--data-dir", w("data")])
+        cls.tls = ("--server", cls.server.address, "--tls-ca", w("ca.pem"),
+                   "--tls-server-name", "scangate-headless.scangate.svc")
+        cls.w = staticmethod(w)
+        wait_serving(*cls.tls)
+
+    @classmethod
+    def tearDownClass(cls):
+        stop_all()
+        shutil.rmtree(cls.work, ignore_errors=True)
+
+    def test_health_needs_the_name_on_the_certificate(self):
+        # What the Kubernetes probe runs inside the pod (deploy/kubernetes).
+        result = py("health", *self.tls, "--timeout", "20")
+        self.assertEqual((result.returncode, result.stdout), (0, "SERVING\n"), show(result))
+        result = py("--server", self.server.address, "--tls-ca", self.w("ca.pem"),
+                    "--timeout", "20", "health")
+        self.assertEqual(result.returncode, 2, show(result))
+        self.assertIn("UNAVAILABLE", result.stderr)
+
+    def test_a_token_identifies_a_branch(self):
+        result = py(*self.tls, "--token-file", self.w("branch.token"), "verdict",
+                    "--batch-id", "PY-NONE")
+        # Let in, and told the batch is not there.
+        self.assertEqual(result.returncode, 2, show(result))
+        self.assertIn("NOT_FOUND: no batch 'PY-NONE'", result.stderr)
+        result = py(*self.tls, "--token-file", self.w("wrong.token"), "verdict",
+                    "--batch-id", "PY-NONE")
+        self.assertEqual(result.returncode, 2, show(result))
+        self.assertIn("UNAUTHENTICATED", result.stderr)
+        # The archive's certificate is not a branch.
+        result = py(*self.tls, "--tls-cert", self.w("archive-1.pem"), "--tls-key",
+                    self.w("archive-1.key"), "verdict", "--batch-id", "PY-NONE")
+        self.assertEqual(result.returncode, 2, show(result))
+        self.assertIn("PERMISSION_DENIED", result.stderr)
+
+    def test_a_client_certificate_identifies_the_archive(self):
+        out = os.path.join(self.work, "archive")
+        result = py(*self.tls, "--tls-cert", self.w("archive-1.pem"), "--tls-key",
+                    self.w("archive-1.key"), "follow", "--out", out, "--until-idle", "2")
+        self.assertEqual(result.returncode, 0, show(result))
+        self.assertIn("0 manifests written; cursor at 0", result.stdout)
+        # Without it the stream is refused and the follower says so.
+        result = py(*self.tls, "follow", "--out", out, "--until-idle", "2")
+        self.assertEqual(result.returncode, 1, show(result))
+        self.assertIn("UNAUTHENTICATED", result.stderr)
+
+    def test_flags_that_contradict(self):
+        result = py("--plaintext", "--server", self.server.address, "--token-file",
+                    self.w("branch.token"), "verdict", "--batch-id", "X")
+        self.assertEqual(result.returncode, 2, show(result))
+        self.assertIn("a token is never sent without TLS", result.stderr)
+        result = py(*self.tls, "--tls-cert", self.w("archive-1.pem"), "verdict", "--batch-id", "X")
+        self.assertEqual(result.returncode, 2, show(result))
+        self.assertIn("--tls-cert and --tls-key go together", result.stderr)
+
+
+def main():
+    parser = argparse.ArgumentParser(add_help=False)
+    parser.add_argument("--build-dir", required=True)
+    parser.add_argument("--source-dir", default=OPTIONS.source_dir)
+    known, rest = parser.parse_known_args()
+    OPTIONS.build_dir = os.path.abspath(known.build_dir)
+    OPTIONS.source_dir = os.path.abspath(known.source_dir)
+    # ctest's timeout ends the test with SIGTERM before SIGKILL: stop the servers.
+    signal.signal(signal.SIGTERM, lambda *_: (stop_all(), os._exit(1)))
+    try:
+        unittest.main(argv=[sys.argv[0]] + rest, verbosity=2)
+    finally:
+        stop_all()
+
+
+if __name__ == "__main__":
+    main()

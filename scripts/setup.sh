@@ -10,13 +10,13 @@ PACKAGES=(
   build-essential cmake pkg-config
   libgrpc++-dev libprotobuf-dev protobuf-compiler protobuf-compiler-grpc
   libopencv-dev libtbb-dev libzxing-dev libtiff-dev zlib1g-dev libssl-dev
-  prometheus-cpp-dev libcivetweb-dev libsqlite3-dev libpq-dev postgresql
+  prometheus-cpp-dev libcivetweb-dev libsqlite3-dev libpq-dev
   libgtest-dev libgmock-dev libbenchmark-dev
   fonts-wqy-zenhei
-  # tests only: the dashboard in a headless browser, a real Prometheus,
-  # certificates made at run time for the access tests, clang for the
-  # libFuzzer target
-  chromium prometheus openssl clang
+  # tests only: the dashboard in a headless browser, a real Prometheus, a
+  # real PostgreSQL for the shared ledger, certificates made at run time for
+  # the access tests, clang for the libFuzzer target
+  chromium prometheus postgresql openssl clang
   # the Python client (clients/python) and its test; the deployment files'
   # check (systemd for systemd-analyze verify)
   python3-grpcio python3-protobuf python3-yaml systemd

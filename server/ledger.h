@@ -8,6 +8,7 @@
 #include <functional>
 #include <memory>
 #include <optional>
+#include <stdexcept>
 #include <string>
 #include <vector>
 
@@ -35,6 +36,13 @@ struct StoredBatch {
   std::optional<v1::BatchVerdict> verdict;
 };
 
+// Thrown by a read when the storage cannot be reached (a shared database
+// that is down): the caller answers UNAVAILABLE, never "not found".
+class LedgerUnavailable : public std::runtime_error {
+ public:
+  using std::runtime_error::runtime_error;
+};
+
 class Ledger {
  public:
   // Called once the write is durable (or failed); on the ledger's thread.
@@ -55,6 +63,7 @@ class Ledger {
   virtual void ReopenBatch(const std::string& batch_id, Done done) = 0;
 
   // Reads; they may touch the disk, so never call them on a gRPC reaction.
+  // They throw LedgerUnavailable when the storage cannot be reached.
   virtual std::optional<StoredBatch> LoadBatch(const std::string& batch_id) = 0;
   virtual std::optional<std::string> BatchIdForTransaction(const std::string& transaction_id) = 0;
   // Final batch verdicts with a sequence above `after`, oldest first.

@@ -457,14 +457,31 @@ void PostgresLedger::ListenLoop() {
   if (conn) PQfinish(conn);
 }
 
+namespace {
+
+// A read on the reader connection: once more after a reconnect when the
+// connection was lost; LedgerUnavailable when the database stays away.
+Result Read(PGconn* conn, const char* sql, const Params& params = {}) {
+  for (int attempt = 0; attempt < 2; ++attempt) {
+    if (!Healthy(conn)) continue;
+    Result r = Query(conn, sql, params);
+    if (r.ok() || PQstatus(conn) == CONNECTION_OK) {
+      if (!r.ok()) throw LedgerUnavailable("PostgreSQL ledger: " + r.error(conn));
+      return r;
+    }
+  }
+  throw LedgerUnavailable("PostgreSQL ledger: " + Trimmed(PQerrorMessage(conn)));
+}
+
+}  // namespace
+
 std::optional<StoredBatch> PostgresLedger::LoadBatch(const std::string& batch_id) {
   std::lock_guard lock(read_mu_);
-  Healthy(reader_);
-  Result b = Query(reader_,
+  Result b = Read(reader_,
                    "SELECT profile, profile_version, station_id, operator_id, retention, state,"
                    " opened_at, verdict FROM scangate_batches WHERE batch_id = $1",
                    Params().Text(batch_id));
-  if (!b.ok() || b.rows() == 0) return std::nullopt;
+  if (b.rows() == 0) return std::nullopt;
   StoredBatch out;
   out.open = {batch_id,     b.Bytes(0, 0), b.Bytes(0, 1), b.Bytes(0, 2),
               b.Bytes(0, 3), b.Bytes(0, 4), b.Int(0, 6)};
@@ -473,10 +490,10 @@ std::optional<StoredBatch> PostgresLedger::LoadBatch(const std::string& batch_id
     v1::BatchVerdict v;
     if (v.ParseFromString(b.Bytes(0, 7))) out.verdict = std::move(v);
   }
-  Result p = Query(reader_,
+  Result p = Read(reader_,
                    "SELECT verdict FROM scangate_pages WHERE batch_id = $1 ORDER BY page_index",
                    Params().Text(batch_id));
-  for (int i = 0; p.ok() && i < p.rows(); ++i) {
+  for (int i = 0; i < p.rows(); ++i) {
     v1::PageVerdict page;
     if (page.ParseFromString(p.Bytes(i, 0))) out.pages.push_back(std::move(page));
   }
@@ -486,24 +503,22 @@ std::optional<StoredBatch> PostgresLedger::LoadBatch(const std::string& batch_id
 std::optional<std::string> PostgresLedger::BatchIdForTransaction(
     const std::string& transaction_id) {
   std::lock_guard lock(read_mu_);
-  Healthy(reader_);
-  Result r = Query(reader_,
+  Result r = Read(reader_,
                    "SELECT batch_id FROM scangate_batches WHERE transaction_id = $1"
                    " ORDER BY updated_at DESC LIMIT 1",
                    Params().Text(transaction_id));
-  if (!r.ok() || r.rows() == 0) return std::nullopt;
+  if (r.rows() == 0) return std::nullopt;
   return r.Bytes(0, 0);
 }
 
 std::vector<v1::VerdictEvent> PostgresLedger::FeedAfter(std::uint64_t after, std::size_t limit) {
   std::lock_guard lock(read_mu_);
-  Healthy(reader_);
-  Result r = Query(reader_,
+  Result r = Read(reader_,
                    "SELECT sequence, verdict FROM scangate_feed WHERE sequence > $1"
                    " ORDER BY sequence LIMIT $2",
                    Params().Int(std::int64_t(after)).Int(std::int64_t(limit)));
   std::vector<v1::VerdictEvent> events;
-  for (int i = 0; r.ok() && i < r.rows(); ++i) {
+  for (int i = 0; i < r.rows(); ++i) {
     v1::VerdictEvent e;
     e.set_sequence(std::uint64_t(r.Int(i, 0)));
     e.mutable_verdict()->ParseFromString(r.Bytes(i, 1));
@@ -514,11 +529,10 @@ std::vector<v1::VerdictEvent> PostgresLedger::FeedAfter(std::uint64_t after, std
 
 std::vector<std::string> PostgresLedger::OpenBatchIds() {
   std::lock_guard lock(read_mu_);
-  Healthy(reader_);
-  Result r = Query(reader_,
+  Result r = Read(reader_,
                    "SELECT batch_id FROM scangate_batches WHERE state = 'open' ORDER BY opened_at");
   std::vector<std::string> ids;
-  for (int i = 0; r.ok() && i < r.rows(); ++i) ids.push_back(r.Bytes(i, 0));
+  for (int i = 0; i < r.rows(); ++i) ids.push_back(r.Bytes(i, 0));
   return ids;
 }
 

@@ -194,25 +194,29 @@ grpc::ServerUnaryReactor* ScangateService::GetBatchVerdict(
     return reactor;
   }
   blocking_work_.Post([this, reactor, request, response] {
-    std::string batch_id = request->batch_id();
-    if (request->has_transaction_id()) {
-      auto found = ledger_.BatchIdForTransaction(request->transaction_id());
-      if (!found) {
-        reactor->Finish({grpc::StatusCode::NOT_FOUND,
-                         "no batch for transaction '" + request->transaction_id() + "'"});
-        return;
-      }
-      batch_id = *found;
+    try {
+      reactor->Finish(FindBatchVerdict(*request, *response));
+    } catch (const LedgerUnavailable& e) {
+      reactor->Finish({grpc::StatusCode::UNAVAILABLE, e.what()});
     }
-    std::optional<StoredBatch> stored = ledger_.LoadBatch(batch_id);
-    if (!stored) {
-      reactor->Finish({grpc::StatusCode::NOT_FOUND, "no batch '" + batch_id + "'"});
-      return;
-    }
-    *response = VerdictFromLedger(*stored);
-    reactor->Finish(grpc::Status::OK);
   });
   return reactor;
+}
+
+grpc::Status ScangateService::FindBatchVerdict(const v1::GetBatchVerdictRequest& request,
+                                               v1::BatchVerdict& response) {
+  std::string batch_id = request.batch_id();
+  if (request.has_transaction_id()) {
+    std::optional<std::string> found = ledger_.BatchIdForTransaction(request.transaction_id());
+    if (!found)
+      return {grpc::StatusCode::NOT_FOUND,
+              "no batch for transaction '" + request.transaction_id() + "'"};
+    batch_id = *found;
+  }
+  std::optional<StoredBatch> stored = ledger_.LoadBatch(batch_id);
+  if (!stored) return {grpc::StatusCode::NOT_FOUND, "no batch '" + batch_id + "'"};
+  response = VerdictFromLedger(*stored);
+  return grpc::Status::OK;
 }
 
 grpc::ServerUnaryReactor* ScangateService::ListProfiles(grpc::CallbackServerContext* context,

@@ -113,6 +113,10 @@ class ScangateService final : public v1::Scangate::CallbackService {
 
  private:
   std::vector<std::shared_ptr<LiveStream>> LiveStreams();
+  // GetBatchVerdict's lookup, on the blocking-work thread; throws
+  // LedgerUnavailable.
+  grpc::Status FindBatchVerdict(const v1::GetBatchVerdictRequest& request,
+                                v1::BatchVerdict& response);
 
   Engine& engine_;
   ProfileStore& profiles_;

@@ -181,7 +181,13 @@ class ScanSession : public LiveStream, public std::enable_shared_from_this<ScanS
         return FailLocked({grpc::StatusCode::INVALID_ARGUMENT, "resume needs a batch_id"});
       opening_ = true;
       service_.blocking_work().Post([weak = weak_from_this(), open, &ledger = service_.ledger()] {
-        std::optional<StoredBatch> stored = ledger.LoadBatch(open.batch_id());
+        std::optional<StoredBatch> stored;
+        try {
+          stored = ledger.LoadBatch(open.batch_id());
+        } catch (const LedgerUnavailable& e) {
+          if (auto self = weak.lock()) self->OnResumeFailed(e.what());
+          return;
+        }
         if (auto self = weak.lock()) self->OnResumeLoaded(open, std::move(stored));
       });
       return;
@@ -195,6 +201,14 @@ class ScanSession : public LiveStream, public std::enable_shared_from_this<ScanS
                NowUnix()};
     opening_ = true;
     service_.ledger().OpenBatch(record_, Durable([this] { OnOpenedLocked({}); }));
+  }
+
+  // The ledger could not be read: the station may try again later.
+  void OnResumeFailed(const std::string& why) {
+    std::lock_guard lock(mu_);
+    if (!reactor_ || finish_requested_) return;
+    opening_ = false;
+    FailLocked({grpc::StatusCode::UNAVAILABLE, why});
   }
 
   void OnResumeLoaded(const v1::OpenBatch& open, std::optional<StoredBatch> stored) {

@@ -75,10 +75,20 @@ class WatchSession : public LiveStream, public std::enable_shared_from_this<Watc
     fetching_ = true;
     stale_ = false;
     service_.blocking_work().Post([weak = weak_from_this(), after = cursor_, &ledger = service_.ledger()] {
-      std::vector<v1::VerdictEvent> events = ledger.FeedAfter(after, kFetchLimit);
+      std::vector<v1::VerdictEvent> events;
+      std::string unavailable;
+      try {
+        events = ledger.FeedAfter(after, kFetchLimit);
+      } catch (const LedgerUnavailable& e) {
+        unavailable = e.what();
+      }
       auto self = weak.lock();
       if (!self) return;
       std::lock_guard lock(self->mu_);
+      if (!unavailable.empty()) {  // the follower follows again from its cursor
+        self->fetching_ = false;
+        return self->FinishLocked({grpc::StatusCode::UNAVAILABLE, unavailable});
+      }
       self->fetching_ = false;
       // A full page means there may be more behind it.
       if (events.size() == kFetchLimit) self->stale_ = true;

@@ -285,6 +285,40 @@ TEST(SharedPostgresLedger, ServersAppendingAtOnceMakeOneFeedInCommitOrderWithNoG
   for (auto& s : servers) s->SetFeedListener(nullptr);
 }
 
+// PostgreSQL going away and coming back: reads say the ledger is
+// unavailable (never "no such batch"), a write is refused, never
+// acknowledged; once the database is back, the same ledger reconnects and
+// carries on, with what was acknowledged before the outage still there.
+TEST(SharedPostgresLedger, AnOutageRefusesReadsAndWritesAndTheLedgerReconnectsAfter) {
+  testing::PostgresServer own;  // its own server: this test stops it
+  ASSERT_TRUE(own.started()) << own.error();
+  const std::string where = own.CreateDatabase("outage");
+  ASSERT_FALSE(where.empty()) << own.error();
+  std::string error;
+  auto ledger = OpenLedger(where, error);
+  ASSERT_TRUE(ledger) << error;
+  auto write = [&](const std::string& id) {
+    std::promise<bool> done;
+    ledger->OpenBatch({id, "p", "v1", "c", "o", "permanent", 1},
+                      [&](bool ok, const std::string&) { done.set_value(ok); });
+    return done.get_future().get();
+  };
+  ASSERT_TRUE(write("before"));
+
+  own.Stop();
+  EXPECT_THROW(ledger->LoadBatch("before"), LedgerUnavailable);
+  EXPECT_THROW(ledger->FeedAfter(0, 10), LedgerUnavailable);
+  EXPECT_FALSE(write("during"));
+
+  ASSERT_TRUE(own.Restart()) << own.error();
+  ASSERT_TRUE(write("after"));
+  auto before = ledger->LoadBatch("before");
+  ASSERT_TRUE(before);
+  EXPECT_EQ(before->state, "open");
+  EXPECT_TRUE(ledger->LoadBatch("after"));
+  EXPECT_FALSE(ledger->LoadBatch("during"));
+}
+
 // A batch opened through one server is resumable through another: what the
 // first recorded is there for the second to load.
 TEST(SharedPostgresLedger, ABatchOpenedOnOneServerIsLoadedByAnother) {

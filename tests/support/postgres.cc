@@ -71,7 +71,7 @@ Identity ServerIdentity(std::string& error) {
 }
 
 // Forks a child that becomes `who`, sends its output to `log` and runs argv.
-pid_t Launch(const Identity& who, const std::vector<std::string>& argv, const std::string& log,
+pid_t SpawnAs(const Identity& who, const std::vector<std::string>& argv, const std::string& log,
              bool die_with_parent) {
   const pid_t parent = ::getpid();
   pid_t pid = ::fork();
@@ -124,7 +124,7 @@ bool PostgresServer::Start() {
     return false;
   }
   const std::string data = dir_ + "/data", log = dir_ + "/postgres.log";
-  pid_t init = Launch(who,
+  pid_t init = SpawnAs(who,
                       {bin + "/initdb", "-D", data, "-U", "scangate", "-A", "trust", "-E", "UTF8",
                        "--no-instructions", "--no-sync"},
                       log, false);
@@ -135,10 +135,18 @@ bool PostgresServer::Start() {
     return false;
   }
   port_ = FreePort();
-  pid_ = Launch(who,
-                {bin + "/postgres", "-D", data, "-p", std::to_string(port_), "-k", dir_, "-c",
-                 "listen_addresses=127.0.0.1"},
-                log, true);
+  return Launch();
+}
+
+bool PostgresServer::Launch() {
+  const std::string bin = BinDir();
+  const Identity who = ServerIdentity(error_);
+  pid_ = SpawnAs(
+      who,
+      {bin + "/postgres", "-D", dir_ + "/data", "-p", std::to_string(port_), "-k", dir_, "-c",
+       "listen_addresses=127.0.0.1"},
+      dir_ + "/postgres.log", true);
+  int status = 0;
   const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(60);
   while (std::chrono::steady_clock::now() < deadline) {
     if (::waitpid(pid_, &status, WNOHANG) == pid_) {
@@ -154,6 +162,17 @@ bool PostgresServer::Start() {
 }
 
 PostgresServer::~PostgresServer() {
+  Stop();
+  std::error_code ec;
+  if (!dir_.empty()) fs::remove_all(dir_, ec);
+}
+
+bool PostgresServer::Restart() {
+  Stop();
+  return Launch();
+}
+
+void PostgresServer::Stop() {
   if (pid_ > 0) {
     ::kill(pid_, SIGINT);  // fast shutdown
     int status = 0;
@@ -163,9 +182,8 @@ PostgresServer::~PostgresServer() {
       ::kill(pid_, SIGKILL);
       ::waitpid(pid_, &status, 0);
     }
+    pid_ = -1;
   }
-  std::error_code ec;
-  if (!dir_.empty()) fs::remove_all(dir_, ec);
 }
 
 std::string PostgresServer::CreateDatabase(const std::string& name) {

@@ -26,9 +26,14 @@ class PostgresServer {
   std::string CreateDatabase(const std::string& name);
   // The server's log, for a failing test's output.
   std::string Log() const;
+  // Stops the server (fast shutdown), as an outage; Restart starts it again
+  // on the same port and data. False (with error()) when it does not come up.
+  void Stop();
+  bool Restart();
 
  private:
   bool Start();
+  bool Launch();
 
   std::string dir_;
   std::string error_;

@@ -341,11 +341,13 @@ Read Mapped(Read r, const cv::Matx23f& to) {
 // always carry exactly one line.
 //
 // `try_rotate` false reads rows only: for a crop already turned so that its
-// bars stand upright.
+// bars stand upright. `quick` scans rows far apart (ZXing without
+// tryHarder), for a search whose bar fields catch what it misses.
 void ReadLinearGroup(const cv::Mat& gray, BarcodeFormats formats, bool single_line, bool try_rotate,
-                     const Stop& stop, Reads& out) {
+                     const Stop& stop, Reads& out, bool quick = false) {
   auto hints = BaseHints(formats).setMaxNumberOfSymbols(1).setTryDownscale(false);
   hints.setTryRotate(try_rotate);
+  if (quick) hints.setTryHarder(false);
   if (single_line) hints.setMinLineCount(1);
 
   // The caller's pixels stay untouched: other checks read them concurrently.
@@ -538,8 +540,12 @@ constexpr int kMaxFieldsTried = 6;
 // Reads the codes in `area` of the page into `reads` (page coordinates),
 // leaving out codes already there, and keeps the area's bar fields (page
 // coordinates) in `fields`. Returns true as soon as `stop` accepts a code.
+// `quick`: ZXing's own scan of the area reads upright codes on rows far
+// apart, and codes at other angles, or that it misses, are left to the bar
+// fields, each straightened and read on its own.
 bool ReadArea(const cv::Mat& page, cv::Rect area, const FormatGroups& groups, double dpi,
-              const Stop& stop, bool in_zone, Reads& reads, std::vector<BarField>& fields) {
+              const Stop& stop, bool in_zone, Reads& reads, std::vector<BarField>& fields,
+              bool quick = false) {
   const cv::Mat view = page(area);
   const cv::Matx23f to_page(1, 0, static_cast<float>(area.x), 0, 1, static_cast<float>(area.y));
   auto keep = [&](Reads& found) {
@@ -562,10 +568,10 @@ bool ReadArea(const cv::Mat& page, cv::Rect area, const FormatGroups& groups, do
     Guarded([&] { ReadMatrixCodes(view, groups.matrix, downscale, found); });
   if (keep(found)) return true;
   if (!groups.linear.empty())
-    Guarded([&] { ReadLinearGroup(view, groups.linear, false, true, stop, found); });
+    Guarded([&] { ReadLinearGroup(view, groups.linear, false, !quick, stop, found, quick); });
   if (keep(found)) return true;
   if (!groups.databar.empty())
-    Guarded([&] { ReadLinearGroup(view, groups.databar, true, true, stop, found); });
+    Guarded([&] { ReadLinearGroup(view, groups.databar, true, !quick, stop, found, quick); });
   if (keep(found)) return true;
   if (!groups.AnyLinear()) return false;
 
@@ -677,12 +683,16 @@ BarcodeMeasures ReadPageBarcodes(const cv::Mat& image, const BarcodeRule& rule,
   std::vector<BarField> fields;
   bool accepted = false;
   // The zone first, stopping at the first code the rule accepts; the whole
-  // page when the zone has none.
+  // page when the zone has none. With a zone, the rest of the page is the
+  // fallback (a sheet the fit missed, a code printed out of place) on every
+  // page of the batch that is not the sheet: there it is read quickly, its
+  // bar fields catching the codes ZXing's quick scan does not (their
+  // measurements: bench/barcode_bench.cc and scangate-bench offline).
   if (!zone.empty())
     accepted = ReadArea(page, zone, groups, search.dpi, accepts, true, reads, fields);
   if (!accepted) {
     std::vector<BarField> page_fields;
-    ReadArea(page, whole, groups, search.dpi, nullptr, false, reads, page_fields);
+    ReadArea(page, whole, groups, search.dpi, nullptr, false, reads, page_fields, !zone.empty());
     fields = std::move(page_fields);
     accepted =
         std::any_of(reads.begin(), reads.end(), [&](const Read& r) { return accepts(r.measure); });

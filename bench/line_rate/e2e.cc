@@ -184,7 +184,7 @@ StepResult RunStep(const std::string& address, const std::vector<CorpusBatch>& c
 int RunEndToEnd(const Options& options) {
   std::printf("making the corpus ...\n");
   std::fflush(stdout);
-  auto corpus = MakeLineRateCorpus(options.batches);
+  auto corpus = MakeLineRateCorpus(options.batches, "pension-claim");
   fs::path data = fs::temp_directory_path() / ("scangate-bench-" + std::to_string(getpid()));
   fs::create_directories(data);
   Server server = StartServer(data, options.server_threads, options.server_args);

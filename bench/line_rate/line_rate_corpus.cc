@@ -1,24 +1,36 @@
 // See line_rate_corpus.h.
 #include "line_rate_corpus.h"
 
+#include <algorithm>
 #include <cstdio>
 
+#include "summary_forms.h"
 #include "synthetic_page.h"
 
 namespace scangate::bench {
 
-std::vector<CorpusBatch> MakeLineRateCorpus(int batches, unsigned seed) {
+std::vector<CorpusBatch> MakeLineRateCorpus(int batches, const std::string& form,
+                                            unsigned seed) {
+  const bool bundled = std::any_of(synth::BundledForms().begin(), synth::BundledForms().end(),
+                                   [&](const synth::FormDesign& f) { return f.name == form; });
   std::vector<CorpusBatch> corpus;
   for (int b = 0; b < batches; ++b) {
     CorpusBatch batch;
     const unsigned s = seed * 1000 + unsigned(b) * 10;
     char txn[32];
     std::snprintf(txn, sizeof txn, "SI2026112%06d", 700000 + b);
-    synth::SummarySpec summary;
-    summary.seed = s;
-    summary.transaction_number = txn;
-    batch.push_back({"summary.jpg", synth::EncodeJpeg(synth::SummarySheet(summary), 85, 300),
-                     "colour-jpeg"});
+    // The profile's own processing slip, filled in at the counter: the
+    // form registers, so its zones are judged as at a real counter.
+    cv::Mat sheet;
+    if (bundled) {
+      sheet = synth::CompletedSheet(form, 300, txn, s);
+    } else {
+      synth::SummarySpec summary;
+      summary.seed = s;
+      summary.transaction_number = txn;
+      sheet = synth::SummarySheet(summary);
+    }
+    batch.push_back({"summary.jpg", synth::EncodeJpeg(sheet, 85, 300), "colour-jpeg"});
     for (int i = 0; i < 3; ++i) {
       synth::PageSpec spec;
       spec.seed = s + unsigned(i) + 1;

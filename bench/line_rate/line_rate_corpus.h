@@ -17,6 +17,11 @@ struct CorpusPage {
 using CorpusBatch = std::vector<CorpusPage>;
 
 // `batches` batches, deterministic for a seed; pages differ between batches.
-std::vector<CorpusBatch> MakeLineRateCorpus(int batches, unsigned seed = 1);
+// The summary sheet is `form` (a bundled form: pension-claim,
+// enrolment-change) filled in at the counter, so that a profile with that
+// form registers it and judges its zones; any other name gives a generic
+// slip no profile registers.
+std::vector<CorpusBatch> MakeLineRateCorpus(int batches, const std::string& form,
+                                            unsigned seed = 1);
 
 }  // namespace scangate::bench

@@ -35,39 +35,42 @@ struct Run {
   double pages_per_second = 0;
   CheckTimes mean;  // seconds per page
   std::size_t errors = 0;
+  std::size_t pages = 0;
+  double seconds = 0;
 };
 
-Run Measure(const std::vector<CorpusBatch>& corpus, std::shared_ptr<const Profile> profile,
-            unsigned threads, int rounds, JudgeFn judge) {
+// One pass of the corpus through an engine of `threads`, added to `run`.
+void Measure(const std::vector<CorpusBatch>& corpus, std::shared_ptr<const Profile> profile,
+             unsigned threads, JudgeFn judge, Run& run) {
   Engine engine({.threads = threads, .judge = {}, .judge_fn = std::move(judge)});
   std::mutex mu;
-  Run run;
-  std::size_t pages = 0;
   auto start = Clock::now();
-  for (int r = 0; r < rounds; ++r)
-    for (const CorpusBatch& batch : corpus)
-      for (const CorpusPage& page : batch)
-        engine.Submit({page.bytes, page.name, profile}, [&](PageJob&, std::vector<PageVerdict> v) {
-          std::lock_guard lock(mu);
-          for (const PageVerdict& p : v) {
-            ++pages;
-            run.errors += !p.error.empty();
-            run.mean.decode += p.times.decode;
-            run.mean.resolution += p.times.resolution;
-            run.mean.ink += p.times.ink;
-            run.mean.skew += p.times.skew;
-            run.mean.blank += p.times.blank;
-            run.mean.blur += p.times.blur;
-            run.mean.barcode += p.times.barcode;
-          }
-        });
+  for (const CorpusBatch& batch : corpus)
+    for (const CorpusPage& page : batch)
+      engine.Submit({page.bytes, page.name, profile}, [&](PageJob&, std::vector<PageVerdict> v) {
+        std::lock_guard lock(mu);
+        for (const PageVerdict& p : v) {
+          ++run.pages;
+          run.errors += !p.error.empty();
+          run.mean.decode += p.times.decode;
+          run.mean.resolution += p.times.resolution;
+          run.mean.ink += p.times.ink;
+          run.mean.skew += p.times.skew;
+          run.mean.blank += p.times.blank;
+          run.mean.blur += p.times.blur;
+          run.mean.summary += p.times.summary;
+          run.mean.barcode += p.times.barcode;
+        }
+      });
   engine.WaitIdle();
-  double seconds = std::chrono::duration<double>(Clock::now() - start).count();
-  run.pages_per_second = double(pages) / seconds;
+  run.seconds += std::chrono::duration<double>(Clock::now() - start).count();
+}
+
+void Finish(Run& run) {
+  run.pages_per_second = double(run.pages) / run.seconds;
   for (double* t : {&run.mean.decode, &run.mean.resolution, &run.mean.ink, &run.mean.skew,
-                    &run.mean.blank, &run.mean.blur, &run.mean.barcode})
-    *t /= double(std::max<std::size_t>(1, pages));
-  return run;
+                    &run.mean.blank, &run.mean.blur, &run.mean.summary, &run.mean.barcode})
+    *t /= double(std::max<std::size_t>(1, run.pages));
 }
 
 }  // namespace
@@ -75,15 +78,21 @@ Run Measure(const std::vector<CorpusBatch>& corpus, std::shared_ptr<const Profil
 int RunOffline(const Options& options) {
   std::printf("making the corpus: %d batches of 6 A4 300-dpi pages ...\n", options.batches);
   std::fflush(stdout);
-  auto corpus = MakeLineRateCorpus(options.batches);
+  auto corpus = MakeLineRateCorpus(options.batches, options.profile);
   auto profile = LoadBenchProfile(options.profile);
   if (!profile) return 2;
 
   std::map<unsigned, std::pair<Run, Run>> runs;  // threads -> (decode-only, pipeline)
   for (unsigned threads : {1u, 2u}) {
-    // Interleaved in one process: both see the same machine at the same time.
-    Run decode = Measure(corpus, profile, threads, options.rounds, DecodeOnly);
-    Run pipeline = Measure(corpus, profile, threads, options.rounds, JudgeFile);
+    // Interleaved round by round in one process: on a shared machine both
+    // see the same load at about the same time.
+    Run decode, pipeline;
+    for (int r = 0; r < options.rounds; ++r) {
+      Measure(corpus, profile, threads, DecodeOnly, decode);
+      Measure(corpus, profile, threads, JudgeFile, pipeline);
+    }
+    Finish(decode);
+    Finish(pipeline);
     runs[threads] = {decode, pipeline};
   }
 
@@ -100,10 +109,10 @@ int RunOffline(const Options& options) {
               two.pages_per_second / one.pages_per_second,
               runs[2].first.pages_per_second / runs[1].first.pages_per_second);
   std::printf("\nms per page, 1 thread:  decode %.1f  resolution %.2f  ink %.1f  skew %.1f  "
-              "blank %.1f  blur %.1f  barcode %.1f   (errors: %zu)\n",
+              "blank %.1f  blur %.1f  summary sheet %.1f  barcode %.1f   (errors: %zu)\n",
               one.mean.decode * 1e3, one.mean.resolution * 1e3, one.mean.ink * 1e3,
               one.mean.skew * 1e3, one.mean.blank * 1e3, one.mean.blur * 1e3,
-              one.mean.barcode * 1e3, one.errors);
+              one.mean.summary * 1e3, one.mean.barcode * 1e3, one.errors);
   if (options.json)
     std::printf("{\"mode\":\"offline\",\"threads\":2,\"pages_per_second\":%.2f,"
                 "\"decode_only_pages_per_second\":%.2f,\"pages_per_second_1_thread\":%.2f,"

@@ -29,7 +29,10 @@ constexpr const char* kCursorFile = ".scangate-cursor";
 // Writes `text` to `path` so that a crash leaves either the old file or the
 // new one, never a part.
 bool WriteDurably(const fs::path& path, const std::string& text) {
-  fs::path tmp = path.parent_path() / ("." + path.filename().string() + ".tmp");
+  std::string name = ".";  // appended, not `"." + ...`: GCC 12 warns falsely (-Wrestrict)
+  name += path.filename().string();
+  name += ".tmp";
+  const fs::path tmp = path.parent_path() / name;
   int fd = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
   if (fd < 0) return false;
   bool ok = ::write(fd, text.data(), text.size()) == ssize_t(text.size()) && ::fsync(fd) == 0;
@@ -181,7 +184,13 @@ int RunFollow(const std::vector<std::string>& args) {
     std::lock_guard lock(mu);
     current = nullptr;
     if (stop) break;
-    if (status.error_code() != grpc::StatusCode::UNAVAILABLE) break;
+    // Gone away (refused while draining, cancelled by its shutdown, not
+    // reachable): follow again. Anything else (refused access, a bad
+    // request) would only be refused again.
+    const grpc::StatusCode code = status.error_code();
+    if (code != grpc::StatusCode::UNAVAILABLE && code != grpc::StatusCode::CANCELLED &&
+        code != grpc::StatusCode::ABORTED)
+      break;
     std::cerr << "scangate follow: " << status.error_message() << "; following again from sequence "
               << ReadCursor(out) << "\n";
   }

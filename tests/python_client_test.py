@@ -73,10 +73,10 @@ def show(result):
 class Server:
     """scangate-server on 127.0.0.1:0; address is where it listens."""
 
-    def __init__(self, work, name, args):
+    def __init__(self, work, name, args, listen="127.0.0.1:0"):
         self.log_path = os.path.join(work, name + ".log")
         self.log = open(self.log_path, "wb")
-        self.proc = subprocess.Popen([built("server/scangate-server"), "--listen", "127.0.0.1:0",
+        self.proc = subprocess.Popen([built("server/scangate-server"), "--listen", listen,
                                       "--threads", "2"] + args,
                                      stdout=self.log, stderr=subprocess.STDOUT,
                                      preexec_fn=die_with_parent)
@@ -341,26 +341,43 @@ class PlaintextServers(unittest.TestCase):
         self.assertRegex(stdout, r"\d+ manifests written; cursor at \d+")
         self.assertFalse([n for n in os.listdir(out) if n.endswith(".tmp")])
 
-    def test_follow_ends_with_1_when_the_server_goes(self):
-        # A server of its own, stopped while the follower waits for news.
-        server = Server(self.work, "server-follow", [
-            "--plaintext", "--data-dir", os.path.join(self.work, "data-follow")])
-        out = os.path.join(self.work, "archive-ended")
+    def test_follow_follows_again_when_its_server_comes_back(self):
+        # A server of its own, stopped while the follower waits for news,
+        # then started again at the same address: the follower carries on
+        # from its cursor and writes the verdict made after the restart.
+        data = os.path.join(self.work, "data-follow")
+        server = Server(self.work, "server-follow", ["--plaintext", "--data-dir", data])
+        address = server.address
+        out = os.path.join(self.work, "archive-again")
         follower = subprocess.Popen(
             [sys.executable, client_path(), "--gen-dir", built("clients/python/gen"),
-             "--plaintext", "--server", server.address, "follow", "--out", out],
+             "--plaintext", "--server", address, "follow", "--out", out],
             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, preexec_fn=die_with_parent)
         try:
             time.sleep(2)
             self.assertIsNone(follower.poll(), "the follower left before the server did")
             server.stop()
+            time.sleep(2)
+            self.assertIsNone(follower.poll(), "the follower gave up when its server went: %s" % (follower.communicate() if follower.poll() is not None else "",))
+            again = Server(self.work, "server-follow-again", ["--plaintext", "--data-dir", data],
+                           listen=address)
+            scanned = run([built("clients/scangate"), "scan", "--plaintext", "--server", again.address,
+                           "--profile", "default", "--batch-id", "after-restart",
+                           self.files[1]])
+            self.assertIn(scanned.returncode, (0, 1), show(scanned))
+            manifest = os.path.join(out, "after-restart.json")
+            deadline = time.monotonic() + CALL_SECONDS
+            while time.monotonic() < deadline and not os.path.exists(manifest):
+                time.sleep(0.2)
+            self.assertTrue(os.path.exists(manifest), "no manifest for the batch made after the restart")
+            follower.send_signal(signal.SIGTERM)
             stdout, stderr = follower.communicate(timeout=CALL_SECONDS)
         finally:
             if follower.poll() is None:
                 follower.kill()
                 follower.wait()
-        self.assertEqual(follower.returncode, 1, stdout + stderr)
-        self.assertIn("the stream ended", stderr)
+        self.assertEqual(follower.returncode, 0, stdout + stderr)
+        self.assertIn("following again", stderr)
 
     # --- address lists ---------------------------------------------------------
 

@@ -19,7 +19,9 @@ It needs only Debian's python3-grpcio and python3-protobuf (run it with
         exit 0 accepted and final, 1 rejected or not final, 2 error (NOT_FOUND, ...)
     scangate_client.py follow --server HOST:PORT [CONNECTION] --out DIR [--after N] [--until-idle SECONDS]
         one JSON manifest per final verdict, named and resumed as `scangate follow` does
-        exit 0 stopped by a signal or idle, 1 the stream ended, 2 error
+        a server that becomes unavailable is followed again from the cursor (through
+        any server of a list of addresses)
+        exit 0 stopped by a signal or idle, 1 the stream was refused, 2 error
     scangate_client.py health --server HOST:PORT [CONNECTION] [--service NAME] [--live]
         grpc.health.v1: exit 0 SERVING (with --live: any answer), 1 otherwise, 2 no answer
 
@@ -266,16 +268,19 @@ def run_follow(args):
     after = args.after if args.after is not None else read_cursor(out)
     channel = open_channel(args)
     stub = pb_grpc.ScangateStub(channel)
-    call = stub.WatchVerdicts(pb.WatchVerdictsRequest(after_sequence=after))
 
     lock = threading.Lock()
-    state = {"last_news": time.monotonic(), "stopped_by_us": False, "done": False}
+    state = {"last_news": time.monotonic(), "stopped_by_us": False, "done": False, "call": None}
     signalled = threading.Event()
+    stopping = threading.Event()
 
     def stop():
         with lock:
             state["stopped_by_us"] = True
-        call.cancel()
+            call = state["call"]
+        stopping.set()
+        if call is not None:
+            call.cancel()
 
     # Signals stop the follower between manifests: the handler only flags
     # it, the watchdog cancels the call, and a manifest being written is
@@ -300,27 +305,54 @@ def run_follow(args):
     written = 0
     exit_code = 0
     ended = None
+    attempt = 0
     try:
-        for event in call:
+        # A server that goes away (killed, restarted, drained) is not the
+        # end: the follower opens a new stream from its cursor, through
+        # whichever server of the list answers, so nothing is skipped.
+        while True:
+            call = stub.WatchVerdicts(pb.WatchVerdictsRequest(after_sequence=after))
             with lock:
-                state["last_news"] = time.monotonic()
-            verdict = vpb.BatchVerdict()
-            verdict.CopyFrom(event.verdict)
-            verdict.sequence = event.sequence
-            manifest = os.path.join(out, manifest_name(verdict.batch_id))
+                state["call"] = call
+                stopped = state["stopped_by_us"]
+            if stopped:
+                call.cancel()
+            ended = None
             try:
-                write_durably(manifest, to_json(verdict) + "\n")
-                write_durably(os.path.join(out, CURSOR_FILE), "%d\n" % event.sequence)
-            except OSError as e:
-                print("%s follow: cannot write into %s: %s" % (PROG, out, e), file=sys.stderr)
-                exit_code = 2
-                stop()
+                for event in call:
+                    with lock:
+                        state["last_news"] = time.monotonic()
+                    attempt = 0
+                    verdict = vpb.BatchVerdict()
+                    verdict.CopyFrom(event.verdict)
+                    verdict.sequence = event.sequence
+                    manifest = os.path.join(out, manifest_name(verdict.batch_id))
+                    try:
+                        write_durably(manifest, to_json(verdict) + "\n")
+                        write_durably(os.path.join(out, CURSOR_FILE), "%d\n" % event.sequence)
+                    except OSError as e:
+                        print("%s follow: cannot write into %s: %s" % (PROG, out, e), file=sys.stderr)
+                        exit_code = 2
+                        stop()
+                        break
+                    after = event.sequence
+                    written += 1
+                    print("sequence %d: %s %s" % (event.sequence, os.path.basename(manifest),
+                                                  vpb.Decision.Name(verdict.decision)), flush=True)
+            except grpc.RpcError as e:
+                ended = e
+            with lock:
+                stopped = state["stopped_by_us"]
+            # Gone away (refused while draining, cancelled by its shutdown,
+            # not reachable): follow again. Anything else (refused access, a
+            # bad request) would only be refused again.
+            gone = (grpc.StatusCode.UNAVAILABLE, grpc.StatusCode.CANCELLED, grpc.StatusCode.ABORTED)
+            if stopped or exit_code or ended is None or ended.code() not in gone:
                 break
-            written += 1
-            print("sequence %d: %s %s" % (event.sequence, os.path.basename(manifest),
-                                          vpb.Decision.Name(verdict.decision)), flush=True)
-    except grpc.RpcError as e:
-        ended = e
+            print("%s follow: %s; following again from sequence %d"
+                  % (PROG, status_text(ended), after), file=sys.stderr, flush=True)
+            attempt += 1
+            stopping.wait(min(0.25 * 2 ** min(attempt, 4), 3.0))
     finally:
         with lock:
             state["done"] = True

@@ -27,6 +27,7 @@
 #include "resolution.h"
 #include "seal.h"
 #include "signature.h"
+#include "skew.h"
 #include "summary_corpus.h"
 #include "summary_sheet.h"
 #include "verdict.h"
@@ -55,6 +56,7 @@ struct Page {
   PageImage image;
   InkMap ink;
   ResolutionMeasure resolution;
+  SkewMeasure skew;  // measured on every page before the sheet (judge.cc)
   double ink_seconds = 0;
 };
 
@@ -70,6 +72,7 @@ bool Load(const std::string& bytes, Page& page) {
   const auto t = Clock::now();
   page.ink = FindInk(page.image.gray, page.resolution.dpi);
   page.ink_seconds = std::chrono::duration<double>(Clock::now() - t).count();
+  page.skew = MeasureSkew(page.ink);
   return true;
 }
 
@@ -145,6 +148,7 @@ void RunCorpus(const fs::path& dir, const std::map<std::string, std::shared_ptr<
     for (const auto& [name, profile] : profiles) {
       PageVerdict v;
       v.resolution = page.resolution;
+      v.skew = page.skew;
       const auto t0 = Clock::now();
       const double cpu0 = ThreadCpuMs();
       MeasureSummarySheet(page.image, page.ink, *profile->form, v);

@@ -4,6 +4,7 @@
 #pragma once
 
 #include <memory>
+#include <optional>
 #include <opencv2/core.hpp>
 #include <string>
 #include <vector>
@@ -53,8 +54,20 @@ struct FormFit {
   cv::Matx23d page_from_mm = cv::Matx23d::zeros();
 };
 
+// What the page's other checks already know, so registration need not
+// measure it again.
+struct RegistrationHints {
+  // The page's skew (skew.h), when measured with confidence: the form is
+  // printed straight on its sheet, so the sheet's rotation is the form's.
+  std::optional<double> skew_degrees;
+  // Below this score the fit is not used (the page is not the form): it is
+  // not refined.
+  double min_score = 0;
+};
+
 // `ink` is the page's ink map (its coarse image is what is read).
-FormFit RegisterForm(const InkMap& ink, const FormTemplate& form);
+FormFit RegisterForm(const InkMap& ink, const FormTemplate& form,
+                     const RegistrationHints& hints = {});
 
 // 0 where the paper is, 255 for black: each pixel of 8-bit gray against the
 // brightest pixel within `window_mm`, so uneven lighting and tinted paper

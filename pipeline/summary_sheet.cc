@@ -14,12 +14,20 @@ namespace {
 // boxes a little, stamps more; around a signature box stamps are looked for.
 constexpr double kFieldMarginMm = 1, kSignatureMarginMm = 12, kSealMarginMm = 4.5;
 
+// A page skew this sure is taken as the sheet's rotation (skew.h: its
+// confidence falls where the page has too little line structure to tell).
+constexpr double kTrustedSkewConfidence = 0.5;
+
 }  // namespace
 
 void MeasureSummarySheet(const PageImage& page, const InkMap& ink, const SummaryFormRule& form,
                          PageVerdict& v) {
   if (!form.blank) return;
-  const FormFit fit = RegisterForm(ink, *form.blank);
+  RegistrationHints hints;
+  // The page's skew, measured on the same ink map, when it is sure of it.
+  if (v.skew.confidence >= kTrustedSkewConfidence) hints.skew_degrees = v.skew.degrees;
+  hints.min_score = form.min_registration_score;
+  const FormFit fit = RegisterForm(ink, *form.blank, hints);
   v.registration = fit.measure;
   for (int i = 0; i < 6; ++i) v.registration.page_from_mm[i] = fit.page_from_mm(i / 3, i % 3);
   if (fit.measure.score < form.min_registration_score) return;

@@ -678,7 +678,7 @@ BarcodeMeasures ReadPageBarcodes(const cv::Mat& image, const BarcodeRule& rule,
 
   const Acceptor accepts(rule);
   const cv::Rect whole(0, 0, page.cols, page.rows);
-  const cv::Rect zone = search.zone & whole;
+  const cv::Rect zone = search.not_the_form ? cv::Rect() : search.zone & whole;
   Reads reads;
   std::vector<BarField> fields;
   bool accepted = false;
@@ -692,7 +692,8 @@ BarcodeMeasures ReadPageBarcodes(const cv::Mat& image, const BarcodeRule& rule,
     accepted = ReadArea(page, zone, groups, search.dpi, accepts, true, reads, fields);
   if (!accepted) {
     std::vector<BarField> page_fields;
-    ReadArea(page, whole, groups, search.dpi, nullptr, false, reads, page_fields, !zone.empty());
+    ReadArea(page, whole, groups, search.dpi, nullptr, false, reads, page_fields,
+             !zone.empty() || search.not_the_form);
     fields = std::move(page_fields);
     accepted =
         std::any_of(reads.begin(), reads.end(), [&](const Read& r) { return accepts(r.measure); });

@@ -16,6 +16,11 @@ struct BarcodeSearch {
   // empty: the whole page at once. A code the rule accepts found there ends
   // the search; otherwise the whole page is read.
   cv::Rect zone;
+  // The page is not where the profile expects its code: a page that does
+  // not register as the profile's form. Its zone is not searched on its
+  // own (it would only repeat part of the page's search), and the page is
+  // read as a zone's fallback is, quickly (barcode.cc).
+  bool not_the_form = false;
   // When no code the rule accepts decodes, also report bar fields nothing
   // decoded (BarcodeMeasure::unreadable), in the zone or else on the page.
   bool report_unreadable = false;

@@ -71,6 +71,7 @@ PageVerdict JudgeFrame(std::span<const std::uint8_t> bytes, const ImageProbe& pr
                           cv::norm(page_from_mm, cv::NORM_INF) > 0;
   barcode_search.zone = BarcodeZoneOnPage(BarcodeZoneMm(profile), v.resolution.dpi,
                                           page.gray.size(), registered ? &page_from_mm : nullptr);
+  barcode_search.not_the_form = profile.form && !registered;
   barcode_search.report_unreadable = true;
   v.barcodes = ReadPageBarcodes(page.gray, profile.barcode, barcode_search);
   v.times.barcode = Since(t);

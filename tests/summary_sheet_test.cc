@@ -78,6 +78,27 @@ bool HasReason(const PageVerdict& v, ReasonCode code, const std::string& zone) {
   return false;
 }
 
+// A page that does not register as the profile's form (here the other
+// bundled form, brought to the wrong counter) is not judged as the sheet,
+// but a transaction barcode on it is still read, upright or turned: such a
+// page is searched as a whole, quickly, its bar fields straightened.
+TEST(SummarySheet, TheBarcodeOnAPageThatIsNotTheFormIsStillRead) {
+  auto profile = Bundled("pension-claim");
+  const cv::Mat sheet = Sheet("enrolment-change", Complete(synth::BundledForm("enrolment-change"), 5));
+  for (double degrees : {0.0, 6.0, -11.0, 90.0}) {
+    cv::Mat page;
+    if (degrees == 90)  // fed in landscape
+      cv::rotate(sheet, page, cv::ROTATE_90_CLOCKWISE);
+    else
+      page = Place(sheet, degrees, 1, 0, 0);
+    const PageVerdict v = Judge(synth::EncodeJpeg(Gray(page), 85, kDpi), *profile);
+    EXPECT_FALSE(v.summary_sheet) << degrees << " degrees, score " << v.registration.score;
+    bool read = false;
+    for (const BarcodeMeasure& b : v.barcodes) read = read || b.text == "SI2026112700042";
+    EXPECT_TRUE(read) << degrees << " degrees: the transaction barcode was not read";
+  }
+}
+
 TEST(SummarySheet, RegistersATurnedShiftedScaledSheetWithinAMillimetre) {
   auto profile = Bundled("pension-claim");
   cv::Mat m;

@@ -25,6 +25,11 @@ constexpr double kNameStampMinMm = 12, kNameStampMaxMm = 24;
 // How far around the box stamps are looked for.
 constexpr double kStampSearchMm = 12;
 constexpr double kStampScore = 0.5;
+// By shape alone (no seal red to confirm it), an outline inked in under half
+// its directions is as easily traced through a signature's own loops and a
+// neighbouring box's stamp: only a well-closed outline takes everything
+// inside it away.
+constexpr double kShapeStampScore = 1;
 // Darkness (of 255) by which a pen stroke under a stamp outdoes the stamp's ink.
 constexpr int kPenOverStamp = 60;
 
@@ -287,7 +292,7 @@ SignatureMeasure MeasureSignature(const ZoneImage& zone, const FormZone& box,
   };
   const StampOutline stamp = outline();
   StampOutline found = stamp;
-  for (int round = 0; round < 2 && found.score >= kStampScore; ++round) {
+  for (int round = 0; round < 2 && found.score >= kShapeStampScore; ++round) {
     // The outline's farthest point, or further for a square's corners.
     const double reach = std::max(found.max_radius_mm + 2, 1.2 * found.radius_mm);
     cv::Mat disc(strokes.size(), CV_8U, cv::Scalar(0));

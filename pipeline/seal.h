@@ -22,6 +22,9 @@ struct StampOutline {
   double longest = 0;        // the longest inked arc, share of the turn
   double residual_mm = 0;    // off a circle, oval or square, where inked
   double clear_outside = 0;  // share of directions with paper just outside
+  // The longest smooth stretch of the outermost ink around the centre, share
+  // of the turn, and its mean radius: a stamp's outline inked on one side.
+  double arc = 0, arc_mm = 0;
 };
 
 // Searches `ink` (255 where inked, `px_per_mm`) for the best outline whose

@@ -32,6 +32,9 @@ constexpr double kStampScore = 0.5;
 constexpr double kShapeStampScore = 1;
 // Darkness (of 255) by which a pen stroke under a stamp outdoes the stamp's ink.
 constexpr int kPenOverStamp = 60;
+// Left-overs of a red seal: marks with this share of their ink within
+// kBesideRedMm of its red.
+constexpr double kBesideRedMm = 1.0, kBesideRedShare = 0.8;
 
 double Ramp(double v, double from, double to) { return std::clamp((v - from) / (to - from), 0.0, 1.0); }
 
@@ -79,6 +82,28 @@ void RemoveStamp(cv::Mat& strokes, const cv::Mat& area, const cv::Mat& darkness)
   std::nth_element(levels.begin(), levels.begin() + levels.size() / 2, levels.end());
   const int pen = levels[levels.size() / 2] + kPenOverStamp;
   strokes.setTo(0, area & (darkness < pen));
+}
+
+// The marks of `strokes` with at least `share` of their ink inside `area`.
+cv::Mat MarksWithin(const cv::Mat& strokes, const cv::Mat& area, double share) {
+  cv::Mat labels;
+  const int n = cv::connectedComponents(strokes, labels, 8, CV_32S);
+  std::vector<int> inside(n, 0), all(n, 0);
+  for (int y = 0; y < labels.rows; ++y) {
+    const int* l = labels.ptr<int>(y);
+    const std::uint8_t* a = area.ptr<std::uint8_t>(y);
+    for (int x = 0; x < labels.cols; ++x)
+      if (l[x]) ++all[l[x]], inside[l[x]] += a[x] != 0;
+  }
+  std::vector<std::uint8_t> within(n, 0);
+  for (int i = 1; i < n; ++i) within[i] = inside[i] >= share * all[i];
+  cv::Mat mask(strokes.size(), CV_8U, cv::Scalar(0));
+  for (int y = 0; y < labels.rows; ++y) {
+    const int* l = labels.ptr<int>(y);
+    std::uint8_t* m = mask.ptr<std::uint8_t>(y);
+    for (int x = 0; x < labels.cols; ++x) m[x] = within[l[x]] ? 255 : 0;
+  }
+  return mask;
 }
 
 }  // namespace
@@ -270,6 +295,16 @@ SignatureMeasure MeasureSignature(const ZoneImage& zone, const FormZone& box,
       red_stamp = FindStampOutline(red, zone.px_per_mm, kStampMinRadiusMm, kStampMaxRadiusMm).score >= kStampScore;
     cv::dilate(red, red, cv::Mat(), cv::Point(-1, -1), 2);
     strokes.setTo(0, red);
+    // Where the seal's ink was too pale or blurred to read as red, pieces
+    // of its ring and lettering are left lying along the red: take the
+    // marks that lie almost wholly beside it too. A pen stroke crossing the
+    // seal runs on beyond it and stays.
+    if (red_stamp) {
+      cv::Mat beside;
+      const int r = std::max(1, int(std::lround(kBesideRedMm * zone.px_per_mm)));
+      cv::dilate(red, beside, cv::getStructuringElement(cv::MORPH_ELLIPSE, {2 * r + 1, 2 * r + 1}));
+      strokes.setTo(0, MarksWithin(strokes, beside, kBesideRedShare));
+    }
   }
   bool removed = false;
   for (const cv::RotatedRect& frame : NameStampFrames(strokes, zone.px_per_mm)) {

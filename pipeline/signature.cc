@@ -32,6 +32,8 @@ constexpr double kStampScore = 0.5;
 constexpr double kShapeStampScore = 1;
 // Darkness (of 255) by which a pen stroke under a stamp outdoes the stamp's ink.
 constexpr int kPenOverStamp = 60;
+// How far past a stamp's disc its own marks may reach.
+constexpr double kStampSpillMm = 6;
 // Left-overs of a red seal: marks with this share of their ink within
 // kBesideRedMm of its red.
 constexpr double kBesideRedMm = 1.0, kBesideRedShare = 0.8;
@@ -104,6 +106,11 @@ cv::Mat MarksWithin(const cv::Mat& strokes, const cv::Mat& area, double share) {
     for (int x = 0; x < labels.cols; ++x) m[x] = within[l[x]] ? 255 : 0;
   }
   return mask;
+}
+
+// The marks of `strokes` with some ink inside `area`.
+cv::Mat MarksTouching(const cv::Mat& strokes, const cv::Mat& area) {
+  return MarksWithin(strokes, area, 1e-9);
 }
 
 }  // namespace
@@ -332,6 +339,12 @@ SignatureMeasure MeasureSignature(const ZoneImage& zone, const FormZone& box,
     const double reach = std::max(found.max_radius_mm + 2, 1.2 * found.radius_mm);
     cv::Mat disc(strokes.size(), CV_8U, cv::Scalar(0));
     cv::circle(disc, found.centre, int(reach * zone.px_per_mm), cv::Scalar(255), cv::FILLED);
+    // An oval's ends or a ring traced inside its lettering reach past the
+    // disc: marks the disc cuts that end within a few millimetres of it go
+    // too (a pen stroke crossing the stamp runs on further).
+    cv::Mat spill(strokes.size(), CV_8U, cv::Scalar(0));
+    cv::circle(spill, found.centre, int((reach + kStampSpillMm) * zone.px_per_mm), cv::Scalar(255), cv::FILLED);
+    disc |= MarksWithin(strokes, spill, 1.0) & MarksTouching(strokes, disc);
     RemoveStamp(strokes, disc, darkness);
     removed = true;
     // A second outline counts only around the first: the ring outside the

@@ -32,6 +32,10 @@ struct StampOutline {
 StampOutline FindStampOutline(const cv::Mat& ink, double px_per_mm, double min_radius_mm,
                               double max_radius_mm);
 
+// 0..1: the outline's score, or the smooth outer arc's for a stamp inked on
+// one side only, whichever is higher.
+double SealScore(const StampOutline& outline);
+
 // `outline`, when given, receives the outline the score rests on.
 SealMeasure MeasureSeal(const ZoneImage& zone, const FormZone& seal, StampOutline* outline = nullptr);
 

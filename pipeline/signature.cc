@@ -27,8 +27,9 @@ constexpr double kStampSearchMm = 12;
 constexpr double kStampScore = 0.5;
 // By shape alone (no seal red to confirm it), an outline inked in under half
 // its directions is as easily traced through a signature's own loops and a
-// neighbouring box's stamp: only a well-closed outline takes everything
-// inside it away.
+// neighbouring box's stamp: it takes everything inside it away only when
+// it is well closed or its outer ink runs smoothly around half the turn
+// (SealScore 1).
 constexpr double kShapeStampScore = 1;
 // Darkness (of 255) by which a pen stroke under a stamp outdoes the stamp's ink.
 constexpr int kPenOverStamp = 60;
@@ -334,7 +335,8 @@ SignatureMeasure MeasureSignature(const ZoneImage& zone, const FormZone& box,
   };
   const StampOutline stamp = outline();
   StampOutline found = stamp;
-  for (int round = 0; round < 2 && found.score >= kShapeStampScore; ++round) {
+  for (int round = 0; round < 2 && found.score >= kStampScore && SealScore(found) >= kShapeStampScore;
+       ++round) {
     // The outline's farthest point, or further for a square's corners.
     const double reach = std::max(found.max_radius_mm + 2, 1.2 * found.radius_mm);
     cv::Mat disc(strokes.size(), CV_8U, cv::Scalar(0));
@@ -354,6 +356,11 @@ SignatureMeasure MeasureSignature(const ZoneImage& zone, const FormZone& box,
   }
   StrokeFeatures f = MeasureStrokes(strokes(inner), darkness(inner), zone.px_per_mm);
   f.stamp_removed = removed;
+  if (stamp.score > 0) {
+    const double dx = std::max({0.0, inner.x - stamp.centre.x, stamp.centre.x - inner.br().x});
+    const double dy = std::max({0.0, inner.y - stamp.centre.y, stamp.centre.y - inner.br().y});
+    f.stamp_off_box_mm = std::hypot(dx, dy) / zone.px_per_mm;
+  }
   f.stamp = stamp;
   m.score = HandwritingScore(f);
   if (features) *features = f;

@@ -1,8 +1,9 @@
-// `scangate-summary-bench [--corpus DIR] [--tobacco DIR] [--profiles DIR] [--features]`:
+// `scangate-summary-bench [--corpus DIR] [--tobacco DIR] [--profiles DIR] [--features] [--dump DIR]`:
 // accuracy of the summary-sheet decisions on the generated corpus
 // (scangate-make-summary-corpus), page-wide signatures on Tobacco-800, and
 // the time registration plus every zone decision takes per page on one
-// thread. Exits 1 when a figure misses its target.
+// thread. Exits 1 when a figure misses its target. --dump DIR writes the
+// zone of every missed decision there as a PNG.
 #include <algorithm>
 #include <chrono>
 #include <cmath>
@@ -16,6 +17,7 @@
 
 #include <ctime>
 #include <opencv2/core/utility.hpp>
+#include <opencv2/imgcodecs.hpp>
 #include <opencv2/imgproc.hpp>
 
 #include "decode.h"
@@ -130,8 +132,23 @@ struct CorpusResult {
   double min_true_score = 1, max_false_score = 0;
 };
 
+// The zone a missed decision read: darkness, added ink and (colour pages)
+// seal red side by side, for looking at.
+void DumpZone(const std::string& dump, const std::string& file, const std::string& zone_name,
+              const ZoneImage& z) {
+  if (dump.empty() || z.darkness.empty()) return;
+  std::vector<cv::Mat> parts = {255 - z.darkness, 255 - z.added};
+  if (!z.red.empty()) parts.push_back(255 - z.red);
+  cv::Mat row;
+  cv::hconcat(parts, row);
+  cv::cvtColor(row, row, cv::COLOR_GRAY2BGR);
+  for (int i = 0; i < int(parts.size()); ++i)
+    cv::rectangle(row, z.zone + cv::Point(i * z.darkness.cols, 0), cv::Scalar(0, 160, 0));
+  cv::imwrite(dump + "/" + file + "." + zone_name + ".png", row);
+}
+
 void RunCorpus(const fs::path& dir, const std::map<std::string, std::shared_ptr<const Profile>>& profiles,
-               bool features, CorpusResult& res) {
+               bool features, const std::string& dump, CorpusResult& res) {
   std::vector<fs::path> truths;
   for (const auto& e : fs::directory_iterator(dir))
     if (e.path().extension() == ".truth") truths.push_back(e.path());
@@ -196,6 +213,16 @@ void RunCorpus(const fs::path& dir, const std::map<std::string, std::shared_ptr<
         const bool present = kind == want_kind;
         tally.Add(present, judged);
         rejected |= !judged;
+        if (present != judged && !dump.empty()) {
+          FormFit fit;
+          for (int k = 0; k < 6; ++k) fit.page_from_mm(k / 3, k % 3) = v.registration.page_from_mm[k];
+          const std::string zone_name = key.substr(key.find('.') + 1);
+          const SummaryFormRule& rule = *profile->form;
+          for (const auto* zones : {&rule.fields, &rule.signatures, &rule.seals})
+            for (const FormZone& z : *zones)
+              if (z.name == zone_name)
+                DumpZone(dump, file, zone_name, CutZone(page.image, page.ink, fit, *rule.blank, z, 12));
+        }
         if (present != judged) {
           ++res.errors[key.substr(0, key.find('.')) + " " + kind + " -> " + (judged ? "present" : "missing")];
           res.error_files.push_back(file + ": " + key + "=" + kind + " judged " + (judged ? "present" : "missing"));
@@ -225,11 +252,11 @@ void RunCorpus(const fs::path& dir, const std::map<std::string, std::shared_ptr<
           for (int k = 0; k < 6; ++k) fit.page_from_mm(k / 3, k % 3) = v.registration.page_from_mm[k];
           StrokeFeatures sf;
           MeasureSignature(CutZone(page.image, page.ink, fit, *f.blank, f.signatures[i], 12), f.signatures[i], &sf);
-          std::printf("S %s %s %s %.3f len %.1f ext %.1f cx %.2f ax %.3f fo %.3f up %.3f lt %d lv %.2f lh %.1f wt %.3f stamp %d %.2f c %.2f run %.2f o %.2f R %.1f res %.2f %s\n", file.c_str(),
+          std::printf("S %s %s %s %.3f len %.1f ext %.1f cx %.2f ax %.3f fo %.3f up %.3f lt %d lv %.2f lh %.1f wt %.3f stamp %d %.2f c %.2f run %.2f o %.2f R %.1f res %.2f arc %.2f off %.1f %s\n", file.c_str(),
                       v.signatures[i].zone.c_str(), truth.at("signature." + v.signatures[i].zone).c_str(),
                       v.signatures[i].score, sf.length_mm, sf.extent_mm, sf.complexity, sf.axis_alignment, sf.focus, sf.upright, sf.letters, sf.level_letters, sf.letter_height_mm, sf.weight,
                       sf.stamp_removed, sf.stamp.score, sf.stamp.coverage, sf.stamp.longest, sf.stamp.clear_outside,
-                      sf.stamp.radius_mm, sf.stamp.residual_mm, truth.at("mode").c_str());
+                      sf.stamp.radius_mm, sf.stamp.residual_mm, sf.stamp.arc, sf.stamp_off_box_mm, truth.at("mode").c_str());
         }
         for (std::size_t i = 0; i < v.seals.size(); ++i) {
           FormFit fit;
@@ -237,9 +264,9 @@ void RunCorpus(const fs::path& dir, const std::map<std::string, std::shared_ptr<
           StampOutline o;
           MeasureSeal(CutZone(page.image, page.ink, fit, *f.blank, f.seals[i], 4.5), f.seals[i], &o);
           const SealMeasure& m = v.seals[i];
-          std::printf("L %s %s %s %.3f c %.2f run %.2f o %.2f R %.1f res %.2f %s %s\n", file.c_str(), m.zone.c_str(),
-                      truth.at("seal." + m.zone).c_str(), m.score, o.coverage, o.longest, o.clear_outside,
-                      o.radius_mm, o.residual_mm, truth.at("mode").c_str(), truth.at("stamp").c_str());
+          std::printf("L %s %s %s %.3f c %.2f run %.2f o %.2f R %.1f res %.2f arc %.2f %.1f %s %s\n", file.c_str(),
+                      m.zone.c_str(), truth.at("seal." + m.zone).c_str(), m.score, o.coverage, o.longest,
+                      o.clear_outside, o.radius_mm, o.residual_mm, o.arc, o.arc_mm, truth.at("mode").c_str(), truth.at("stamp").c_str());
         }
       }
     }
@@ -281,16 +308,18 @@ int main(int argc, char** argv) {
   std::string corpus, tobacco = std::string(SCANGATE_SHARED_DATA_DIR) + "/signatures/tobacco800",
                       profiles_dir = std::string(SCANGATE_SOURCE_DIR) + "/profiles";
   bool features = false;
+  std::string dump;
   for (int i = 1; i < argc; ++i) {
     const std::string a = argv[i];
     if (a == "--corpus" && i + 1 < argc) corpus = argv[++i];
     else if (a == "--tobacco" && i + 1 < argc) tobacco = argv[++i];
     else if (a == "--profiles" && i + 1 < argc) profiles_dir = argv[++i];
     else if (a == "--features") features = true;
+    else if (a == "--dump" && i + 1 < argc) dump = argv[++i];
     else {
       std::fprintf(stderr,
                    "usage: scangate-summary-bench [--corpus DIR] [--tobacco DIR] [--profiles DIR] "
-                   "[--features]\n");
+                   "[--features] [--dump DIR]\n");
       return 2;
     }
   }
@@ -306,7 +335,7 @@ int main(int argc, char** argv) {
   bool pass = true;
   if (!corpus.empty()) {
     CorpusResult r;
-    RunCorpus(corpus, forms, features, r);
+    RunCorpus(corpus, forms, features, dump, r);
     const int non_sheets = r.others_checked;
     std::printf("Summary sheets: %s (%d sheets of %zu forms; each page also judged against the other form)\n",
                 corpus.c_str(), r.sheets, forms.size());

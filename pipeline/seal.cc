@@ -28,11 +28,21 @@ constexpr double kSealMarginMm = 4;
 constexpr int kFaintDarkness = 32;
 // Pen strokes are darker than this; a red seal on a gray scan is lighter.
 constexpr int kPenDarkness = 150;
+// The outermost ink's radius moves by at most this many radius bins from one
+// direction to the next along an outline; gaps of up to kArcGap directions
+// are bridged, and most of an arc's directions are inked.
+constexpr int kArcStep = 1, kArcGap = 4;
+constexpr double kArcInkedShare = 0.7;
+// A stamp pressed crooked shows its outline on one side only: a smooth arc
+// of the outermost ink over nearly half the turn is one (a signature's
+// loops and flourishes make a third at most), scored 0.5 at the midpoint.
+constexpr double kPartialArcFrom = 0.4, kPartialArcTo = 0.5;
 // Office seals are at least 20 mm across.
 constexpr double kSealMinRadiusMm = 9, kSealMaxRadiusMm = 26;
 
 struct Trace {
   double coverage = 0, longest = 0, residual_mm = 0, clear_outside = 0, mean_mm = 0, max_mm = 0;
+  double arc = 0, arc_mm = 0;
   double Score() const {
     const double clear = std::clamp((clear_outside - 0.3) / 0.2, 0.0, 1.0);
     return std::clamp((coverage - 0.34) / 0.14, 0.0, 1.0) * clear;
@@ -91,6 +101,41 @@ std::vector<double> FitShape(const std::vector<int>& dirs, const std::vector<dou
   if (cv::solve(ata, atb, x, cv::DECOMP_CHOLESKY))
     for (int i = 0; i < kShapeTerms; ++i) shape[i] = x[i];
   return shape;
+}
+
+// A stamp pressed crooked inks only one side of its outline; what is left
+// is still the outermost ink in the directions it covers, one smooth curve
+// at the same distance from the centre. Follows the outermost inked radius
+// direction by direction and keeps the longest stretch where it moves
+// smoothly (a gap of a few directions bridged), as a share of the turn.
+void OuterArc(const std::vector<std::uint8_t>& occ, int bins, double r0, Trace& trace) {
+  std::vector<int> outer(kDirections, -1);
+  for (int k = 0; k < kDirections; ++k)
+    for (int j = bins - 1; j >= 0; --j)
+      if (occ[k * bins + j]) {
+        outer[k] = j;
+        break;
+      }
+  double best = 0, best_mm = 0;
+  for (int start = 0; start < kDirections; ++start) {
+    if (outer[start] < 0) continue;
+    int last = outer[start], gap = 0, span = 1, inked = 1;
+    double sum = outer[start];
+    for (int i = 1; i < kDirections; ++i) {
+      const int j = outer[(start + i) % kDirections];
+      if (j >= 0 && std::abs(j - last) <= kArcStep * (1 + gap)) {
+        last = j, span = i + 1, ++inked, sum += j, gap = 0;
+      } else if (++gap > kArcGap) {
+        break;
+      }
+    }
+    if (inked >= kArcInkedShare * span && span > best * kDirections) {
+      best = double(span) / kDirections;
+      best_mm = r0 + sum / inked * kRadiusStepMm;
+    }
+  }
+  trace.arc = best;
+  trace.arc_mm = best_mm;
 }
 
 Trace TraceOutline(const cv::Mat& near, cv::Point2d c, double min_mm, double max_mm) {
@@ -203,6 +248,7 @@ Trace TraceOutline(const cv::Mat& near, cv::Point2d c, double min_mm, double max
   }
   trace.coverage = double(counted) / kDirections;
   trace.clear_outside = double(clear) / kDirections;
+  OuterArc(occ, bins, r0, trace);
   return trace;
 }
 
@@ -254,8 +300,11 @@ StampOutline FindStampOutline(const cv::Mat& ink, double px_per_mm, double min_r
     centres.push_back(at);
   }
   // The candidates as voted, then around the best one.
+  double best_arc = 0, best_arc_mm = 0;
   auto consider = [&](cv::Point2d c) {
     const Trace t = TraceOutline(near, c, min_radius_mm, max_radius_mm);
+    if (t.arc > best_arc && t.arc_mm >= min_radius_mm && t.arc_mm <= max_radius_mm)
+      best_arc = t.arc, best_arc_mm = t.arc_mm;
     if (t.mean_mm < min_radius_mm || t.mean_mm > max_radius_mm) return;
     const double score = t.Score();
     // The best-scoring outline; while none scores, the best-covered one (for
@@ -278,7 +327,14 @@ StampOutline FindStampOutline(const cv::Mat& ink, double px_per_mm, double min_r
     for (const cv::Point2d d : {cv::Point2d(-2, 0), cv::Point2d(2, 0), cv::Point2d(0, -2), cv::Point2d(0, 2)})
       consider(c + d);
   }
+  best.arc = best_arc;
+  best.arc_mm = best_arc_mm;
   return best;
+}
+
+double SealScore(const StampOutline& o) {
+  const double partial = std::clamp((o.arc - kPartialArcFrom) / (kPartialArcTo - kPartialArcFrom), 0.0, 1.0);
+  return std::max(o.score, partial);
 }
 
 SealMeasure MeasureSeal(const ZoneImage& zone, const FormZone& seal, StampOutline* found) {
@@ -297,18 +353,18 @@ SealMeasure MeasureSeal(const ZoneImage& zone, const FormZone& seal, StampOutlin
     // Seal red is never the form's own printing: the whole ring is there.
     outline = FindStampOutline(zone.red(area), zone.px_per_mm, kSealMinRadiusMm, kSealMaxRadiusMm);
   }
-  if (outline.score < 1) {
+  if (SealScore(outline) < 1) {
     const StampOutline shape = FindStampOutline(faint, zone.px_per_mm, kSealMinRadiusMm, kSealMaxRadiusMm);
-    if (shape.score > outline.score || outline.score == 0) outline = shape;
+    if (SealScore(shape) > SealScore(outline) || SealScore(outline) == 0) outline = shape;
   }
-  if (outline.score < 1 && zone.red.empty()) {
+  if (SealScore(outline) < 1 && zone.red.empty()) {
     // On a gray scan a red seal is lighter than pen ink: without the darkest
     // strokes a signature across the seal no longer hides its outline.
     const cv::Mat light = faint & (zone.darkness(area) < kPenDarkness);
     const StampOutline shape = FindStampOutline(light, zone.px_per_mm, kSealMinRadiusMm, kSealMaxRadiusMm);
-    if (shape.score > outline.score) outline = shape;
+    if (SealScore(shape) > SealScore(outline)) outline = shape;
   }
-  m.score = outline.score;
+  m.score = SealScore(outline);
   if (found) *found = outline;
   return m;
 }

@@ -22,12 +22,19 @@ struct StampOutline {
   double longest = 0;        // the longest inked arc, share of the turn
   double residual_mm = 0;    // off a circle, oval or square, where inked
   double clear_outside = 0;  // share of directions with paper just outside
+  // The longest smooth stretch of the outermost ink around the centre, share
+  // of the turn, and its mean radius: a stamp's outline inked on one side.
+  double arc = 0, arc_mm = 0;
 };
 
 // Searches `ink` (255 where inked, `px_per_mm`) for the best outline whose
 // mean radius lies within [min_radius_mm, max_radius_mm].
 StampOutline FindStampOutline(const cv::Mat& ink, double px_per_mm, double min_radius_mm,
                               double max_radius_mm);
+
+// 0..1: the outline's score, or the smooth outer arc's for a stamp inked on
+// one side only, whichever is higher.
+double SealScore(const StampOutline& outline);
 
 // `outline`, when given, receives the outline the score rests on.
 SealMeasure MeasureSeal(const ZoneImage& zone, const FormZone& seal, StampOutline* outline = nullptr);

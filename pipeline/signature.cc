@@ -25,8 +25,19 @@ constexpr double kNameStampMinMm = 12, kNameStampMaxMm = 24;
 // How far around the box stamps are looked for.
 constexpr double kStampSearchMm = 12;
 constexpr double kStampScore = 0.5;
+// By shape alone (no seal red to confirm it), an outline inked in under half
+// its directions is as easily traced through a signature's own loops and a
+// neighbouring box's stamp: it takes everything inside it away only when
+// it is well closed or its outer ink runs smoothly around half the turn
+// (SealScore 1).
+constexpr double kShapeStampScore = 1;
 // Darkness (of 255) by which a pen stroke under a stamp outdoes the stamp's ink.
 constexpr int kPenOverStamp = 60;
+// How far past a stamp's disc its own marks may reach.
+constexpr double kStampSpillMm = 6;
+// Left-overs of a red seal: marks with this share of their ink within
+// kBesideRedMm of its red.
+constexpr double kBesideRedMm = 1.0, kBesideRedShare = 0.8;
 
 double Ramp(double v, double from, double to) { return std::clamp((v - from) / (to - from), 0.0, 1.0); }
 
@@ -74,6 +85,33 @@ void RemoveStamp(cv::Mat& strokes, const cv::Mat& area, const cv::Mat& darkness)
   std::nth_element(levels.begin(), levels.begin() + levels.size() / 2, levels.end());
   const int pen = levels[levels.size() / 2] + kPenOverStamp;
   strokes.setTo(0, area & (darkness < pen));
+}
+
+// The marks of `strokes` with at least `share` of their ink inside `area`.
+cv::Mat MarksWithin(const cv::Mat& strokes, const cv::Mat& area, double share) {
+  cv::Mat labels;
+  const int n = cv::connectedComponents(strokes, labels, 8, CV_32S);
+  std::vector<int> inside(n, 0), all(n, 0);
+  for (int y = 0; y < labels.rows; ++y) {
+    const int* l = labels.ptr<int>(y);
+    const std::uint8_t* a = area.ptr<std::uint8_t>(y);
+    for (int x = 0; x < labels.cols; ++x)
+      if (l[x]) ++all[l[x]], inside[l[x]] += a[x] != 0;
+  }
+  std::vector<std::uint8_t> within(n, 0);
+  for (int i = 1; i < n; ++i) within[i] = inside[i] >= share * all[i];
+  cv::Mat mask(strokes.size(), CV_8U, cv::Scalar(0));
+  for (int y = 0; y < labels.rows; ++y) {
+    const int* l = labels.ptr<int>(y);
+    std::uint8_t* m = mask.ptr<std::uint8_t>(y);
+    for (int x = 0; x < labels.cols; ++x) m[x] = within[l[x]] ? 255 : 0;
+  }
+  return mask;
+}
+
+// The marks of `strokes` with some ink inside `area`.
+cv::Mat MarksTouching(const cv::Mat& strokes, const cv::Mat& area) {
+  return MarksWithin(strokes, area, 1e-9);
 }
 
 }  // namespace
@@ -265,6 +303,16 @@ SignatureMeasure MeasureSignature(const ZoneImage& zone, const FormZone& box,
       red_stamp = FindStampOutline(red, zone.px_per_mm, kStampMinRadiusMm, kStampMaxRadiusMm).score >= kStampScore;
     cv::dilate(red, red, cv::Mat(), cv::Point(-1, -1), 2);
     strokes.setTo(0, red);
+    // Where the seal's ink was too pale or blurred to read as red, pieces
+    // of its ring and lettering are left lying along the red: take the
+    // marks that lie almost wholly beside it too. A pen stroke crossing the
+    // seal runs on beyond it and stays.
+    if (red_stamp) {
+      cv::Mat beside;
+      const int r = std::max(1, int(std::lround(kBesideRedMm * zone.px_per_mm)));
+      cv::dilate(red, beside, cv::getStructuringElement(cv::MORPH_ELLIPSE, {2 * r + 1, 2 * r + 1}));
+      strokes.setTo(0, MarksWithin(strokes, beside, kBesideRedShare));
+    }
   }
   bool removed = false;
   for (const cv::RotatedRect& frame : NameStampFrames(strokes, zone.px_per_mm)) {
@@ -287,11 +335,18 @@ SignatureMeasure MeasureSignature(const ZoneImage& zone, const FormZone& box,
   };
   const StampOutline stamp = outline();
   StampOutline found = stamp;
-  for (int round = 0; round < 2 && found.score >= kStampScore; ++round) {
+  for (int round = 0; round < 2 && found.score >= kStampScore && SealScore(found) >= kShapeStampScore;
+       ++round) {
     // The outline's farthest point, or further for a square's corners.
     const double reach = std::max(found.max_radius_mm + 2, 1.2 * found.radius_mm);
     cv::Mat disc(strokes.size(), CV_8U, cv::Scalar(0));
     cv::circle(disc, found.centre, int(reach * zone.px_per_mm), cv::Scalar(255), cv::FILLED);
+    // An oval's ends or a ring traced inside its lettering reach past the
+    // disc: marks the disc cuts that end within a few millimetres of it go
+    // too (a pen stroke crossing the stamp runs on further).
+    cv::Mat spill(strokes.size(), CV_8U, cv::Scalar(0));
+    cv::circle(spill, found.centre, int((reach + kStampSpillMm) * zone.px_per_mm), cv::Scalar(255), cv::FILLED);
+    disc |= MarksWithin(strokes, spill, 1.0) & MarksTouching(strokes, disc);
     RemoveStamp(strokes, disc, darkness);
     removed = true;
     // A second outline counts only around the first: the ring outside the
@@ -301,6 +356,11 @@ SignatureMeasure MeasureSignature(const ZoneImage& zone, const FormZone& box,
   }
   StrokeFeatures f = MeasureStrokes(strokes(inner), darkness(inner), zone.px_per_mm);
   f.stamp_removed = removed;
+  if (stamp.score > 0) {
+    const double dx = std::max({0.0, inner.x - stamp.centre.x, stamp.centre.x - inner.br().x});
+    const double dy = std::max({0.0, inner.y - stamp.centre.y, stamp.centre.y - inner.br().y});
+    f.stamp_off_box_mm = std::hypot(dx, dy) / zone.px_per_mm;
+  }
   f.stamp = stamp;
   m.score = HandwritingScore(f);
   if (features) *features = f;

@@ -34,6 +34,8 @@ struct StrokeFeatures {
   double weight = 0;
   bool stamp_removed = false;
   StampOutline stamp;  // the best stamp outline found in the box
+  // How far the outline's centre lies outside the box, mm (0 inside).
+  double stamp_off_box_mm = 0;
 };
 
 // `strokes`: 255 where ink was added to the paper; `darkness` the page's

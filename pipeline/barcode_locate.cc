@@ -133,16 +133,34 @@ std::vector<BarField> FindBarFields(const cv::Mat& gray, double dpi) {
   if (bw < 2 || bh < 1) return fields;
 
   std::vector<Block> blocks(static_cast<size_t>(bw) * bh);
-  for (int y = 1; y < std::min(bh * block, gray.rows - 1); y += stride) {
+  const int y_end = std::min(bh * block, gray.rows - 1);
+  // First each block's range over the same samples: a block without bars'
+  // contrast (paper, most of any page) is rejected below whatever its
+  // gradients, so they are summed only where the range allows bars.
+  for (int y = 1; y < y_end; y += stride) {
+    const uint8_t* row = gray.ptr<uint8_t>(y);
+    Block* line = &blocks[static_cast<size_t>(y / block) * bw];
+    for (int bx = 0; bx < bw; ++bx) {
+      Block& b = line[bx];
+      const int x_end = std::min((bx + 1) * block, gray.cols - 1);
+      int lo = b.lo, hi = b.hi, n = 0;
+      for (int x = std::max(1, bx * block); x < x_end; x += stride) {
+        lo = std::min<int>(lo, row[x]), hi = std::max<int>(hi, row[x]);
+        ++n;
+      }
+      b.lo = lo, b.hi = hi, b.n += n;
+    }
+  }
+  for (int y = 1; y < y_end; y += stride) {
     const uint8_t* above = gray.ptr<uint8_t>(y - 1);
     const uint8_t* row = gray.ptr<uint8_t>(y);
     const uint8_t* below = gray.ptr<uint8_t>(y + 1);
     Block* line = &blocks[static_cast<size_t>(y / block) * bw];
     for (int bx = 0; bx < bw; ++bx) {
       Block& b = line[bx];
+      if (b.hi - b.lo < kMinRange) continue;
       const int x_end = std::min((bx + 1) * block, gray.cols - 1);
       long jxx = 0, jyy = 0, jxy = 0;
-      int lo = b.lo, hi = b.hi, n = 0;
       for (int x = std::max(1, bx * block); x < x_end; x += stride) {
         // Sobel: smoothing across each derivative keeps the angle of a
         // jagged (1-bit) edge from snapping to 0 or 45 degrees.
@@ -151,10 +169,8 @@ std::vector<BarField> FindBarFields(const cv::Mat& gray, double dpi) {
         int gy = (below[x - 1] + 2 * below[x] + below[x + 1]) -
                  (above[x - 1] + 2 * above[x] + above[x + 1]);
         jxx += gx * gx, jyy += gy * gy, jxy += gx * gy;
-        lo = std::min<int>(lo, row[x]), hi = std::max<int>(hi, row[x]);
-        ++n;
       }
-      b.jxx += jxx, b.jyy += jyy, b.jxy += jxy, b.lo = lo, b.hi = hi, b.n += n;
+      b.jxx += jxx, b.jyy += jyy, b.jxy += jxy;
     }
   }
 

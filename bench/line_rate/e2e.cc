@@ -13,6 +13,7 @@
 #include <algorithm>
 #include <atomic>
 #include <chrono>
+#include <cmath>
 #include <cstdio>
 #include <filesystem>
 #include <fstream>
@@ -103,9 +104,16 @@ struct StepResult {
 // One station: batches of the corpus, one page every 60/ipm seconds.
 void Station(const std::string& address, const std::vector<CorpusBatch>& corpus, int id,
              double interval_s, Clock::time_point stop, std::mutex& mu, std::vector<double>& page_ms,
-             std::vector<double>& batch_ms, std::size_t& errors) {
+             std::vector<Clock::time_point>& page_sent, std::vector<double>& batch_ms,
+             std::size_t& errors) {
   auto stub = v1::Scangate::NewStub(grpc::CreateChannel(address, grpc::InsecureChannelCredentials()));
-  auto next_send = Clock::now() + std::chrono::duration<double>(interval_s * (id % 10) / 10.0);
+  // Counters work independently: each station starts somewhere in a batch's
+  // time (spread by the golden ratio), so the stations' summary sheets, the
+  // heaviest pages, do not all arrive in the same instant batch after batch.
+  const double batch_s = interval_s * double(corpus.front().size());
+  const double phase = std::fmod(double(id) * 0.6180339887, 1.0);
+  auto next_send = Clock::now() + std::chrono::duration_cast<Clock::duration>(
+                                      std::chrono::duration<double>(batch_s * phase));
   for (std::size_t b = std::size_t(id); Clock::now() < stop; b += 7) {
     const CorpusBatch& batch = corpus[b % corpus.size()];
     grpc::ClientContext ctx;
@@ -115,18 +123,21 @@ void Station(const std::string& address, const std::vector<CorpusBatch>& corpus,
     std::thread reader([&] {
       v1::ScanResponse r;
       std::vector<double> mine;
+      std::vector<Clock::time_point> mine_sent;
       double batch_latency = -1;
       std::size_t bad = 0;
       while (stream->Read(&r)) {
         auto now = Clock::now();
         if (r.has_page() && r.page().page_index() < sent.size()) {
           mine.push_back(std::chrono::duration<double, std::milli>(now - sent[r.page().page_index()]).count());
+          mine_sent.push_back(sent[r.page().page_index()]);
           bad += !r.page().error().empty();
         }
         if (r.has_batch()) batch_latency = std::chrono::duration<double, std::milli>(now - closed).count();
       }
       std::lock_guard lock(mu);
       page_ms.insert(page_ms.end(), mine.begin(), mine.end());
+      page_sent.insert(page_sent.end(), mine_sent.begin(), mine_sent.end());
       if (batch_latency >= 0) batch_ms.push_back(batch_latency);
       errors += bad;
     });
@@ -157,6 +168,7 @@ StepResult RunStep(const std::string& address, const std::vector<CorpusBatch>& c
                    const Options& options) {
   std::mutex mu;
   std::vector<double> page_ms, batch_ms;
+  std::vector<Clock::time_point> page_sent;
   std::size_t errors = 0;
   const double interval = 60.0 / options.images_per_minute;
   auto start = Clock::now();
@@ -164,13 +176,23 @@ StepResult RunStep(const std::string& address, const std::vector<CorpusBatch>& c
   std::vector<std::thread> threads;
   for (int s = 0; s < stations; ++s)
     threads.emplace_back(Station, std::cref(address), std::cref(corpus), s, interval, stop,
-                         std::ref(mu), std::ref(page_ms), std::ref(batch_ms), std::ref(errors));
+                         std::ref(mu), std::ref(page_ms), std::ref(page_sent), std::ref(batch_ms),
+                         std::ref(errors));
   for (auto& t : threads) t.join();
-  double elapsed = std::chrono::duration<double>(Clock::now() - start).count();
+  // Sustained: pages sent and judged while every station was scanning, from
+  // the last station's start (one batch's time at most) to the end of the
+  // step, over that window. Latencies are over every page.
+  const auto window_start =
+      start + std::chrono::duration_cast<Clock::duration>(
+                  std::chrono::duration<double>(interval * double(corpus.front().size())));
+  const double window = std::chrono::duration<double>(stop - window_start).count();
+  const auto in_window = std::count_if(page_sent.begin(), page_sent.end(), [&](Clock::time_point t) {
+    return t >= window_start && t < stop;
+  });
   StepResult r;
   r.stations = stations;
   r.offered_pages_per_second = stations / interval;
-  r.pages_per_second = double(page_ms.size()) / elapsed;
+  r.pages_per_second = double(in_window) / window;
   r.p50_ms = Percentile(page_ms, 0.50);
   r.p95_ms = Percentile(page_ms, 0.95);
   r.p99_ms = Percentile(page_ms, 0.99);

@@ -78,6 +78,13 @@ class Ledger {
   virtual void SetFeedListener(std::function<void(std::uint64_t sequence)> listener) = 0;
   // Told how long each group commit took, on the writer thread (metrics).
   virtual void SetCommitObserver(std::function<void(double seconds)> observer) = 0;
+  // Told whenever the storage becomes reachable or unreachable (a shared
+  // database going away and coming back), on a ledger thread, and at once
+  // with the present state. An embedded file never goes away: the default
+  // says reachable once.
+  virtual void SetReachabilityListener(std::function<void(bool reachable)> listener) {
+    if (listener) listener(true);
+  }
 };
 
 // The ledger a configuration names: "postgresql://..." or "postgres://..."

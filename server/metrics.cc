@@ -209,6 +209,7 @@ const char* ServingStateName(ServingState state) {
     case ServingState::kStarting: return "starting";
     case ServingState::kServing: return "serving";
     case ServingState::kDraining: return "draining";
+    case ServingState::kNoLedger: return "ledger unreachable";
   }
   return "starting";
 }

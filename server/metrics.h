@@ -30,8 +30,10 @@ namespace scangate {
 std::string ReasonLabel(int reason_code);
 
 // What grpc.health.v1 reports, and why.
-enum class ServingState { kStarting, kServing, kDraining };
-const char* ServingStateName(ServingState state);  // "starting", "serving", "draining"
+// kNoLedger: serving stopped while the ledger's storage is unreachable.
+enum class ServingState { kStarting, kServing, kDraining, kNoLedger };
+// "starting", "serving", "draining", "ledger unreachable"
+const char* ServingStateName(ServingState state);
 
 class ServerMetrics {
  public:

@@ -423,6 +423,29 @@ void PostgresLedger::Heard(std::uint64_t sequence) {
   if (listener) listener(sequence);
 }
 
+void PostgresLedger::Reachable(bool reachable) {
+  std::function<void(bool)> listener;
+  {
+    std::lock_guard lock(listener_mu_);
+    if (reachable_ == reachable) return;
+    reachable_ = reachable;
+    listener = reach_listener_;
+  }
+  if (listener) listener(reachable);
+}
+
+void PostgresLedger::SetReachabilityListener(std::function<void(bool)> listener) {
+  bool now;
+  {
+    std::lock_guard lock(listener_mu_);
+    reach_listener_ = listener;
+    now = reachable_;
+  }
+  if (listener) listener(now);
+}
+
+// The listening connection doubles as the ledger's probe: it notices a lost
+// server within its poll (200 ms) and retries every 250 ms.
 void PostgresLedger::ListenLoop() {
   PGconn* conn = nullptr;
   std::string error;
@@ -432,9 +455,11 @@ void PostgresLedger::ListenLoop() {
       if (!conn || !Script(conn, std::string("LISTEN ") + kChannel).ok()) {
         if (conn) PQfinish(conn);
         conn = nullptr;
+        Reachable(false);
         std::this_thread::sleep_for(std::chrono::milliseconds(250));
         continue;
       }
+      Reachable(true);
       // Whatever was appended while nobody listened: read the counter.
       Result head = Query(conn, "SELECT last_sequence FROM scangate_feed_head WHERE id = 1");
       if (head.ok() && head.rows() == 1 && head.Int(0, 0) > 0)
@@ -442,9 +467,10 @@ void PostgresLedger::ListenLoop() {
     }
     pollfd fd{PQsocket(conn), POLLIN, 0};
     ::poll(&fd, 1, 200);  // wakes to notice stopping_
-    if (!PQconsumeInput(conn)) {
+    if (!PQconsumeInput(conn) || PQstatus(conn) != CONNECTION_OK) {
       PQfinish(conn);
       conn = nullptr;
+      Reachable(false);
       continue;
     }
     std::uint64_t latest = 0;

@@ -46,6 +46,8 @@ class PostgresLedger final : public Ledger {
   std::vector<std::string> OpenBatchIds() override;
   void SetFeedListener(std::function<void(std::uint64_t)> listener) override;
   void SetCommitObserver(std::function<void(double seconds)> observer) override;
+  // Follows the listening connection: lost and not yet back is unreachable.
+  void SetReachabilityListener(std::function<void(bool reachable)> listener) override;
 
   // The writer's connection and whether its last failure is worth trying
   // the whole group again (a lost connection, a deadlock, a serialization
@@ -62,6 +64,7 @@ class PostgresLedger final : public Ledger {
   std::string CommitGroup(std::deque<Writes::Write>& group, std::vector<std::string>& errors);
   void ListenLoop();
   void Heard(std::uint64_t sequence);
+  void Reachable(bool reachable);
 
   const std::string conninfo_;
   Writer writer_;       // the writer thread's alone
@@ -70,6 +73,8 @@ class PostgresLedger final : public Ledger {
 
   std::mutex listener_mu_;
   std::function<void(std::uint64_t)> feed_listener_;
+  std::function<void(bool)> reach_listener_;
+  bool reachable_ = true;  // under listener_mu_; Open has just connected
   std::atomic<bool> stopping_{false};
   std::thread listen_thread_;
   Writes writes_;  // last: its thread uses everything above

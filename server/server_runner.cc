@@ -89,6 +89,7 @@ bool ServerRunner::Start(std::string& error) {
   auto* health = server_->GetHealthCheckService();
   health->SetServingStatus("", false);
   health->SetServingStatus(kServiceName, false);
+  ledger_->SetReachabilityListener([this](bool reachable) { OnLedgerReachable(reachable); });
   engine_->Submit({SelfCheckPage(), "self-check", profiles_.Find("default")},
                   [this](PageJob&, std::vector<PageVerdict> verdicts) { OnSelfChecked(verdicts); });
   return true;
@@ -104,11 +105,33 @@ void ServerRunner::OnSelfChecked(const std::vector<PageVerdict>& verdicts) {
               << (verdicts.empty() ? "no verdict" : verdicts[0].error) << std::endl;
     return;
   }
+  self_checked_ = true;
+  UpdateHealthLocked();
+}
+
+void ServerRunner::OnLedgerReachable(bool reachable) {
+  std::lock_guard lock(health_mu_);
+  if (reachable != ledger_reachable_)
+    std::cerr << "scangate-server: the ledger is " << (reachable ? "reachable again" : "unreachable")
+              << std::endl;
+  ledger_reachable_ = reachable;
+  UpdateHealthLocked();
+}
+
+void ServerRunner::UpdateHealthLocked() {
+  if (!server_ || stopped_) return;
+  // Without its ledger a server can record nothing: stations and load
+  // balancers are told to go elsewhere until it is back.
+  const bool serving = self_checked_ && ledger_reachable_;
+  if (serving == serving_) return;
+  serving_ = serving;
   auto* health = server_->GetHealthCheckService();
-  health->SetServingStatus(kServiceName, true);
-  health->SetServingStatus("", true);
-  serving_ = true;
-  if (metrics_) metrics_->SetState(ServingState::kServing);
+  health->SetServingStatus(kServiceName, serving);
+  health->SetServingStatus("", serving);
+  if (metrics_)
+    metrics_->SetState(serving             ? ServingState::kServing
+                       : ledger_reachable_ ? ServingState::kStarting
+                                           : ServingState::kNoLedger);
 }
 
 void ServerRunner::Shutdown(std::chrono::milliseconds grace) {

@@ -75,6 +75,10 @@ class ServerRunner {
 
  private:
   void OnSelfChecked(const std::vector<PageVerdict>& verdicts);
+  void OnLedgerReachable(bool reachable);
+  // SERVING once the self-check passed and while the ledger is reachable,
+  // until Shutdown. Under health_mu_.
+  void UpdateHealthLocked();
 
   ServerOptions options_;
   ProfileStore profiles_;
@@ -90,6 +94,8 @@ class ServerRunner {
   std::mutex health_mu_;  // the self-check's callback and Shutdown both set health
   bool stopped_ = false;
   bool serving_ = false;
+  bool self_checked_ = false;  // the engine judged the self-check page
+  bool ledger_reachable_ = true;
 };
 
 }  // namespace scangate

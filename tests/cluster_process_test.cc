@@ -20,6 +20,7 @@
 #include <set>
 #include <thread>
 
+#include "grpc/health/v1/health.grpc.pb.h"
 #include "scangate/v1/scangate.grpc.pb.h"
 #include "support/http_client.h"
 #include "support/postgres.h"
@@ -316,6 +317,48 @@ TEST_F(Cluster, AServerKilledMidStreamLosesNothingAndTheFollowerSeesEveryVerdict
   std::cout << "follower: " << seen.size() << " batches, last sequence " << last << "\n";
   EXPECT_NE(log.find("following again"), std::string::npos)
       << "the follower's stream was not broken by the kill:\n" << log;
+}
+
+// A server whose PostgreSQL goes away can record nothing: its health says
+// NOT_SERVING (readiness fails, load balancers and stations go elsewhere)
+// until the database is back, then SERVING again, without a restart.
+TEST(ClusterHealth, AServerReportsNotServingWhileItsLedgerIsAway) {
+  PostgresServer postgres;
+  ASSERT_TRUE(postgres.started()) << postgres.error();
+  const std::string ledger = postgres.CreateDatabase("scangate");
+  ASSERT_FALSE(ledger.empty()) << postgres.error();
+  const fs::path dir = fs::temp_directory_path() / ("scangate-health-" + std::to_string(::getpid()));
+  ServerProcess server({"--ledger", ledger, "--data-dir", dir.string(), "--metrics-listen",
+                        "127.0.0.1:0"});
+  ASSERT_TRUE(server.started());
+  auto health = grpc::health::v1::Health::NewStub(
+      grpc::CreateChannel(server.address(), grpc::InsecureChannelCredentials()));
+  auto status = [&] {
+    grpc::ClientContext ctx;
+    ctx.set_deadline(std::chrono::system_clock::now() + std::chrono::seconds(5));
+    grpc::health::v1::HealthCheckRequest request;
+    grpc::health::v1::HealthCheckResponse response;
+    if (!health->Check(&ctx, request, &response).ok()) return -1;
+    return int(response.status());
+  };
+  auto becomes = [&](int want) {
+    for (int i = 0; i < 300; ++i) {
+      if (status() == want) return true;
+      std::this_thread::sleep_for(std::chrono::milliseconds(100));
+    }
+    return false;
+  };
+  const int serving = grpc::health::v1::HealthCheckResponse::SERVING;
+  const int not_serving = grpc::health::v1::HealthCheckResponse::NOT_SERVING;
+  ASSERT_TRUE(becomes(serving));
+  postgres.Stop();
+  EXPECT_TRUE(becomes(not_serving)) << "still " << status() << " with the database away";
+  EXPECT_NE(testing::HttpGet(server.metrics_address(), "/dashboard/data").body.find("ledger unreachable"),
+            std::string::npos);
+  ASSERT_TRUE(postgres.Restart()) << postgres.error();
+  EXPECT_TRUE(becomes(serving)) << "still " << status() << " with the database back";
+  server.Stop(SIGTERM);
+  fs::remove_all(dir);
 }
 
 }  // namespace

@@ -297,6 +297,20 @@ TEST(SharedPostgresLedger, AnOutageRefusesReadsAndWritesAndTheLedgerReconnectsAf
   std::string error;
   auto ledger = OpenLedger(where, error);
   ASSERT_TRUE(ledger) << error;
+  std::mutex mu;
+  std::condition_variable changed;
+  std::vector<bool> reach;
+  ledger->SetReachabilityListener([&](bool up) {
+    std::lock_guard lock(mu);
+    reach.push_back(up);
+    changed.notify_all();
+  });
+  auto told = [&](bool up) {  // the listener's latest word is `up`, within 20 s
+    std::unique_lock lock(mu);
+    return changed.wait_for(lock, std::chrono::seconds(20),
+                            [&] { return !reach.empty() && reach.back() == up; });
+  };
+  EXPECT_TRUE(told(true));  // at once, with the present state
   auto write = [&](const std::string& id) {
     std::promise<bool> done;
     ledger->OpenBatch({id, "p", "v1", "c", "o", "permanent", 1},
@@ -306,17 +320,20 @@ TEST(SharedPostgresLedger, AnOutageRefusesReadsAndWritesAndTheLedgerReconnectsAf
   ASSERT_TRUE(write("before"));
 
   own.Stop();
+  EXPECT_TRUE(told(false)) << "the ledger did not notice the database going away";
   EXPECT_THROW(ledger->LoadBatch("before"), LedgerUnavailable);
   EXPECT_THROW(ledger->FeedAfter(0, 10), LedgerUnavailable);
   EXPECT_FALSE(write("during"));
 
   ASSERT_TRUE(own.Restart()) << own.error();
+  EXPECT_TRUE(told(true)) << "the ledger did not notice the database coming back";
   ASSERT_TRUE(write("after"));
   auto before = ledger->LoadBatch("before");
   ASSERT_TRUE(before);
   EXPECT_EQ(before->state, "open");
   EXPECT_TRUE(ledger->LoadBatch("after"));
   EXPECT_FALSE(ledger->LoadBatch("during"));
+  ledger->SetReachabilityListener(nullptr);
 }
 
 // A batch opened through one server is resumable through another: what the

@@ -123,8 +123,6 @@ void ServerRunner::UpdateHealthLocked() {
   // Without its ledger a server can record nothing: stations and load
   // balancers are told to go elsewhere until it is back.
   const bool serving = self_checked_ && ledger_reachable_;
-  if (serving == serving_) return;
-  serving_ = serving;
   auto* health = server_->GetHealthCheckService();
   health->SetServingStatus(kServiceName, serving);
   health->SetServingStatus("", serving);
@@ -139,7 +137,6 @@ void ServerRunner::Shutdown(std::chrono::milliseconds grace) {
     std::lock_guard lock(health_mu_);
     if (!server_ || stopped_) return;
     stopped_ = true;
-    serving_ = false;
     // Load balancers and stations see NOT_SERVING before anything else changes.
     server_->GetHealthCheckService()->SetServingStatus(false);
     if (metrics_) metrics_->SetState(ServingState::kDraining);
@@ -155,7 +152,7 @@ void ServerRunner::Shutdown(std::chrono::milliseconds grace) {
 
 bool ServerRunner::serving() {
   std::lock_guard lock(health_mu_);
-  return serving_;
+  return !stopped_ && self_checked_ && ledger_reachable_;
 }
 
 std::string ServerRunner::signing_key_id() const { return signer_ ? signer_->key_id() : ""; }

@@ -91,9 +91,8 @@ class ServerRunner {
   std::unique_ptr<grpc::Server> server_;
   std::unique_ptr<MetricsHttpServer> metrics_http_;  // after all it reads from
   int port_ = 0;
-  std::mutex health_mu_;  // the self-check's callback and Shutdown both set health
+  std::mutex health_mu_;  // the self-check, the ledger's reachability and Shutdown set health
   bool stopped_ = false;
-  bool serving_ = false;
   bool self_checked_ = false;  // the engine judged the self-check page
   bool ledger_reachable_ = true;
 };

@@ -252,9 +252,9 @@ void RunCorpus(const fs::path& dir, const std::map<std::string, std::shared_ptr<
           for (int k = 0; k < 6; ++k) fit.page_from_mm(k / 3, k % 3) = v.registration.page_from_mm[k];
           StrokeFeatures sf;
           MeasureSignature(CutZone(page.image, page.ink, fit, *f.blank, f.signatures[i], 12), f.signatures[i], &sf);
-          std::printf("S %s %s %s %.3f len %.1f ext %.1f cx %.2f ax %.3f fo %.3f up %.3f lt %d lv %.2f lh %.1f wt %.3f stamp %d %.2f c %.2f run %.2f o %.2f R %.1f res %.2f arc %.2f off %.1f %s\n", file.c_str(),
+          std::printf("S %s %s %s %.3f len %.1f ext %.1f cx %.2f ax %.3f fo %.3f up %.3f lt %d lv %.2f lh %.1f wt %.3f as %.2f stamp %d %.2f c %.2f run %.2f o %.2f R %.1f res %.2f arc %.2f off %.1f %s\n", file.c_str(),
                       v.signatures[i].zone.c_str(), truth.at("signature." + v.signatures[i].zone).c_str(),
-                      v.signatures[i].score, sf.length_mm, sf.extent_mm, sf.complexity, sf.axis_alignment, sf.focus, sf.upright, sf.letters, sf.level_letters, sf.letter_height_mm, sf.weight,
+                      v.signatures[i].score, sf.length_mm, sf.extent_mm, sf.complexity, sf.axis_alignment, sf.focus, sf.upright, sf.letters, sf.level_letters, sf.letter_height_mm, sf.weight, sf.letter_aspect,
                       sf.stamp_removed, sf.stamp.score, sf.stamp.coverage, sf.stamp.longest, sf.stamp.clear_outside,
                       sf.stamp.radius_mm, sf.stamp.residual_mm, sf.stamp.arc, sf.stamp_off_box_mm, truth.at("mode").c_str());
         }

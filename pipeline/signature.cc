@@ -31,6 +31,11 @@ constexpr double kStampScore = 0.5;
 // it is well closed or its outer ink runs smoothly around half the turn
 // (SealScore 1).
 constexpr double kShapeStampScore = 1;
+// A ring traced through a signature's loops and its underline is inked
+// over about half the turn, with no smooth outer arc: by shape alone a
+// stamp's outline must be inked over more than that, or show the smooth
+// outer arc of a stamp pressed crooked (SealScore's partial arc at 1).
+constexpr double kShapeStampCoverage = 0.55, kShapeStampArc = 0.5;
 // Darkness (of 255) by which a pen stroke under a stamp outdoes the stamp's ink.
 constexpr int kPenOverStamp = 60;
 // How far past a stamp's disc its own marks may reach.
@@ -218,14 +223,23 @@ StrokeFeatures MeasureStrokes(const cv::Mat& strokes, const cv::Mat& darkness, d
         }
     }
     std::vector<std::pair<int, int>> letters;  // top, bottom
+    std::vector<double> aspects;
     for (int x = 0; x < kept.cols;) {
       if (top[x] < 0) {
         ++x;
         continue;
       }
       int t = top[x], b = bottom[x];
+      const int from = x;
       while (x < kept.cols && top[x] >= 0) t = std::min(t, top[x]), b = std::max(b, bottom[x]), ++x;
-      if ((b - t) / px_per_mm >= 1.5) letters.push_back({t, b});
+      if ((b - t) / px_per_mm >= 1.5) {
+        letters.push_back({t, b});
+        aspects.push_back(double(x - from) / (b - t + 1));
+      }
+    }
+    if (!aspects.empty()) {
+      std::nth_element(aspects.begin(), aspects.begin() + aspects.size() / 2, aspects.end());
+      f.letter_aspect = aspects[aspects.size() / 2];
     }
     f.letters = int(letters.size());
     if (letters.size() >= 3) {
@@ -269,8 +283,11 @@ StrokeFeatures MeasureStrokes(const cv::Mat& strokes, const cv::Mat& darkness, d
 
 double PrintLikeness(const StrokeFeatures& f) {
   // Upright strokes, heavy for their size, small letters, letters level on
-  // a line: each only a hint, together a good one.
-  const double level = f.letters >= 3 ? Ramp(f.level_letters, 0.5, 0.9) : 0;
+  // a line: each only a hint, together a good one. Level letters count only
+  // where they stand apart: runs two and a half times wider than high are
+  // joined words, and cursive words in a row are as level as type.
+  const double apart = Ramp(2.5 - f.letter_aspect, 0, 1);
+  const double level = f.letters >= 3 ? Ramp(f.level_letters, 0.5, 0.9) * apart : 0;
   return (Ramp(f.upright, 0.15, 0.25) + Ramp(f.weight, 0.09, 0.12) + Ramp(6.5 - f.letter_height_mm, 0, 1.5) +
           level) / 4;
 }
@@ -335,8 +352,11 @@ SignatureMeasure MeasureSignature(const ZoneImage& zone, const FormZone& box,
   };
   const StampOutline stamp = outline();
   StampOutline found = stamp;
-  for (int round = 0; round < 2 && found.score >= kStampScore && SealScore(found) >= kShapeStampScore;
-       ++round) {
+  auto sure = [](const StampOutline& o) {
+    return o.score >= kStampScore && SealScore(o) >= kShapeStampScore &&
+           (o.coverage >= kShapeStampCoverage || o.arc >= kShapeStampArc);
+  };
+  for (int round = 0; round < 2 && sure(found); ++round) {
     // The outline's farthest point, or further for a square's corners.
     const double reach = std::max(found.max_radius_mm + 2, 1.2 * found.radius_mm);
     cv::Mat disc(strokes.size(), CV_8U, cv::Scalar(0));

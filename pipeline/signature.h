@@ -30,6 +30,9 @@ struct StrokeFeatures {
   int letters = 0;
   double level_letters = 0;
   double letter_height_mm = 0;  // median letter height
+  // Median letter width over its height: type's letters stand apart (~0.5-1),
+  // cursive joins a word into one run (2+).
+  double letter_aspect = 0;
   // Stroke width over letter height: type ~0.08-0.1, a pen's signature less.
   double weight = 0;
   bool stamp_removed = false;

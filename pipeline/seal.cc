@@ -10,6 +10,7 @@
 #include <algorithm>
 #include <array>
 #include <cmath>
+#include <tuple>
 #include <opencv2/imgproc.hpp>
 
 namespace scangate {
@@ -33,6 +34,9 @@ constexpr int kPenDarkness = 150;
 // are bridged, and most of an arc's directions are inked.
 constexpr int kArcStep = 1, kArcGap = 4;
 constexpr double kArcInkedShare = 0.7;
+// Directions of an arc (share of the turn) where a stroke crossing it is
+// the outermost ink.
+constexpr double kArcCrossedShare = 0.1;
 // A stamp pressed crooked shows its outline on one side only: a smooth arc
 // of the outermost ink over nearly half the turn is one (a signature's
 // loops and flourishes make a third at most), scored 0.5 at the midpoint.
@@ -42,7 +46,7 @@ constexpr double kSealMinRadiusMm = 9, kSealMaxRadiusMm = 26;
 
 struct Trace {
   double coverage = 0, longest = 0, residual_mm = 0, clear_outside = 0, mean_mm = 0, max_mm = 0;
-  double arc = 0, arc_mm = 0;
+  double arc = 0, arc_mm = 0, crossed_arc = 0, crossed_arc_mm = 0;
   double Score() const {
     const double clear = std::clamp((clear_outside - 0.3) / 0.2, 0.0, 1.0);
     return std::clamp((coverage - 0.34) / 0.14, 0.0, 1.0) * clear;
@@ -108,22 +112,32 @@ std::vector<double> FitShape(const std::vector<int>& dirs, const std::vector<dou
 // at the same distance from the centre. Follows the outermost inked radius
 // direction by direction and keeps the longest stretch where it moves
 // smoothly (a gap of a few directions bridged), as a share of the turn.
-void OuterArc(const std::vector<std::uint8_t>& occ, int bins, double r0, Trace& trace) {
-  std::vector<int> outer(kDirections, -1);
-  for (int k = 0; k < kDirections; ++k)
-    for (int j = bins - 1; j >= 0; --j)
-      if (occ[k * bins + j]) {
-        outer[k] = j;
-        break;
-      }
+// Where a pen stroke crosses the outline and runs on outside it, the
+// outermost ink jumps outward; with `crossed_share` above 0 the outline
+// goes on underneath where there is ink where it would be, for up to that
+// share of the turn.
+std::pair<double, double> OuterArc(const std::vector<std::uint8_t>& occ, int bins, double r0,
+                                   const std::vector<int>& outer, double crossed_share) {
+  auto inked_near = [&](int k, int last, int reach) {
+    int found = -1;
+    for (int j = std::max(0, last - reach); j <= std::min(bins - 1, last + reach); ++j)
+      if (occ[k * bins + j] && (found < 0 || std::abs(j - last) < std::abs(found - last))) found = j;
+    return found;
+  };
   double best = 0, best_mm = 0;
   for (int start = 0; start < kDirections; ++start) {
     if (outer[start] < 0) continue;
-    int last = outer[start], gap = 0, span = 1, inked = 1;
+    int last = outer[start], gap = 0, span = 1, inked = 1, crossed = 0;
     double sum = outer[start];
     for (int i = 1; i < kDirections; ++i) {
-      const int j = outer[(start + i) % kDirections];
-      if (j >= 0 && std::abs(j - last) <= kArcStep * (1 + gap)) {
+      const int k = (start + i) % kDirections;
+      const int reach = kArcStep * (1 + gap);
+      int j = outer[k];
+      if (j > last + reach && crossed < crossed_share * kDirections) {
+        j = inked_near(k, last, reach);
+        if (j >= 0) ++crossed;
+      }
+      if (j >= 0 && std::abs(j - last) <= reach) {
         last = j, span = i + 1, ++inked, sum += j, gap = 0;
       } else if (++gap > kArcGap) {
         break;
@@ -134,8 +148,19 @@ void OuterArc(const std::vector<std::uint8_t>& occ, int bins, double r0, Trace& 
       best_mm = r0 + sum / inked * kRadiusStepMm;
     }
   }
-  trace.arc = best;
-  trace.arc_mm = best_mm;
+  return {best, best_mm};
+}
+
+void OuterArcs(const std::vector<std::uint8_t>& occ, int bins, double r0, Trace& trace) {
+  std::vector<int> outer(kDirections, -1);
+  for (int k = 0; k < kDirections; ++k)
+    for (int j = bins - 1; j >= 0; --j)
+      if (occ[k * bins + j]) {
+        outer[k] = j;
+        break;
+      }
+  std::tie(trace.arc, trace.arc_mm) = OuterArc(occ, bins, r0, outer, 0);
+  std::tie(trace.crossed_arc, trace.crossed_arc_mm) = OuterArc(occ, bins, r0, outer, kArcCrossedShare);
 }
 
 Trace TraceOutline(const cv::Mat& near, cv::Point2d c, double min_mm, double max_mm) {
@@ -248,7 +273,7 @@ Trace TraceOutline(const cv::Mat& near, cv::Point2d c, double min_mm, double max
   }
   trace.coverage = double(counted) / kDirections;
   trace.clear_outside = double(clear) / kDirections;
-  OuterArc(occ, bins, r0, trace);
+  OuterArcs(occ, bins, r0, trace);
   return trace;
 }
 
@@ -300,11 +325,13 @@ StampOutline FindStampOutline(const cv::Mat& ink, double px_per_mm, double min_r
     centres.push_back(at);
   }
   // The candidates as voted, then around the best one.
-  double best_arc = 0, best_arc_mm = 0;
+  double best_arc = 0, best_arc_mm = 0, best_crossed = 0;
   auto consider = [&](cv::Point2d c) {
     const Trace t = TraceOutline(near, c, min_radius_mm, max_radius_mm);
     if (t.arc > best_arc && t.arc_mm >= min_radius_mm && t.arc_mm <= max_radius_mm)
       best_arc = t.arc, best_arc_mm = t.arc_mm;
+    if (t.crossed_arc > best_crossed && t.crossed_arc_mm >= min_radius_mm && t.crossed_arc_mm <= max_radius_mm)
+      best_crossed = t.crossed_arc;
     if (t.mean_mm < min_radius_mm || t.mean_mm > max_radius_mm) return;
     const double score = t.Score();
     // The best-scoring outline; while none scores, the best-covered one (for
@@ -329,11 +356,13 @@ StampOutline FindStampOutline(const cv::Mat& ink, double px_per_mm, double min_r
   }
   best.arc = best_arc;
   best.arc_mm = best_arc_mm;
+  best.crossed_arc = best_crossed;
   return best;
 }
 
-double SealScore(const StampOutline& o) {
-  const double partial = std::clamp((o.arc - kPartialArcFrom) / (kPartialArcTo - kPartialArcFrom), 0.0, 1.0);
+double SealScore(const StampOutline& o, bool through_strokes) {
+  const double arc = through_strokes ? std::max(o.arc, o.crossed_arc) : o.arc;
+  const double partial = std::clamp((arc - kPartialArcFrom) / (kPartialArcTo - kPartialArcFrom), 0.0, 1.0);
   return std::max(o.score, partial);
 }
 
@@ -348,23 +377,26 @@ SealMeasure MeasureSeal(const ZoneImage& zone, const FormZone& seal, StampOutlin
                         cv::Rect({}, zone.added.size());
   // Stamps are often pressed faintly: lighter ink counts here than in writing.
   const cv::Mat faint = (zone.darkness(area) >= kFaintDarkness) & ~zone.print(area);
+  // In a seal box the clerk signs across the seal: its arc goes on under
+  // the strokes.
+  auto score = [](const StampOutline& o) { return SealScore(o, /*through_strokes=*/true); };
   StampOutline outline;
   if (!zone.red.empty()) {
     // Seal red is never the form's own printing: the whole ring is there.
     outline = FindStampOutline(zone.red(area), zone.px_per_mm, kSealMinRadiusMm, kSealMaxRadiusMm);
   }
-  if (SealScore(outline) < 1) {
+  if (score(outline) < 1) {
     const StampOutline shape = FindStampOutline(faint, zone.px_per_mm, kSealMinRadiusMm, kSealMaxRadiusMm);
-    if (SealScore(shape) > SealScore(outline) || SealScore(outline) == 0) outline = shape;
+    if (score(shape) > score(outline) || score(outline) == 0) outline = shape;
   }
-  if (SealScore(outline) < 1 && zone.red.empty()) {
+  if (score(outline) < 1 && zone.red.empty()) {
     // On a gray scan a red seal is lighter than pen ink: without the darkest
     // strokes a signature across the seal no longer hides its outline.
     const cv::Mat light = faint & (zone.darkness(area) < kPenDarkness);
     const StampOutline shape = FindStampOutline(light, zone.px_per_mm, kSealMinRadiusMm, kSealMaxRadiusMm);
-    if (SealScore(shape) > SealScore(outline)) outline = shape;
+    if (score(shape) > score(outline)) outline = shape;
   }
-  m.score = SealScore(outline);
+  m.score = score(outline);
   if (found) *found = outline;
   return m;
 }

@@ -25,6 +25,9 @@ struct StampOutline {
   // The longest smooth stretch of the outermost ink around the centre, share
   // of the turn, and its mean radius: a stamp's outline inked on one side.
   double arc = 0, arc_mm = 0;
+  // The same, going on under pen strokes that cross it and run on outside
+  // (a signature written across the seal), for up to a tenth of the turn.
+  double crossed_arc = 0;
 };
 
 // Searches `ink` (255 where inked, `px_per_mm`) for the best outline whose
@@ -33,8 +36,11 @@ StampOutline FindStampOutline(const cv::Mat& ink, double px_per_mm, double min_r
                               double max_radius_mm);
 
 // 0..1: the outline's score, or the smooth outer arc's for a stamp inked on
-// one side only, whichever is higher.
-double SealScore(const StampOutline& outline);
+// one side only, whichever is higher. `through_strokes` lets the arc go on
+// under strokes crossing it: right in a seal box, where the clerk signs
+// across the seal; too lenient where a stamp is to be told from a signature
+// it would take away.
+double SealScore(const StampOutline& outline, bool through_strokes = false);
 
 // `outline`, when given, receives the outline the score rests on.
 SealMeasure MeasureSeal(const ZoneImage& zone, const FormZone& seal, StampOutline* outline = nullptr);

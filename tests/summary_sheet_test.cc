@@ -6,11 +6,13 @@
 #include <cmath>
 #include <filesystem>
 #include <fstream>
+#include <functional>
 #include <opencv2/imgproc.hpp>
 
 #include "batch.h"
 #include "judge.h"
 #include "profile_store.h"
+#include "signature.h"
 #include "summary_forms.h"
 #include "synthetic_page.h"
 
@@ -192,6 +194,118 @@ TEST(SummarySheet, ASealOnAGrayOrBlackAndWhiteScanIsFoundByItsShape) {
       EXPECT_FALSE(HasReason(v, ReasonCode::kSealMissing, "office_seal"));
     }
   }
+}
+
+// A stamp pressed crooked inks one side of its ring; where the clerk has
+// signed across the seal box first, the signature runs on outside that
+// ring and is the outermost ink there. The ring is still found under it.
+TEST(SummarySheet, AOneSidedStampSignedAcrossIsStillASeal) {
+  int sheets = 0, found = 0;
+  std::string missed;
+  for (const std::string form_name : {"pension-claim", "enrolment-change"}) {
+    auto profile = Bundled(form_name);
+    const synth::FormDesign& form = synth::BundledForm(form_name);
+    for (std::uint32_t seed = 1; seed <= 10; ++seed) {
+      synth::FormFill fill = Complete(form, 100 + seed);
+      fill.stamp.partial = true;
+      fill.stamp.strength = 0.8;
+      fill.stamp.degrees = 10.0 * seed - 50;
+      fill.signed_in_seal_box = true;
+      const cv::Mat gray = Gray(Place(Sheet(form_name, fill), 0.5, 1.0, 2, -2));
+      const std::string bytes = seed % 2 ? synth::EncodeTiffG4(synth::ToBilevel(gray, 185), kDpi)
+                                         : synth::EncodeJpeg(gray, 85, kDpi);
+      const PageVerdict v = Judge(bytes, *profile);
+      ASSERT_TRUE(v.summary_sheet);
+      ++sheets;
+      if (v.seals[0].present) ++found;
+      else missed += " " + form_name + "/" + std::to_string(seed) + " (score " + std::to_string(v.seals[0].score) + ")";
+    }
+  }
+  EXPECT_EQ(found, sheets) << "one-sided stamps judged missing:" << missed;
+}
+
+// A signature box's zone as the form registration cuts it, with `draw`
+// inking its darkness; nothing printed there by the form.
+ZoneImage SignatureBox(double width_mm, double height_mm, const std::function<void(cv::Mat&, double)>& draw) {
+  ZoneImage z;
+  const double margin = 12 * z.px_per_mm;
+  z.zone = cv::Rect(int(margin), int(margin), int(width_mm * z.px_per_mm), int(height_mm * z.px_per_mm));
+  z.darkness = cv::Mat::zeros(z.zone.height + 2 * int(margin), z.zone.width + 2 * int(margin), CV_8U);
+  draw(z.darkness, z.px_per_mm);
+  z.ink = z.darkness > 100;
+  z.added = z.ink.clone();
+  z.print = cv::Mat::zeros(z.darkness.size(), CV_8U);
+  return z;
+}
+
+// Cursive words in a broad pen, small: each word one run of inked columns,
+// the words as level as a line of type. Type is told by letters standing
+// apart and upright; joined writing is a signature.
+TEST(SummarySheet, SmallCursiveInABroadPenIsASignatureAndTypeIsNot) {
+  const FormZone box{"applicant_signature", "", 0, 0, 80, 25};
+  const ZoneImage cursive = SignatureBox(80, 25, [](cv::Mat& ink, double px_mm) {
+    // Arches slanted 15 degrees, joined at the baseline: m's and n's.
+    const int pen = std::max(2, int(std::lround(0.8 * px_mm)));
+    const double x_height = 3.5 * px_mm, hump = 2.5 * px_mm, base = 26 * px_mm, slant = std::tan(15 * CV_PI / 180);
+    double x = 18 * px_mm;
+    for (int humps : {5, 6, 4}) {
+      std::vector<cv::Point> word;
+      for (int h = 0; h < humps; ++h, x += hump)
+        for (int i = 0; i <= 16; ++i) {
+          const double t = CV_PI * i / 16, up = x_height * std::sin(t);
+          word.emplace_back(int(x + hump / 2 * (1 - std::cos(t)) + slant * up), int(base - up));
+        }
+      cv::polylines(ink, word, false, cv::Scalar(255), pen, cv::LINE_AA);
+      x += 4 * px_mm;
+    }
+  });
+  StrokeFeatures f;
+  const SignatureMeasure written = MeasureSignature(cursive, box, &f);
+  EXPECT_GE(written.score, 0.5) << "small cursive in a broad pen judged type: length " << f.length_mm
+                                << " mm, extent " << f.extent_mm << " mm, focus " << f.focus << ", upright "
+                                << f.upright << ", letters " << f.letters << " level " << f.level_letters
+                                << " aspect " << f.letter_aspect << " height " << f.letter_height_mm
+                                << " mm, weight " << f.weight;
+
+
+  const ZoneImage typed = SignatureBox(80, 25, [](cv::Mat& ink, double px_mm) {
+    cv::Mat page(ink.size(), CV_8UC3, cv::Scalar::all(255));
+    synth::PrintChinese(page, "张建国 王秀英", cv::Point(int(18 * px_mm), int(20 * px_mm)), int(4 * px_mm),
+                        cv::Scalar::all(0));
+    cv::Mat gray;
+    cv::cvtColor(page, gray, cv::COLOR_BGR2GRAY);
+    ink = 255 - gray;
+  });
+  const SignatureMeasure printed = MeasureSignature(typed, box);
+  EXPECT_LT(printed.score, 0.5) << "a typed name judged a signature";
+}
+
+// Signatures as counters write them: cursive or Chinese, in every pen,
+// small and heavy or sprawling, stamped over or not. None may be taken for
+// type, nor traced into a stamp's outline and taken away with it.
+TEST(SummarySheet, SignaturesOfEveryKindArePresent) {
+  int boxes = 0, found = 0;
+  std::string missed;
+  for (const std::string form_name : {"pension-claim", "enrolment-change"}) {
+    auto profile = Bundled(form_name);
+    const synth::FormDesign& form = synth::BundledForm(form_name);
+    for (std::uint32_t seed = 1; seed <= 12; ++seed) {
+      synth::FormFill fill = synth::RandomFill(form, 300 + seed, true);
+      fill.stamp_over_signature = seed % 2 ? int(form.signatures.size()) - 1 : -1;
+      const cv::Mat page = Place(Sheet(form_name, fill), 0.4 * (seed % 5) - 0.8, 1.0, 1, 1);
+      const std::string bytes = seed % 3 == 0   ? synth::EncodeTiffG4(synth::ToBilevel(Gray(page), 185), kDpi)
+                                : seed % 3 == 1 ? synth::EncodeJpeg(Gray(page), 85, kDpi)
+                                                : synth::EncodePng(page, kDpi);
+      const PageVerdict v = Judge(bytes, *profile);
+      ASSERT_TRUE(v.summary_sheet);
+      for (const SignatureMeasure& m : v.signatures) {
+        ++boxes;
+        if (m.present) ++found;
+        else missed += " " + form_name + "/" + std::to_string(seed) + "/" + m.zone;
+      }
+    }
+  }
+  EXPECT_EQ(found, boxes) << "signatures judged missing:" << missed;
 }
 
 TEST(SummarySheet, ASignatureAloneInTheSealBoxIsNotASeal) {

@@ -445,7 +445,8 @@ void FillForm(cv::Mat& page, const FormDesign& form, double dpi, const FormFill&
     switch (fill.seals[i]) {
       case SealEntry::kStamped: {
         // Offices often sign in the seal box too, then stamp over it.
-        if (rng.uniform(0, 4) == 0) Signature(page, rng, sheet, a);
+        const bool sign = rng.uniform(0, 4) == 0;
+        if (sign || fill.signed_in_seal_box) Signature(page, rng, sheet, a);
         if (rng.uniform(0, 4) == 0) PrintedNote(page, rng, sheet, a);
         Press(page, rng, sheet, fill.stamp, Centre(sheet, a, fill.stamp_offset_mm, rng));
         break;

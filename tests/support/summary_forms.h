@@ -95,6 +95,8 @@ struct FormFill {
   int stamp_over_signature = -1;
   // Stamps are pressed off-centre, overlapping the box's label and edge.
   double stamp_offset_mm = 0;
+  // A stamped seal box is signed before it is stamped (otherwise one in four).
+  bool signed_in_seal_box = false;
 };
 
 // Fills a PrintedForm at `dpi` in place. BGR.

@@ -264,9 +264,9 @@ void RunCorpus(const fs::path& dir, const std::map<std::string, std::shared_ptr<
           StampOutline o;
           MeasureSeal(CutZone(page.image, page.ink, fit, *f.blank, f.seals[i], 4.5), f.seals[i], &o);
           const SealMeasure& m = v.seals[i];
-          std::printf("L %s %s %s %.3f c %.2f run %.2f o %.2f R %.1f res %.2f arc %.2f %.1f %s %s\n", file.c_str(),
+          std::printf("L %s %s %s %.3f c %.2f run %.2f o %.2f R %.1f res %.2f arc %.2f %.1f crossed %.2f %s %s\n", file.c_str(),
                       m.zone.c_str(), truth.at("seal." + m.zone).c_str(), m.score, o.coverage, o.longest,
-                      o.clear_outside, o.radius_mm, o.residual_mm, o.arc, o.arc_mm, truth.at("mode").c_str(), truth.at("stamp").c_str());
+                      o.clear_outside, o.radius_mm, o.residual_mm, o.arc, o.arc_mm, o.crossed_arc, truth.at("mode").c_str(), truth.at("stamp").c_str());
         }
       }
     }

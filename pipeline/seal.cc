@@ -35,8 +35,10 @@ constexpr int kPenDarkness = 150;
 constexpr int kArcStep = 1, kArcGap = 4;
 constexpr double kArcInkedShare = 0.7;
 // Directions of an arc (share of the turn) where a stroke crossing it is
-// the outermost ink.
-constexpr double kArcCrossedShare = 0.1;
+// the outermost ink. Followed under strokes, an arc counts only at a round
+// office seal's size (38-45 mm across; from 30 mm here): around a smaller
+// turn a signature's own loops are followed as easily.
+constexpr double kArcCrossedShare = 0.1, kCrossedArcMinRadiusMm = 15;
 // A stamp pressed crooked shows its outline on one side only: a smooth arc
 // of the outermost ink over nearly half the turn is one (a signature's
 // loops and flourishes make a third at most), scored 0.5 at the midpoint.
@@ -330,7 +332,8 @@ StampOutline FindStampOutline(const cv::Mat& ink, double px_per_mm, double min_r
     const Trace t = TraceOutline(near, c, min_radius_mm, max_radius_mm);
     if (t.arc > best_arc && t.arc_mm >= min_radius_mm && t.arc_mm <= max_radius_mm)
       best_arc = t.arc, best_arc_mm = t.arc_mm;
-    if (t.crossed_arc > best_crossed && t.crossed_arc_mm >= min_radius_mm && t.crossed_arc_mm <= max_radius_mm)
+    if (t.crossed_arc > best_crossed && t.crossed_arc_mm >= std::max(min_radius_mm, kCrossedArcMinRadiusMm) &&
+        t.crossed_arc_mm <= max_radius_mm)
       best_crossed = t.crossed_arc;
     if (t.mean_mm < min_radius_mm || t.mean_mm > max_radius_mm) return;
     const double score = t.Score();

@@ -26,7 +26,8 @@ struct StampOutline {
   // of the turn, and its mean radius: a stamp's outline inked on one side.
   double arc = 0, arc_mm = 0;
   // The same, going on under pen strokes that cross it and run on outside
-  // (a signature written across the seal), for up to a tenth of the turn.
+  // (a signature written across the seal), for up to a tenth of the turn;
+  // round office seals only (radius from 15 mm).
   double crossed_arc = 0;
 };
 

@@ -23,6 +23,9 @@ namespace {
 constexpr double kRange = 15.0;
 constexpr std::size_t kMaxPoints = 30'000;
 constexpr std::size_t kMinPoints = 150;
+// Points of ink mass for the finest stage: the mass is a check on the
+// edges and a stand-in for them, not the main estimate.
+constexpr std::size_t kMassPoints = 15'000;
 // Two estimates closer than this agree: the most a page may be off.
 constexpr double kAgree = 0.2;
 
@@ -120,27 +123,28 @@ EdgePoints FindInkMass(const InkMap& ink) {
   p.width = f.cols;
   p.height = f.rows;
   if (f.rows < 8 || f.cols < 8 || paper.size() != ink.coarse.size() ||
-      ink.near_border.size() != ink.coarse.size())
+      ink.mask.size() != ink.coarse.size() || ink.near_border.size() != ink.coarse.size())
     return p;
   const int step = std::max(1, int(std::lround(ink.fine_dpi / 40)));
-  // As for edges: well clear of paper texture, show-through and noise.
-  const int threshold = std::max({12, int(ink.paper * 0.125), int(4 * ink.fine_noise)});
   const int per = std::max(1, int(std::lround(ink.fine_scale / ink.scale)));
   const float cx = (f.cols - 1) / 2.0f, cy = (f.rows - 1) / 2.0f;
-  const std::size_t row = f.step[0], coarse_row = paper.step[0];
+  // Ink as the mask has it: a quarter darker than the paper around it, not
+  // show-through or shading, and clear of borders.
+  std::vector<std::size_t> coarse_row(std::size_t(f.rows));
+  for (int y = 0; y < f.rows; ++y)
+    coarse_row[std::size_t(y)] = std::size_t(std::min(paper.rows - 1, y / per));
   // Column by column, as the edges are ordered.
   for (int x = step / 2; x < f.cols; x += step) {
-    const std::uint8_t* g = f.data + x;
     const int xc = std::min(paper.cols - 1, x / per);
-    const std::uint8_t* level = paper.data + xc;
-    const std::uint8_t* border = ink.near_border.data + xc;
+    const float px = float(x) - cx;
     for (int y = 0; y < f.rows; ++y) {
-      const std::size_t yc = std::size_t(std::min(paper.rows - 1, y / per)) * coarse_row;
-      const int d = int(level[yc]) - int(g[std::size_t(y) * row]);
-      if (d < threshold || border[yc]) continue;
-      p.x.push_back(float(x) - cx);
+      const std::size_t yc = coarse_row[std::size_t(y)];
+      if (!ink.mask.ptr<std::uint8_t>(int(yc))[xc] || ink.near_border.ptr<std::uint8_t>(int(yc))[xc])
+        continue;
+      const int d = int(paper.ptr<std::uint8_t>(int(yc))[xc]) - int(f.ptr<std::uint8_t>(y)[x]);
+      p.x.push_back(px);
       p.y.push_back(float(y) - cy);
-      p.w.push_back(float(d));
+      p.w.push_back(float(std::max(d, 0)));
     }
   }
   return p;
@@ -305,7 +309,7 @@ SkewMeasure MeasureSkew(const InkMap& ink) {
   // its rulings against those on the sharp part.
   const EdgePoints mass_points = FindInkMass(ink);
   if (mass_points.size() < kMinPoints) return m;
-  const Estimate mass = Search(mass_points, px_per_mm, kMaxPoints, 0.5);
+  const Estimate mass = Search(mass_points, px_per_mm, kMassPoints, 0.5);
   if (std::abs(mass.degrees - edges.degrees) > kAgree && mass.confidence > edges.confidence) {
     m.degrees = mass.degrees;
     m.peak_ratio = mass.peak_ratio;

@@ -36,35 +36,6 @@ struct EdgePoints {
   std::size_t size() const { return x.size(); }
 };
 
-// Column by column, not row by row: consecutive points then land in
-// different rows of the projection, and its additions do not wait on each
-// other. Thinned to an even spread if there are more than needed.
-void InColumnOrder(EdgePoints& p, int cols) {
-  const float cx = (cols - 1) / 2.0f;
-  const bool weighted = !p.w.empty();
-  const std::size_t keep = std::min(p.size(), kMaxPoints);
-  std::vector<std::uint32_t> start(std::size_t(cols) + 1, 0);
-  for (float x : p.x) ++start[std::size_t(x + cx) + 1];
-  for (std::size_t i = 1; i < start.size(); ++i) start[i] += start[i - 1];
-  std::vector<float> xs(p.size()), ys(p.size()), ws(weighted ? p.size() : 0);
-  for (std::size_t i = 0; i < p.size(); ++i) {
-    std::uint32_t at = start[std::size_t(p.x[i] + cx)]++;
-    xs[at] = p.x[i];
-    ys[at] = p.y[i];
-    if (weighted) ws[at] = p.w[i];
-  }
-  p.x.resize(keep);
-  p.y.resize(keep);
-  if (weighted) p.w.resize(keep);
-  const double every = double(xs.size()) / double(std::max<std::size_t>(keep, 1));
-  for (std::size_t i = 0; i < keep; ++i) {
-    const std::size_t from = std::size_t(double(i) * every);
-    p.x[i] = xs[from];
-    p.y[i] = ys[from];
-    if (weighted) p.w[i] = ws[from];
-  }
-}
-
 EdgePoints FindEdgePoints(const InkMap& ink) {
   EdgePoints p;
   const cv::Mat& f = ink.fine;
@@ -105,12 +76,31 @@ EdgePoints FindEdgePoints(const InkMap& ink) {
       p.y.push_back(float(y) + std::clamp(offset, -0.5f, 0.5f) - cy);
     }
   }
-  InColumnOrder(p, f.cols);
+  // Column by column, not row by row: consecutive points then land in
+  // different rows of the projection, and its additions do not wait on each
+  // other. Thinned to an even spread if there are more than needed.
+  const std::size_t keep = std::min(p.size(), kMaxPoints);
+  std::vector<std::uint32_t> start(std::size_t(f.cols) + 1, 0);
+  for (float x : p.x) ++start[std::size_t(x + cx) + 1];
+  for (std::size_t i = 1; i < start.size(); ++i) start[i] += start[i - 1];
+  std::vector<float> xs(p.size()), ys(p.size());
+  for (std::size_t i = 0; i < p.size(); ++i) {
+    std::uint32_t at = start[std::size_t(p.x[i] + cx)]++;
+    xs[at] = p.x[i];
+    ys[at] = p.y[i];
+  }
+  p.x.resize(keep);
+  p.y.resize(keep);
+  const double every = double(xs.size()) / double(std::max<std::size_t>(keep, 1));
+  for (std::size_t i = 0; i < keep; ++i) {
+    p.x[i] = xs[std::size_t(double(i) * every)];
+    p.y[i] = ys[std::size_t(double(i) * every)];
+  }
   return p;
 }
 
 // The darkness of the ink below the paper around it, on columns ~0.6 mm
-// apart of the coarse page: the mass of the text lines and rulings rather
+// apart of the fine page: the mass of the text lines and rulings rather
 // than their edges. A blur moves no ink, it only spreads it: a symmetric
 // blur (defocus, or a motion smear at any angle to the lines) leaves the
 // middle of every line of ink where it was, where it shifts the edges of
@@ -219,6 +209,8 @@ struct Estimate {
   double degrees = 0, peak_ratio = 1, confidence = 0;
 };
 
+// `fine_points`: points the finest stage uses; `budget`: the share of the
+// usual points the sweeps before it use.
 Estimate Search(const EdgePoints& points, double px_per_mm, std::size_t fine_points,
                 double budget = 1.0) {
   Estimate e;

@@ -5,7 +5,10 @@
 // so the sum of squared row counts peaks there. Search: a coarse sweep over
 // the whole range with wide rows, a few candidates refined with narrower
 // rows, and the best one narrowed to a thousandth of a degree with one-pixel
-// rows. Every stage sees the whole +-15 degrees: no blind ends.
+// rows. Every stage sees the whole +-15 degrees: no blind ends. The same
+// search over the darkness of the ink (the mass of the lines, which a blur
+// spreads but does not move) checks the edges' answer and stands in for it
+// where a heavy blur has sheared the edges.
 #include "skew.h"
 
 #include <algorithm>
@@ -20,9 +23,15 @@ namespace {
 constexpr double kRange = 15.0;
 constexpr std::size_t kMaxPoints = 30'000;
 constexpr std::size_t kMinPoints = 150;
+// Points of ink mass for the finest stage: the mass is a check on the
+// edges and a stand-in for them, not the main estimate.
+constexpr std::size_t kMassPoints = 15'000;
+// Two estimates closer than this agree: the most a page may be off.
+constexpr double kAgree = 0.2;
 
 struct EdgePoints {
   std::vector<float> x, y;  // fine pixels from the image centre
+  std::vector<float> w;     // weight of each point; empty: all 1
   int height = 0, width = 0;
   std::size_t size() const { return x.size(); }
 };
@@ -90,6 +99,47 @@ EdgePoints FindEdgePoints(const InkMap& ink) {
   return p;
 }
 
+// The darkness of the ink below the paper around it, on columns ~0.6 mm
+// apart of the fine page: the mass of the text lines and rulings rather
+// than their edges. A blur moves no ink, it only spreads it: a symmetric
+// blur (defocus, or a motion smear at any angle to the lines) leaves the
+// middle of every line of ink where it was, where it shifts the edges of
+// thin strokes and shears those of letters. Each point weighs its
+// darkness; positions in fine pixels from the centre, as the edges.
+EdgePoints FindInkMass(const InkMap& ink) {
+  EdgePoints p;
+  const cv::Mat& f = ink.fine;
+  const cv::Mat& paper = ink.work.paper_level;
+  p.width = f.cols;
+  p.height = f.rows;
+  if (f.rows < 8 || f.cols < 8 || paper.size() != ink.coarse.size() ||
+      ink.mask.size() != ink.coarse.size() || ink.near_border.size() != ink.coarse.size())
+    return p;
+  const int step = std::max(1, int(std::lround(ink.fine_dpi / 40)));
+  const int per = std::max(1, int(std::lround(ink.fine_scale / ink.scale)));
+  const float cx = (f.cols - 1) / 2.0f, cy = (f.rows - 1) / 2.0f;
+  // Ink as the mask has it: a quarter darker than the paper around it, not
+  // show-through or shading, and clear of borders.
+  std::vector<std::size_t> coarse_row(std::size_t(f.rows));
+  for (int y = 0; y < f.rows; ++y)
+    coarse_row[std::size_t(y)] = std::size_t(std::min(paper.rows - 1, y / per));
+  // Column by column, as the edges are ordered.
+  for (int x = step / 2; x < f.cols; x += step) {
+    const int xc = std::min(paper.cols - 1, x / per);
+    const float px = float(x) - cx;
+    for (int y = 0; y < f.rows; ++y) {
+      const std::size_t yc = coarse_row[std::size_t(y)];
+      if (!ink.mask.ptr<std::uint8_t>(int(yc))[xc] || ink.near_border.ptr<std::uint8_t>(int(yc))[xc])
+        continue;
+      const int d = int(paper.ptr<std::uint8_t>(int(yc))[xc]) - int(f.ptr<std::uint8_t>(y)[x]);
+      p.x.push_back(px);
+      p.y.push_back(float(y) - cy);
+      p.w.push_back(float(std::max(d, 0)));
+    }
+  }
+  return p;
+}
+
 // Sum of squared row counts of the points projected along `degrees`, with
 // rows `bin` pixels high; every `stride`-th point. Each point is split
 // between its two nearest rows, so the score is smooth in the angle.
@@ -109,12 +159,23 @@ class Projection {
     float* rows = rows_.data();
     const float* xs = p_.x.data();
     const float* ys = p_.y.data();
-    for (std::size_t i = 0; i < p_.size(); i += stride) {
-      const float r = ys[i] * inv + xs[i] * t + offset;
-      const int b = int(r);
-      const float f = r - float(b);
-      rows[b] += 1 - f;
-      rows[b + 1] += f;
+    if (p_.w.empty()) {
+      for (std::size_t i = 0; i < p_.size(); i += stride) {
+        const float r = ys[i] * inv + xs[i] * t + offset;
+        const int b = int(r);
+        const float f = r - float(b);
+        rows[b] += 1 - f;
+        rows[b + 1] += f;
+      }
+    } else {
+      const float* ws = p_.w.data();
+      for (std::size_t i = 0; i < p_.size(); i += stride) {
+        const float r = ys[i] * inv + xs[i] * t + offset;
+        const int b = int(r);
+        const float f = r - float(b);
+        rows[b] += ws[i] * (1 - f);
+        rows[b + 1] += ws[i] * f;
+      }
     }
     double s = 0;
     for (float v : rows_) s += double(v) * v;
@@ -142,17 +203,20 @@ Candidate Sweep(Projection& proj, double lo, double hi, double step, double bin,
   return best;
 }
 
-}  // namespace
+// The angle at which the points pile into the sharpest rows, and how far
+// the rows stand out there against a few degrees off.
+struct Estimate {
+  double degrees = 0, peak_ratio = 1, confidence = 0;
+};
 
-SkewMeasure MeasureSkew(const InkMap& ink) {
-  SkewMeasure m;
-  EdgePoints points = FindEdgePoints(ink);
-  m.points = int(points.size());
-  if (points.size() < kMinPoints) return m;
+// `fine_points`: points the finest stage uses; `budget`: the share of the
+// usual points the sweeps before it use.
+Estimate Search(const EdgePoints& points, double px_per_mm, std::size_t fine_points,
+                double budget = 1.0) {
+  Estimate e;
   Projection proj(points);
-  const double px_per_mm = ink.fine_dpi / 25.4;
   auto stride_for = [&](std::size_t wanted) {
-    return std::max<std::size_t>(1, points.size() / wanted);
+    return std::max<std::size_t>(1, std::size_t(double(points.size()) / (budget * double(wanted))));
   };
 
   // 1. The whole range in 1-degree steps, rows 1.5 mm high: wide enough
@@ -181,35 +245,69 @@ SkewMeasure MeasureSkew(const InkMap& ink) {
   }
 
   // 3. +-0.15 degrees in 0.03-degree steps, then golden section, one-pixel rows.
-  Candidate fine = Sweep(proj, best.degrees - 0.15, best.degrees + 0.15, 0.025, 1.0, 1);
+  const std::size_t fine_stride = stride_for(fine_points);
+  Candidate fine = Sweep(proj, best.degrees - 0.15, best.degrees + 0.15, 0.025, 1.0, fine_stride);
   double lo = fine.degrees - 0.025, hi = fine.degrees + 0.025;
   const double g = (std::sqrt(5.0) - 1) / 2;
   double x1 = hi - g * (hi - lo), x2 = lo + g * (hi - lo);
-  double f1 = proj.Score(x1, 1.0, 1), f2 = proj.Score(x2, 1.0, 1);
+  double f1 = proj.Score(x1, 1.0, fine_stride), f2 = proj.Score(x2, 1.0, fine_stride);
   while (hi - lo > 0.002) {
     if (f1 > f2) {
       hi = x2, x2 = x1, f2 = f1;
       x1 = hi - g * (hi - lo);
-      f1 = proj.Score(x1, 1.0, 1);
+      f1 = proj.Score(x1, 1.0, fine_stride);
     } else {
       lo = x1, x1 = x2, f1 = f2;
       x2 = lo + g * (hi - lo);
-      f2 = proj.Score(x2, 1.0, 1);
+      f2 = proj.Score(x2, 1.0, fine_stride);
     }
   }
-  m.degrees = std::clamp((lo + hi) / 2, -kRange - 0.5, kRange + 0.5);
+  e.degrees = std::clamp((lo + hi) / 2, -kRange - 0.5, kRange + 0.5);
 
   // Confidence: how sharply the rows stand out at the angle found, against
   // the same points a few degrees off, where every line is smeared.
-  const double at = proj.Score(m.degrees, 1.0, 2);
+  const std::size_t ratio_stride = std::max<std::size_t>(2, fine_stride);
+  const double at = proj.Score(e.degrees, 1.0, ratio_stride);
   double off = 0;
-  for (double d : {-4.0, -2.5, 2.5, 4.0}) off += proj.Score(m.degrees + d, 1.0, 2) / 4;
-  m.peak_ratio = off > 0 ? at / off : 1;
+  for (double d : {-4.0, -2.5, 2.5, 4.0}) off += proj.Score(e.degrees + d, 1.0, ratio_stride) / 4;
+  e.peak_ratio = off > 0 ? at / off : 1;
   // Real scans of dense text stand 1.5-3.5 times above, synthetic pages up
   // to 13, pages without lines at 1.0-1.2. A few hundred points (a punch
   // hole's rim, one short line) can line up by chance: they count for less.
   const double n = double(points.size());
-  m.confidence = std::clamp((m.peak_ratio - 1.1) / 0.5, 0.0, 1.0) * n / (n + 1500);
+  e.confidence = std::clamp((e.peak_ratio - 1.1) / 0.5, 0.0, 1.0) * n / (n + 1500);
+  return e;
+}
+
+}  // namespace
+
+SkewMeasure MeasureSkew(const InkMap& ink) {
+  SkewMeasure m;
+  EdgePoints points = FindEdgePoints(ink);
+  m.points = int(points.size());
+  if (points.size() < kMinPoints) return m;
+  const double px_per_mm = ink.fine_dpi / 25.4;
+  const Estimate edges = Search(points, px_per_mm, points.size());
+  m.degrees = edges.degrees;
+  m.peak_ratio = edges.peak_ratio;
+  m.confidence = edges.confidence;
+
+  // The same search over the mass of the ink. Where the two agree within
+  // the error allowed for skew, the edges' angle stands: it is the more
+  // precise. Where they do not, one of them was misled, and the one whose
+  // rows stand out more sharply, on its own confidence, is taken. Edges are
+  // misled where a heavy blur has sheared or shifted them: a motion smear
+  // across the lines, or blur on part of the page that moves the edges of
+  // its rulings against those on the sharp part.
+  const EdgePoints mass_points = FindInkMass(ink);
+  if (mass_points.size() < kMinPoints) return m;
+  const Estimate mass = Search(mass_points, px_per_mm, kMassPoints, 0.5);
+  if (std::abs(mass.degrees - edges.degrees) > kAgree && mass.confidence > edges.confidence) {
+    m.degrees = mass.degrees;
+    m.peak_ratio = mass.peak_ratio;
+    m.confidence = mass.confidence;
+    m.points = int(mass_points.size());
+  }
   return m;
 }
 

@@ -126,6 +126,38 @@ TEST(ImageChecksSkew, RotatedRealScanReportsRotationPlusItsOwnSkew) {
   EXPECT_NEAR(j.verdict.skew.degrees, 7.0 + Scans().InherentSkew("pageseg1.tif"), 0.1);
 }
 
+// A long motion smear across the text lines shears the edges of letters and
+// moves those of thin lines; the lines themselves, far apart beside the
+// smear, still stand clear and are measured as on a sharp page.
+TEST(ImageChecksSkew, HeavyMotionBlurAcrossTheLinesDoesNotPullTheAngle) {
+  if (!Scans().SkewKnown("pageseg3.tif")) GTEST_SKIP() << "shared scans not found";
+  corpus::Recipe r;
+  r.seed = 481;
+  r.content = corpus::Content::kScan;
+  r.scan = "pageseg3.tif";
+  r.dpi = 300;
+  r.rotation_degrees = 13.0;
+  r.blur = corpus::BlurKind::kMotion;
+  r.blur_amount = 18;
+  r.motion_degrees = 77;
+  Judged j = Judge(r);
+  ASSERT_TRUE(j.page.truth.skew_known);
+  EXPECT_NEAR(j.verdict.skew.degrees, j.page.truth.skew_degrees, 0.2);
+  EXPECT_GE(j.verdict.skew.confidence, Profile{}.min_skew_confidence);
+}
+
+TEST(ImageChecksSkew, MotionBlurOnHalfAnIdCardDoesNotPullTheAngle) {
+  corpus::Recipe r = TextPage(635, 6.25);
+  r.content = corpus::Content::kIdCard;
+  r.dpi = 600;
+  r.blur = corpus::BlurKind::kMotion;
+  r.blur_amount = 12.75;
+  r.motion_degrees = 109;
+  r.blur_region = corpus::BlurRegion::kRight;
+  Judged j = Judge(r);
+  EXPECT_NEAR(j.verdict.skew.degrees, 6.25, 0.2);
+}
+
 TEST(ImageChecksSkew, PageWithoutLinesReportsLowConfidenceAndIsNeverRejectedForSkew) {
   corpus::Recipe r = TextPage(61, 2.0);
   r.content = corpus::Content::kBlank;

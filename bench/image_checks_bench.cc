@@ -129,13 +129,14 @@ bool Judge(std::span<const std::uint8_t> bytes, Result& r, bool leptonica) {
   static InkMap ink;  // as judge.cc: buffers reused from page to page
   FindInk(page.gray, v.resolution.dpi, ink);
   r.ink_ms = Ms(t);
-  v.skew = MeasureSkew(ink);
-  r.skew_ms = Ms(t);
-  v.blank = MeasureBlank(ink);
-  r.blank_ms = Ms(t);
+  // As judge.cc: blur first, since the skew checks its edges on blurred text.
   v.blur = MeasureBlur(page.gray, ink, v.resolution.dpi, page.color_mode == ColorMode::kBilevel,
                        {profile.max_blur_sigma});
   r.blur_ms = Ms(t);
+  v.skew = MeasureSkew(ink, &v.blur);
+  r.skew_ms = Ms(t);
+  v.blank = MeasureBlank(ink);
+  r.blank_ms = Ms(t);
   DecidePage(v, profile);
 #ifdef SCANGATE_HAVE_LEPTONICA
   if (leptonica) RunLeptonica(page.gray, r);

@@ -20,6 +20,7 @@
 #include <opencv2/imgcodecs.hpp>
 #include <opencv2/imgproc.hpp>
 
+#include "blur.h"
 #include "decode.h"
 #include "form_registration.h"
 #include "form_zone.h"
@@ -74,7 +75,10 @@ bool Load(const std::string& bytes, Page& page) {
   const auto t = Clock::now();
   page.ink = FindInk(page.image.gray, page.resolution.dpi);
   page.ink_seconds = std::chrono::duration<double>(Clock::now() - t).count();
-  page.skew = MeasureSkew(page.ink);
+  // As judge.cc: the skew checks its edges where the text is blurred.
+  const BlurMeasure blur = MeasureBlur(page.image.gray, page.ink, page.resolution.dpi,
+                                       page.image.color_mode == ColorMode::kBilevel, {});
+  page.skew = MeasureSkew(page.ink, &blur);
   return true;
 }
 

@@ -49,13 +49,14 @@ PageVerdict JudgeFrame(std::span<const std::uint8_t> bytes, const ImageProbe& pr
   thread_local InkMap ink;
   FindInk(page.gray, v.resolution.dpi, ink);
   v.times.ink = Since(t);
-  v.skew = MeasureSkew(ink);
-  v.times.skew = Since(t);
-  v.blank = MeasureBlank(ink);
-  v.times.blank = Since(t);
+  // Blur before skew: where the text is smeared, the skew checks its edges.
   v.blur = MeasureBlur(page.gray, ink, v.resolution.dpi, page.color_mode == ColorMode::kBilevel,
                        {profile.max_blur_sigma});
   v.times.blur = Since(t);
+  v.skew = MeasureSkew(ink, &v.blur);
+  v.times.skew = Since(t);
+  v.blank = MeasureBlank(ink);
+  v.times.blank = Since(t);
   // The summary sheet before the barcodes: the form's fit places its barcode zone.
   if (profile.form) MeasureSummarySheet(page, ink, *profile.form, v);
   if (profile.page_signature.required) v.signatures.push_back(MeasurePageSignature(ink));

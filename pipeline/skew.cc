@@ -28,6 +28,10 @@ constexpr std::size_t kMinPoints = 150;
 constexpr std::size_t kMassPoints = 15'000;
 // Two estimates closer than this agree: the most a page may be off.
 constexpr double kAgree = 0.2;
+// Text this sharp (the blur check's spread as a Gaussian sigma at 300 dpi,
+// reached by a quarter of the text) is sharp by the blur check's own
+// definition: its edges are where the lines are.
+constexpr double kSharpSigma300dpi = 0.8;
 
 struct EdgePoints {
   std::vector<float> x, y;  // fine pixels from the image centre
@@ -281,7 +285,7 @@ Estimate Search(const EdgePoints& points, double px_per_mm, std::size_t fine_poi
 
 }  // namespace
 
-SkewMeasure MeasureSkew(const InkMap& ink) {
+SkewMeasure MeasureSkew(const InkMap& ink, const BlurMeasure* blur) {
   SkewMeasure m;
   EdgePoints points = FindEdgePoints(ink);
   m.points = int(points.size());
@@ -299,6 +303,9 @@ SkewMeasure MeasureSkew(const InkMap& ink) {
   // misled where a heavy blur has sheared or shifted them: a motion smear
   // across the lines, or blur on part of the page that moves the edges of
   // its rulings against those on the sharp part.
+  // On a sharp page nothing has moved the edges, and the check is skipped:
+  // it costs as much again as the edges' search.
+  if (!blur || !blur->applicable || blur->sigma_300dpi <= kSharpSigma300dpi) return m;
   const EdgePoints mass_points = FindInkMass(ink);
   if (mass_points.size() < kMinPoints) return m;
   const Estimate mass = Search(mass_points, px_per_mm, kMassPoints, 0.5);

@@ -19,6 +19,10 @@ constexpr double kMaxShiftMm = 25;  // the sheet may be shifted up to 15 mm
 constexpr double kMinScale = 0.90, kMaxScale = 1.10;  // print scaling 95-105 %
 // Rulings are dark runs at least this long; letters are shorter.
 constexpr double kRulingMm = 8;
+// Fits of each axis tried in pairs; more where the best pair scores this
+// share of the registration's minimum, the page nearly registering.
+constexpr std::size_t kFits = 3, kWiderFits = 6;
+constexpr double kNearly = 0.6;
 // Writing and stamps spill out of their zones by this much.
 constexpr double kZoneSpillMm = 2.5;
 // Darkness (0 paper .. 255 black) counted as ink: a quarter darker than the
@@ -531,24 +535,33 @@ FormFit RegisterForm(const InkMap& ink, const FormTemplate& form, const Registra
 
   const cv::Point2d fc((form.darkness.cols - 1) / 2.0, (form.darkness.rows - 1) / 2.0);
   const double max_shift = kMaxShiftMm / 25.4 * rd;
-  const std::vector<AxisFit> xs = FitAxis(form.col_lines, fc.x, cols, pc.x, g, max_shift, 3);
-  const std::vector<AxisFit> ys = FitAxis(form.row_lines, fc.y, rows, pc.y, g, max_shift, 3);
+  const std::vector<AxisFit> xs = FitAxis(form.col_lines, fc.x, cols, pc.x, g, max_shift, kWiderFits);
+  const std::vector<AxisFit> ys = FitAxis(form.row_lines, fc.y, rows, pc.y, g, max_shift, kWiderFits);
 
   cv::Mat& page_near = work.page_near;
   cv::dilate(page_ink, page_near, cv::Mat());
   double best_score = -1;
   cv::Matx23d best;
   AxisFit best_x, best_y;
-  for (const AxisFit& x : xs)
-    for (const AxisFit& y : ys) {
-      // straight = pc + S (q - fc) + t;  page = pc + R (straight - pc).
-      const cv::Matx22d a = turn * cv::Matx22d(x.scale, 0, 0, y.scale);
-      const cv::Vec2d t = turn * cv::Vec2d(x.shift, y.shift);
-      const cv::Vec2d b = cv::Vec2d(pc.x, pc.y) + t - a * cv::Vec2d(fc.x, fc.y);
-      const cv::Matx23d m(a(0, 0), a(0, 1), b[0], a(1, 0), a(1, 1), b[1]);
-      const double score = Agree(m, form, page_near, points).Score();
-      if (score > best_score) best_score = score, best = m, best_x = x, best_y = y;
-    }
+  // The best few fits of each axis, paired; the next few too where the page
+  // nearly registers: with a sheet printed large and shifted part off the
+  // page, an edge's rulings are missing and the right fit ranks lower.
+  auto try_pairs = [&](std::size_t from, std::size_t to) {
+    for (std::size_t i = 0; i < std::min(to, xs.size()); ++i)
+      for (std::size_t j = 0; j < std::min(to, ys.size()); ++j) {
+        if (i < from && j < from) continue;
+        const AxisFit &x = xs[i], &y = ys[j];
+        // straight = pc + S (q - fc) + t;  page = pc + R (straight - pc).
+        const cv::Matx22d a = turn * cv::Matx22d(x.scale, 0, 0, y.scale);
+        const cv::Vec2d t = turn * cv::Vec2d(x.shift, y.shift);
+        const cv::Vec2d b = cv::Vec2d(pc.x, pc.y) + t - a * cv::Vec2d(fc.x, fc.y);
+        const cv::Matx23d m(a(0, 0), a(0, 1), b[0], a(1, 0), a(1, 1), b[1]);
+        const double score = Agree(m, form, page_near, points).Score();
+        if (score > best_score) best_score = score, best = m, best_x = x, best_y = y;
+      }
+  };
+  try_pairs(0, kFits);
+  if (best_score < hints.min_score && best_score >= kNearly * hints.min_score) try_pairs(kFits, kWiderFits);
   if (best_score < 0) return fit;
   fit.measure.score = best_score;
   fit.measure.degrees = degrees;

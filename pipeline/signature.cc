@@ -18,10 +18,11 @@ constexpr double kSpeckMm2 = 0.25;
 // A pen line: long and no wider than a broad pen.
 constexpr double kLineMinMm = 5, kLineMaxSpreadMm = 0.4;
 // Office seals pressed over a signature box: 18 to 52 mm across. Smaller
-// outlines are too easily traced around a written character; name stamps
-// (square, 12-24 mm) are found by their frame instead.
+// outlines are too easily traced around a written character; square stamps
+// (name stamps 12-24 mm, office stamps up to 30 mm) are found by their frame
+// instead.
 constexpr double kStampMinRadiusMm = 9, kStampMaxRadiusMm = 26;
-constexpr double kNameStampMinMm = 12, kNameStampMaxMm = 24;
+constexpr double kNameStampMinMm = 12, kNameStampMaxMm = 32;
 // How far around the box stamps are looked for.
 constexpr double kStampSearchMm = 12;
 constexpr double kStampScore = 0.5;
@@ -46,7 +47,7 @@ constexpr double kBesideRedMm = 1.0, kBesideRedShare = 0.8;
 
 double Ramp(double v, double from, double to) { return std::clamp((v - from) / (to - from), 0.0, 1.0); }
 
-// Square frames of name stamps: one mark, 12-24 mm a side, nearly square,
+// Square frames of stamps: one mark, 12-32 mm a side, nearly square,
 // most of its ink within 1.5 mm of its bounding rectangle's sides.
 std::vector<cv::RotatedRect> NameStampFrames(const cv::Mat& strokes, double px_per_mm) {
   std::vector<cv::RotatedRect> frames;

@@ -535,8 +535,8 @@ FormFit RegisterForm(const InkMap& ink, const FormTemplate& form, const Registra
 
   const cv::Point2d fc((form.darkness.cols - 1) / 2.0, (form.darkness.rows - 1) / 2.0);
   const double max_shift = kMaxShiftMm / 25.4 * rd;
-  const std::vector<AxisFit> xs = FitAxis(form.col_lines, fc.x, cols, pc.x, g, max_shift, kWiderFits);
-  const std::vector<AxisFit> ys = FitAxis(form.row_lines, fc.y, rows, pc.y, g, max_shift, kWiderFits);
+  std::vector<AxisFit> xs = FitAxis(form.col_lines, fc.x, cols, pc.x, g, max_shift, kFits);
+  std::vector<AxisFit> ys = FitAxis(form.row_lines, fc.y, rows, pc.y, g, max_shift, kFits);
 
   cv::Mat& page_near = work.page_near;
   cv::dilate(page_ink, page_near, cv::Mat());
@@ -561,7 +561,13 @@ FormFit RegisterForm(const InkMap& ink, const FormTemplate& form, const Registra
       }
   };
   try_pairs(0, kFits);
-  if (best_score < hints.min_score && best_score >= kNearly * hints.min_score) try_pairs(kFits, kWiderFits);
+  if (best_score < hints.min_score && best_score >= kNearly * hints.min_score) {
+    // The axes fitted again for more (their first kFits are the same): only
+    // here, since each fit kept is refined at a cost.
+    xs = FitAxis(form.col_lines, fc.x, cols, pc.x, g, max_shift, kWiderFits);
+    ys = FitAxis(form.row_lines, fc.y, rows, pc.y, g, max_shift, kWiderFits);
+    try_pairs(kFits, kWiderFits);
+  }
   if (best_score < 0) return fit;
   fit.measure.score = best_score;
   fit.measure.degrees = degrees;

@@ -12,6 +12,7 @@ none outlives the test even when it fails or is killed.
 """
 
 import argparse
+import contextlib
 import ctypes
 import hashlib
 import json
@@ -60,6 +61,28 @@ def py(*args, timeout=CALL_SECONDS):
     """The Python client, with the generated modules of this build."""
     return run([sys.executable, client_path(), "--gen-dir", built("clients/python/gen")]
                + list(args), timeout=timeout)
+
+
+@contextlib.contextmanager
+def follower(*args):
+    """The Python client's follower as a process of its own (`args` before
+    and after the command as given), killed on the way out if still there."""
+    process = subprocess.Popen(
+        [sys.executable, client_path(), "--gen-dir", built("clients/python/gen"), *args],
+        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, preexec_fn=die_with_parent)
+    try:
+        yield process
+    finally:
+        if process.poll() is None:
+            process.kill()
+            process.wait()
+
+
+def stop(process):
+    """SIGTERM, then its exit and output."""
+    process.send_signal(signal.SIGTERM)
+    stdout, stderr = process.communicate(timeout=CALL_SECONDS)
+    return process.returncode, stdout, stderr
 
 
 def cpp(*args, timeout=CALL_SECONDS):
@@ -319,25 +342,16 @@ class PlaintextServers(unittest.TestCase):
 
     def test_follow_stops_on_sigterm_with_0(self):
         out = os.path.join(self.work, "archive-sigterm")
-        follower = subprocess.Popen(
-            [sys.executable, client_path(), "follow", "--gen-dir", built("clients/python/gen"),
-             *self.conn, "--out", out],
-            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, preexec_fn=die_with_parent)
-        try:
+        with follower(*self.conn, "follow", "--out", out) as process:
             # Once it has caught up (the cursor written), it waits for news.
             deadline = time.monotonic() + CALL_SECONDS
             while not os.path.exists(os.path.join(out, ".scangate-cursor")):
                 self.assertLess(time.monotonic(), deadline, "no manifest written")
-                if follower.poll() is not None:
-                    self.fail("the follower left: " + follower.stderr.read())
+                if process.poll() is not None:
+                    self.fail("the follower left: " + process.stderr.read())
                 time.sleep(0.1)
-            follower.send_signal(signal.SIGTERM)
-            stdout, stderr = follower.communicate(timeout=CALL_SECONDS)
-        finally:
-            if follower.poll() is None:
-                follower.kill()
-                follower.wait()
-        self.assertEqual(follower.returncode, 0, stdout + stderr)
+            returncode, stdout, stderr = stop(process)
+        self.assertEqual(returncode, 0, stdout + stderr)
         self.assertRegex(stdout, r"\d+ manifests written; cursor at \d+")
         self.assertFalse([n for n in os.listdir(out) if n.endswith(".tmp")])
 
@@ -349,16 +363,12 @@ class PlaintextServers(unittest.TestCase):
         server = Server(self.work, "server-follow", ["--plaintext", "--data-dir", data])
         address = server.address
         out = os.path.join(self.work, "archive-again")
-        follower = subprocess.Popen(
-            [sys.executable, client_path(), "--gen-dir", built("clients/python/gen"),
-             "--plaintext", "--server", address, "follow", "--out", out],
-            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, preexec_fn=die_with_parent)
-        try:
+        with follower("--plaintext", "--server", address, "follow", "--out", out) as process:
             time.sleep(2)
-            self.assertIsNone(follower.poll(), "the follower left before the server did")
+            self.assertIsNone(process.poll(), "the follower left before the server did")
             server.stop()
             time.sleep(2)
-            self.assertIsNone(follower.poll(), "the follower gave up when its server went: %s" % (follower.communicate() if follower.poll() is not None else "",))
+            self.assertIsNone(process.poll(), "the follower gave up when its server went: %s" % (process.communicate() if process.poll() is not None else "",))
             again = Server(self.work, "server-follow-again", ["--plaintext", "--data-dir", data],
                            listen=address)
             scanned = run([built("clients/scangate"), "scan", "--plaintext", "--server", again.address,
@@ -370,13 +380,8 @@ class PlaintextServers(unittest.TestCase):
             while time.monotonic() < deadline and not os.path.exists(manifest):
                 time.sleep(0.2)
             self.assertTrue(os.path.exists(manifest), "no manifest for the batch made after the restart")
-            follower.send_signal(signal.SIGTERM)
-            stdout, stderr = follower.communicate(timeout=CALL_SECONDS)
-        finally:
-            if follower.poll() is None:
-                follower.kill()
-                follower.wait()
-        self.assertEqual(follower.returncode, 0, stdout + stderr)
+            returncode, stdout, stderr = stop(process)
+        self.assertEqual(returncode, 0, stdout + stderr)
         self.assertIn("following again", stderr)
 
     # --- address lists ---------------------------------------------------------

@@ -47,8 +47,10 @@ BatchVerdict DecideBatch(const std::vector<PageVerdict>& pages, const Profile& p
   b.page_count = std::uint32_t(pages.size());
   for (const PageVerdict& p : pages) {
     if (!p.error_kind && !p.is_blank) ++b.counted_pages;
+    // Pages recorded before verdicts carried their transaction: read it again.
     if (b.transaction_id.empty() && !p.error_kind)
-      b.transaction_id = TransactionBarcode(p, profile.barcode);
+      b.transaction_id =
+          p.transaction_id.empty() ? TransactionBarcode(p, profile.barcode) : p.transaction_id;
     for (const Reason& r : p.reasons) {
       Reason page_reason = r;
       page_reason.page = p.page_index;

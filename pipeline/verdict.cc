@@ -70,7 +70,8 @@ void DecideSummarySheet(PageVerdict& v, const Profile& profile) {
 void DecideTransactionBarcode(PageVerdict& v, const Profile& profile) {
   const BarcodeRule& rule = profile.barcode;
   for (const BarcodeMeasure& code : v.barcodes) {
-    if (!RuleAccepts(rule, code)) continue;
+    if (!RuleAccepts(rule, code)) continue;  // never an unreadable bar field
+    v.transaction_id = code.text;
     const std::string shortfalls = BarcodeShortfalls(code, rule);
     if (!shortfalls.empty())
       v.reasons.push_back({ReasonCode::kBarcodeQuality,
@@ -87,6 +88,7 @@ void DecideTransactionBarcode(PageVerdict& v, const Profile& profile) {
 
 void DecidePage(PageVerdict& v, const Profile& profile) {
   v.reasons.clear();
+  v.transaction_id.clear();
   v.profile = profile.name;
   v.profile_version = profile.version;
   if (v.error_kind) {

@@ -33,6 +33,10 @@ enum class ReasonCode {
   kSummarySheetMissing = 13,
   kInternalError = 14,
   kBatchIncomplete = 15,
+  // Set by the batch rules on the wire records, never by a check.
+  kCategoryCount = 16,
+  kCategoryMissing = 17,
+  kDuplicatePage = 18,
 };
 
 struct Reason {
@@ -63,6 +67,9 @@ struct PageVerdict {
   std::uint32_t frame = 0;
   Decision decision = Decision::kReject;
   std::vector<Reason> reasons;
+  // The text of the first readable barcode the profile's rule accepts;
+  // empty when none (DecidePage sets it).
+  std::string transaction_id;
   std::string error;  // set when the page could not be read or judged
   std::optional<PageErrorKind> error_kind;
   std::string sha256;

@@ -12,29 +12,11 @@
 #include <string>
 #include <vector>
 
+#include "batch_record.h"
 #include "scangate/v1/scangate.pb.h"
 #include "scangate/v1/verdict.pb.h"
 
 namespace scangate {
-
-struct BatchOpenRecord {
-  std::string batch_id;
-  std::string profile;
-  std::string profile_version;
-  std::string station_id;
-  std::string operator_id;
-  std::string retention;
-  std::int64_t opened_at = 0;
-};
-
-struct StoredBatch {
-  BatchOpenRecord open;
-  // "open" until the station closes it; then "final"; "incomplete" when the
-  // stream ended without a close.
-  std::string state;
-  std::vector<v1::PageVerdict> pages;  // by page index
-  std::optional<v1::BatchVerdict> verdict;
-};
 
 // Thrown by a read when the storage cannot be reached (a shared database
 // that is down): the caller answers UNAVAILABLE, never "not found".
@@ -51,21 +33,32 @@ class Ledger {
 
   virtual ~Ledger() = default;
 
+  // What creating a batch came to: the id may be taken already, by a batch
+  // in any state (a final verdict is never reopened by a new open).
+  enum class Creation { kCreated, kExists, kFailed };
+  using Created = std::function<void(Creation, const std::string& error)>;
+
   // Writes apply in call order, each acknowledged only once durable.
-  virtual void OpenBatch(const BatchOpenRecord& record, Done done) = 0;
+  // Creates a new open batch; an id the ledger holds is left untouched.
+  virtual void CreateBatch(const BatchOpenRecord& record, Created done) = 0;
   // Records (or replaces) the verdict at its page index.
   virtual void RecordPage(const std::string& batch_id, const v1::PageVerdict& page, Done done) = 0;
   virtual void DeletePage(const std::string& batch_id, std::uint32_t page_index, Done done) = 0;
-  // Stores the batch verdict; a final one is also appended to the feed, and
-  // `done` gets its sequence number (0 for a verdict that is not final).
+  // Stores the batch verdict; a final one is also appended to the feed (the
+  // stored copy carries the sequence too), and `done` gets its sequence
+  // number (0 for a verdict that is not final). Earlier final versions stay
+  // in the feed, each as it was signed.
   virtual void RecordBatchVerdict(const v1::BatchVerdict& verdict, Committed done) = 0;
-  // Sets the batch open again (a correction after a rejected verdict).
+  // Sets an existing batch open again (a resume, or a correction after a
+  // rejected verdict); its record is kept.
   virtual void ReopenBatch(const std::string& batch_id, Done done) = 0;
 
   // Reads; they may touch the disk, so never call them on a gRPC reaction.
   // They throw LedgerUnavailable when the storage cannot be reached.
   virtual std::optional<StoredBatch> LoadBatch(const std::string& batch_id) = 0;
-  virtual std::optional<std::string> BatchIdForTransaction(const std::string& transaction_id) = 0;
+  // The batches whose verdict names the transaction, newest first, at most `limit`.
+  virtual std::vector<std::string> BatchIdsForTransaction(const std::string& transaction_id,
+                                                          std::size_t limit) = 0;
   // Final batch verdicts with a sequence above `after`, oldest first.
   virtual std::vector<v1::VerdictEvent> FeedAfter(std::uint64_t after, std::size_t limit) = 0;
   // Batches still open (for a restart: resumable by their stations).

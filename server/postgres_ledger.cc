@@ -303,24 +303,38 @@ std::string PostgresLedger::CommitGroup(std::deque<Writes::Write>& group,
   return error;
 }
 
-void PostgresLedger::OpenBatch(const BatchOpenRecord& r, Done done) {
-  writes_.Enqueue({[r](Writer* w) {
-                     return Run(w,
-                                "INSERT INTO scangate_batches (batch_id, profile, profile_version,"
-                                " station_id, operator_id, retention, state, opened_at, updated_at)"
-                                " VALUES ($1, $2, $3, $4, $5, $6, 'open', $7, $7)"
-                                " ON CONFLICT (batch_id) DO UPDATE SET state = 'open',"
-                                " updated_at = EXCLUDED.updated_at",
-                                Params()
-                                    .Text(r.batch_id)
-                                    .Text(r.profile)
-                                    .Text(r.profile_version)
-                                    .Text(r.station_id)
-                                    .Text(r.operator_id)
-                                    .Text(r.retention)
-                                    .Int(r.opened_at));
+void PostgresLedger::CreateBatch(const BatchOpenRecord& r, Created done) {
+  auto exists = std::make_shared<bool>(false);
+  writes_.Enqueue({[r, exists](Writer* w) {
+                     // Two servers opening one id race here: the primary key
+                     // lets one in, and the other sees no row come back.
+                     Result created = Query(
+                         w->conn,
+                         "INSERT INTO scangate_batches (batch_id, profile, profile_version,"
+                         " station_id, operator_id, retention, state, opened_at, updated_at)"
+                         " VALUES ($1, $2, $3, $4, $5, $6, 'open', $7, $7)"
+                         " ON CONFLICT (batch_id) DO NOTHING RETURNING batch_id",
+                         Params()
+                             .Text(r.batch_id)
+                             .Text(r.profile)
+                             .Text(r.profile_version)
+                             .Text(r.station_id)
+                             .Text(r.operator_id)
+                             .Text(r.retention)
+                             .Int(r.opened_at));
+                     if (!created.ok()) {
+                       if (Transient(w->conn, created)) w->transient = true;
+                       return created.error(w->conn);
+                     }
+                     *exists = created.rows() == 0;
+                     return std::string();
                    },
-                   std::move(done)});
+                   [exists, done = std::move(done)](bool ok, const std::string& error) {
+                     done(!ok        ? Creation::kFailed
+                          : *exists ? Creation::kExists
+                                    : Creation::kCreated,
+                          error);
+                   }});
 }
 
 void PostgresLedger::RecordPage(const std::string& batch_id, const v1::PageVerdict& page,
@@ -373,40 +387,43 @@ void PostgresLedger::RecordBatchVerdict(const v1::BatchVerdict& verdict, Committ
       {[stored, fed = verdict, sequence](Writer* w) mutable {
          *sequence = 0;
          const bool final = stored.final();
-         std::string error = Run(w,
-                                 "UPDATE scangate_batches SET state = $2, transaction_id = $3,"
-                                 " verdict = $4, updated_at = $5 WHERE batch_id = $1",
-                                 Params()
-                                     .Text(stored.batch_id())
-                                     .Text(final ? "final" : "incomplete")
-                                     .Text(stored.transaction_id())
-                                     .Bytes(stored.SerializeAsString())
-                                     .Int(Now()));
-         if (!error.empty() || !final) return error;
-         // The next number, held until this transaction commits: numbers
-         // follow commit order across every server sharing the ledger.
-         Result head = Query(w->conn,
-                             "UPDATE scangate_feed_head SET last_sequence = last_sequence + 1"
-                             " WHERE id = 1 RETURNING last_sequence");
-         if (!head.ok() || head.rows() != 1) {
-           if (Transient(w->conn, head)) w->transient = true;
-           return head.ok() ? std::string("the feed's counter row is missing") : head.error(w->conn);
+         if (final) {
+           // The next number, held until this transaction commits: numbers
+           // follow commit order across every server sharing the ledger.
+           Result head = Query(w->conn,
+                               "UPDATE scangate_feed_head SET last_sequence = last_sequence + 1"
+                               " WHERE id = 1 RETURNING last_sequence");
+           if (!head.ok() || head.rows() != 1) {
+             if (Transient(w->conn, head)) w->transient = true;
+             return head.ok() ? std::string("the feed's counter row is missing")
+                              : head.error(w->conn);
+           }
+           const std::uint64_t next = std::uint64_t(head.Int(0, 0));
+           stored.set_sequence(next);
+           fed.set_sequence(next);
+           std::string error = Run(w,
+                                   "INSERT INTO scangate_feed (sequence, batch_id, verdict,"
+                                   " committed_at) VALUES ($1, $2, $3, $4)",
+                                   Params()
+                                       .Int(std::int64_t(next))
+                                       .Text(stored.batch_id())
+                                       .Bytes(fed.SerializeAsString())
+                                       .Int(Now()));
+           if (error.empty())
+             error = Run(w, "SELECT pg_notify($1, $2)",
+                         Params().Text(kChannel).Text(std::to_string(next)));
+           if (!error.empty()) return error;
+           *sequence = next;
          }
-         const std::uint64_t next = std::uint64_t(head.Int(0, 0));
-         fed.set_sequence(next);
-         error = Run(w,
-                     "INSERT INTO scangate_feed (sequence, batch_id, verdict, committed_at)"
-                     " VALUES ($1, $2, $3, $4)",
-                     Params()
-                         .Int(std::int64_t(next))
-                         .Text(stored.batch_id())
-                         .Bytes(fed.SerializeAsString())
-                         .Int(Now()));
-         if (error.empty())
-           error = Run(w, "SELECT pg_notify($1, $2)",
-                       Params().Text(kChannel).Text(std::to_string(next)));
-         if (error.empty()) *sequence = next;
-         return error;
+         return Run(w,
+                    "UPDATE scangate_batches SET state = $2, transaction_id = $3,"
+                    " verdict = $4, updated_at = $5 WHERE batch_id = $1",
+                    Params()
+                        .Text(stored.batch_id())
+                        .Text(final ? "final" : "incomplete")
+                        .Text(stored.transaction_id())
+                        .Bytes(stored.SerializeAsString())
+                        .Int(Now()));
        },
        [this, sequence, done = std::move(done)](bool ok, const std::string&) {
          done(ok, ok ? *sequence : 0);
@@ -516,6 +533,12 @@ std::optional<StoredBatch> PostgresLedger::LoadBatch(const std::string& batch_id
     v1::BatchVerdict v;
     if (v.ParseFromString(b.Bytes(0, 7))) out.verdict = std::move(v);
   }
+  if (out.verdict && out.verdict->final() && out.verdict->sequence() == 0) {
+    // Recorded before the stored copy carried its feed sequence.
+    Result f = Read(reader_, "SELECT max(sequence) FROM scangate_feed WHERE batch_id = $1",
+                    Params().Text(batch_id));
+    if (f.rows() == 1 && !f.Null(0, 0)) out.verdict->set_sequence(std::uint64_t(f.Int(0, 0)));
+  }
   Result p = Read(reader_,
                    "SELECT verdict FROM scangate_pages WHERE batch_id = $1 ORDER BY page_index",
                    Params().Text(batch_id));
@@ -526,15 +549,16 @@ std::optional<StoredBatch> PostgresLedger::LoadBatch(const std::string& batch_id
   return out;
 }
 
-std::optional<std::string> PostgresLedger::BatchIdForTransaction(
-    const std::string& transaction_id) {
+std::vector<std::string> PostgresLedger::BatchIdsForTransaction(
+    const std::string& transaction_id, std::size_t limit) {
   std::lock_guard lock(read_mu_);
   Result r = Read(reader_,
                    "SELECT batch_id FROM scangate_batches WHERE transaction_id = $1"
-                   " ORDER BY updated_at DESC LIMIT 1",
-                   Params().Text(transaction_id));
-  if (r.rows() == 0) return std::nullopt;
-  return r.Bytes(0, 0);
+                   " ORDER BY updated_at DESC, opened_at DESC LIMIT $2",
+                   Params().Text(transaction_id).Int(std::int64_t(limit)));
+  std::vector<std::string> ids;
+  for (int i = 0; i < r.rows(); ++i) ids.push_back(r.Bytes(i, 0));
+  return ids;
 }
 
 std::vector<v1::VerdictEvent> PostgresLedger::FeedAfter(std::uint64_t after, std::size_t limit) {

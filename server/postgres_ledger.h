@@ -34,14 +34,15 @@ class PostgresLedger final : public Ledger {
   static std::unique_ptr<PostgresLedger> Open(const std::string& conninfo, std::string& error);
   ~PostgresLedger() override;
 
-  void OpenBatch(const BatchOpenRecord& record, Done done) override;
+  void CreateBatch(const BatchOpenRecord& record, Created done) override;
   void RecordPage(const std::string& batch_id, const v1::PageVerdict& page, Done done) override;
   void DeletePage(const std::string& batch_id, std::uint32_t page_index, Done done) override;
   void RecordBatchVerdict(const v1::BatchVerdict& verdict, Committed done) override;
   void ReopenBatch(const std::string& batch_id, Done done) override;
 
   std::optional<StoredBatch> LoadBatch(const std::string& batch_id) override;
-  std::optional<std::string> BatchIdForTransaction(const std::string& transaction_id) override;
+  std::vector<std::string> BatchIdsForTransaction(const std::string& transaction_id,
+                                                  std::size_t limit) override;
   std::vector<v1::VerdictEvent> FeedAfter(std::uint64_t after, std::size_t limit) override;
   std::vector<std::string> OpenBatchIds() override;
   void SetFeedListener(std::function<void(std::uint64_t)> listener) override;

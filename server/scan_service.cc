@@ -189,13 +189,15 @@ grpc::ServerUnaryReactor* ScangateService::GetBatchVerdict(
     reactor->Finish(std::move(allowed));
     return reactor;
   }
-  if (request->key_case() == v1::GetBatchVerdictRequest::KEY_NOT_SET) {
+  if (request->key_case() == v1::GetBatchVerdictRequest::KEY_NOT_SET ||
+      (request->has_transaction_id() && request->transaction_id().empty()) ||
+      (request->has_batch_id() && request->batch_id().empty())) {
     reactor->Finish({grpc::StatusCode::INVALID_ARGUMENT, "give a batch_id or a transaction_id"});
     return reactor;
   }
-  blocking_work_.Post([this, reactor, request, response] {
+  blocking_work_.Post([this, context, reactor, request, response] {
     try {
-      reactor->Finish(FindBatchVerdict(*request, *response));
+      reactor->Finish(FindBatchVerdict(*request, *context, *response));
     } catch (const LedgerUnavailable& e) {
       reactor->Finish({grpc::StatusCode::UNAVAILABLE, e.what()});
     }
@@ -204,14 +206,24 @@ grpc::ServerUnaryReactor* ScangateService::GetBatchVerdict(
 }
 
 grpc::Status ScangateService::FindBatchVerdict(const v1::GetBatchVerdictRequest& request,
+                                               grpc::CallbackServerContext& context,
                                                v1::BatchVerdict& response) {
   std::string batch_id = request.batch_id();
   if (request.has_transaction_id()) {
-    std::optional<std::string> found = ledger_.BatchIdForTransaction(request.transaction_id());
-    if (!found)
+    // A transaction scanned more than once (a batch rejected and scanned
+    // again under a new id) has several batches: the newest answers, and the
+    // trailing metadata says how many there are and which, newest first.
+    std::vector<std::string> found =
+        ledger_.BatchIdsForTransaction(request.transaction_id(), kTransactionBatchesShown + 1);
+    if (found.empty())
       return {grpc::StatusCode::NOT_FOUND,
               "no batch for transaction '" + request.transaction_id() + "'"};
-    batch_id = *found;
+    batch_id = found.front();
+    std::string ids;
+    for (std::size_t i = 0; i < found.size() && i < kTransactionBatchesShown; ++i)
+      ids += (i ? "," : "") + found[i];
+    if (found.size() > kTransactionBatchesShown) ids += ",...";
+    context.AddTrailingMetadata("scangate-transaction-batches", ids);
   }
   std::optional<StoredBatch> stored = ledger_.LoadBatch(batch_id);
   if (!stored) return {grpc::StatusCode::NOT_FOUND, "no batch '" + batch_id + "'"};
@@ -223,7 +235,8 @@ grpc::ServerUnaryReactor* ScangateService::ListProfiles(grpc::CallbackServerCont
                                                         const v1::ListProfilesRequest*,
                                                         v1::ListProfilesResponse* response) {
   grpc::ServerUnaryReactor* reactor = context->DefaultReactor();
-  if (grpc::Status allowed = access().Check(*context, v1::ADMIN, "ListProfiles"); !allowed.ok()) {
+  if (grpc::Status allowed = access().Check(*context, v1::STATION, v1::ADMIN, "ListProfiles");
+      !allowed.ok()) {
     reactor->Finish(std::move(allowed));
     return reactor;
   }

@@ -65,6 +65,10 @@ class LiveStream {
 
 class ScangateService final : public v1::Scangate::CallbackService {
  public:
+  // Batch ids a GetBatchVerdict by transaction names in its trailing
+  // metadata ("scangate-transaction-batches", newest first, "..." past it).
+  static constexpr std::size_t kTransactionBatchesShown = 16;
+
   // `metrics` may be null: nothing is measured.
   ScangateService(Engine& engine, ProfileStore& profiles, Ledger& ledger,
                   ServiceOptions options, ServerMetrics* metrics = nullptr);
@@ -116,6 +120,7 @@ class ScangateService final : public v1::Scangate::CallbackService {
   // GetBatchVerdict's lookup, on the blocking-work thread; throws
   // LedgerUnavailable.
   grpc::Status FindBatchVerdict(const v1::GetBatchVerdictRequest& request,
+                                grpc::CallbackServerContext& context,
                                 v1::BatchVerdict& response);
 
   Engine& engine_;

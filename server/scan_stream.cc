@@ -11,24 +11,25 @@
 #include <atomic>
 #include <chrono>
 #include <deque>
-#include <map>
-#include <random>
 
-#include "batch.h"
+#include "batch_session.h"
 #include "metrics.h"
-#include "page_categories.h"
 #include "verdict_signature.h"
-#include "wire.h"
 
 namespace scangate {
 namespace {
 
-std::string NewBatchId() {
-  static thread_local std::mt19937_64 rng{std::random_device{}()};
-  char text[40];
-  std::snprintf(text, sizeof text, "b-%016llx%08llx", (unsigned long long)rng(),
-                (unsigned long long)(rng() & 0xffffffff));
-  return text;
+grpc::Status StatusOf(const Refusal& refusal) {
+  switch (refusal.kind) {
+    case Refusal::Kind::kInvalidArgument:
+      return {grpc::StatusCode::INVALID_ARGUMENT, refusal.message};
+    case Refusal::Kind::kFailedPrecondition:
+      return {grpc::StatusCode::FAILED_PRECONDITION, refusal.message};
+    case Refusal::Kind::kNotFound: return {grpc::StatusCode::NOT_FOUND, refusal.message};
+    case Refusal::Kind::kAlreadyExists:
+      return {grpc::StatusCode::ALREADY_EXISTS, refusal.message};
+  }
+  return {grpc::StatusCode::INTERNAL, refusal.message};
 }
 
 std::int64_t NowUnix() {
@@ -68,7 +69,7 @@ class ScanSession : public LiveStream, public std::enable_shared_from_this<ScanS
     if (!reactor_ || finish_requested_) return;
     if (!ok) {  // the station half-closed (or went away) without CloseBatch
       input_ended_ = true;
-      if (!opened_) return FailLocked(grpc::Status::OK);
+      if (!OpenedLocked()) return FailLocked(grpc::Status::OK);
       return MaybeCloseBatchLocked();
     }
     if (draining_) return;  // pages arriving after a drain are not taken
@@ -80,7 +81,7 @@ class ScanSession : public LiveStream, public std::enable_shared_from_this<ScanS
       case v1::ScanRequest::kSetCategory: return HandleSetCategoryLocked();
       case v1::ScanRequest::kWaiveReason: return HandleWaiveReasonLocked();
       case v1::ScanRequest::kClose:
-        if (!opened_)
+        if (!OpenedLocked())
           return FailLocked({grpc::StatusCode::FAILED_PRECONDITION, "CloseBatch before OpenBatch"});
         input_ended_ = closed_by_station_ = true;
         return MaybeCloseBatchLocked();
@@ -102,7 +103,7 @@ class ScanSession : public LiveStream, public std::enable_shared_from_this<ScanS
       return;
     }
     WriteNextLocked();
-    if (opened_ && !draining_ && HasCapacityLocked()) StartReadLocked();
+    if (OpenedLocked() && !draining_ && HasCapacityLocked()) StartReadLocked();
   }
 
   void OnCancel() {
@@ -131,7 +132,7 @@ class ScanSession : public LiveStream, public std::enable_shared_from_this<ScanS
     draining_ = true;
     if (!reactor_ || finish_requested_) return;
     input_ended_ = true;
-    if (!opened_ && !opening_)
+    if (!OpenedLocked() && !opening_)
       return FailLocked({grpc::StatusCode::UNAVAILABLE, "server is shutting down"});
     MaybeCloseBatchLocked();
   }
@@ -172,42 +173,98 @@ class ScanSession : public LiveStream, public std::enable_shared_from_this<ScanS
     };
   }
 
+  // The core's phase, read under the session's lock.
+  bool OpenedLocked() const { return core_.phase() != BatchSession::Phase::kAwaitingOpen; }
+
+  // A request the batch refuses: an error of the call. Pages already sent
+  // are still judged, recorded and answered first; the batch stays open in
+  // the ledger, resumable.
+  void RefuseLocked(const Refusal& refusal) { FailLocked(StatusOf(refusal)); }
+
   void HandleOpenLocked() {
-    if (opened_ || opening_)
+    if (OpenedLocked() || opening_)
       return FailLocked({grpc::StatusCode::FAILED_PRECONDITION, "the batch is already open"});
     const v1::OpenBatch open = request_.open();
     if (open.resume()) {
       if (open.batch_id().empty())
         return FailLocked({grpc::StatusCode::INVALID_ARGUMENT, "resume needs a batch_id"});
       opening_ = true;
-      service_.blocking_work().Post([weak = weak_from_this(), open, &ledger = service_.ledger()] {
-        std::optional<StoredBatch> stored;
-        try {
-          stored = ledger.LoadBatch(open.batch_id());
-        } catch (const LedgerUnavailable& e) {
-          if (auto self = weak.lock()) self->OnResumeFailed(e.what());
-          return;
-        }
-        if (auto self = weak.lock()) self->OnResumeLoaded(open, std::move(stored));
+      LoadLocked(open.batch_id(), [open](ScanSession& self, std::optional<StoredBatch> stored) {
+        self.OnResumeLoaded(open, std::move(stored));
       });
       return;
     }
-    profile_ = service_.profiles().Find(open.profile());
-    if (!profile_)
+    BatchProfile profile = FindProfileLocked(open.profile());
+    if (!profile.rules)
       return FailLocked({grpc::StatusCode::NOT_FOUND, "unknown profile '" + open.profile() + "'"});
-    LoadCategoriesLocked();
-    record_ = {open.batch_id().empty() ? NewBatchId() : open.batch_id(), profile_->name,
-               profile_->version, open.station_id(), open.operator_id(), profile_->retention,
-               NowUnix()};
+    BatchOpenRecord record = BatchSession::NewRecord(open, *profile.rules, NowUnix());
     opening_ = true;
-    service_.ledger().OpenBatch(record_, Durable([this] { OnOpenedLocked({}); }));
+    ++ledger_pending_;
+    service_.ledger().CreateBatch(
+        record, [weak = weak_from_this(), record, profile](Ledger::Creation outcome,
+                                                           const std::string& error) mutable {
+          auto self = weak.lock();
+          if (!self) return;
+          std::lock_guard lock(self->mu_);
+          --self->ledger_pending_;
+          switch (outcome) {
+            case Ledger::Creation::kFailed:
+              self->opening_ = false;
+              self->abandoned_ = true;
+              return self->FailLocked(
+                  {grpc::StatusCode::INTERNAL, "the ledger refused a write: " + error});
+            case Ledger::Creation::kExists:
+              // Never reopened: the refusal names what holds the id.
+              return self->LoadLocked(record.batch_id, [id = record.batch_id](
+                                                           ScanSession& s,
+                                                           std::optional<StoredBatch> stored) {
+                std::lock_guard lock(s.mu_);
+                s.opening_ = false;
+                if (!s.reactor_ || s.finish_requested_) return;
+                s.RefuseLocked(stored ? BatchSession::Exists(*stored)
+                                      : Refusal{Refusal::Kind::kAlreadyExists,
+                                                "batch '" + id + "' exists"});
+              });
+            case Ledger::Creation::kCreated:
+              self->core_.Created(std::move(record), std::move(profile));
+              self->OnOpenedLocked();
+              self->WriteNextLocked();
+              return;
+          }
+        });
   }
 
-  // The ledger could not be read: the station may try again later.
-  void OnResumeFailed(const std::string& why) {
+  BatchProfile FindProfileLocked(const std::string& name) const {
+    BatchProfile profile{service_.profiles().Find(name), {}};
+    if (!profile.rules) return profile;
+    std::shared_ptr<const v1::Profile> definition =
+        service_.profiles().FindDefinition(profile.rules->name);
+    if (definition) profile.categories = PageCategories(definition->structure());
+    return profile;
+  }
+
+  // Reads the batch on the blocking-work thread, then calls `then` (without
+  // the session's lock); a ledger that cannot be read ends the stream
+  // UNAVAILABLE: the station may try again later.
+  void LoadLocked(const std::string& batch_id,
+                  std::function<void(ScanSession&, std::optional<StoredBatch>)> then) {
+    service_.blocking_work().Post([weak = weak_from_this(), batch_id, then = std::move(then),
+                                   &ledger = service_.ledger()] {
+      std::optional<StoredBatch> stored;
+      try {
+        stored = ledger.LoadBatch(batch_id);
+      } catch (const LedgerUnavailable& e) {
+        if (auto self = weak.lock()) self->OnLoadFailed(e.what());
+        return;
+      }
+      if (auto self = weak.lock()) then(*self, std::move(stored));
+    });
+  }
+
+  void OnLoadFailed(const std::string& why) {
     std::lock_guard lock(mu_);
-    if (!reactor_ || finish_requested_) return;
     opening_ = false;
+    if (!reactor_ || finish_requested_) return;
     FailLocked({grpc::StatusCode::UNAVAILABLE, why});
   }
 
@@ -218,41 +275,36 @@ class ScanSession : public LiveStream, public std::enable_shared_from_this<ScanS
     if (!stored)
       return FailLocked(
           {grpc::StatusCode::NOT_FOUND, "no batch '" + open.batch_id() + "' to resume"});
-    if (stored->verdict && stored->verdict->final() && stored->verdict->decision() == v1::ACCEPT)
-      return FailLocked({grpc::StatusCode::FAILED_PRECONDITION,
-                         "batch '" + open.batch_id() + "' was accepted and is final"});
-    profile_ = service_.profiles().Find(stored->open.profile);
-    if (!profile_)
+    if (std::optional<Refusal> refused = BatchSession::CheckResume(open, *stored))
+      return RefuseLocked(*refused);
+    BatchProfile profile = FindProfileLocked(stored->open.profile);
+    if (!profile.rules)
       return FailLocked({grpc::StatusCode::NOT_FOUND,
                          "the batch's profile '" + stored->open.profile + "' is not loaded"});
-    if (!open.profile().empty() && open.profile() != stored->open.profile)
-      return FailLocked({grpc::StatusCode::INVALID_ARGUMENT,
-                         "the batch was opened with profile '" + stored->open.profile + "'"});
-    LoadCategoriesLocked();
-    record_ = stored->open;
-    if (!open.operator_id().empty()) record_.operator_id = open.operator_id();
-    for (v1::PageVerdict& p : stored->pages) pages_[p.page_index()] = std::move(p);
     opening_ = true;
-    service_.ledger().OpenBatch(record_, Durable([this] { OnOpenedLocked(pages_); }));
+    auto held = std::make_shared<StoredBatch>(std::move(*stored));
+    service_.ledger().ReopenBatch(
+        held->open.batch_id, Durable([this, open, held, profile = std::move(profile)]() mutable {
+          core_.Resumed(open, std::move(profile), *held);
+          OnOpenedLocked();
+        }));
   }
 
-  void OnOpenedLocked(const std::map<std::uint32_t, v1::PageVerdict>& earlier) {
+  void OnOpenedLocked() {
     opening_ = false;
-    opened_ = true;
-    std::uint32_t next_index = earlier.empty() ? 0 : earlier.rbegin()->first + 1;
     sequencer_ = VerdictSequencer::Create(
         service_.engine(), service_.options().max_in_flight_per_stream,
         [weak = weak_from_this()](std::vector<PageVerdict> verdicts,
                                   std::optional<std::uint32_t> replaces) {
           if (auto self = weak.lock()) self->OnVerdicts(std::move(verdicts), replaces);
         },
-        next_index);
+        core_.next_page_index());
     v1::ScanResponse response;
     auto* opened = response.mutable_opened();
-    opened->set_batch_id(record_.batch_id);
-    opened->set_profile(profile_->name);
-    opened->set_profile_version(profile_->version);
-    for (const auto& [index, page] : earlier) *opened->add_pages() = page;
+    opened->set_batch_id(core_.record().batch_id);
+    opened->set_profile(core_.profile().name);
+    opened->set_profile_version(core_.profile().version);
+    for (const auto& [index, page] : core_.pages()) *opened->add_pages() = page;
     QueueLocked(std::move(response));
     if (draining_) return MaybeCloseBatchLocked();
     StartReadLocked();
@@ -261,19 +313,18 @@ class ScanSession : public LiveStream, public std::enable_shared_from_this<ScanS
   void HandlePageLocked(std::optional<std::uint32_t> replaces) {
     last_activity_ns_.store(std::chrono::steady_clock::now().time_since_epoch().count(),
                             std::memory_order_relaxed);
-    if (!opened_)
+    if (!OpenedLocked())
       return FailLocked({grpc::StatusCode::FAILED_PRECONDITION, "a page was sent before OpenBatch"});
     v1::PageContent* page =
         replaces ? request_.mutable_replace()->mutable_page() : request_.mutable_page();
-    if (replaces && !pages_.count(*replaces)) {
-      RejectRequestLocked(*replaces, page->file_name(),
-                          "no judged page " + std::to_string(*replaces) + " to replace");
-      return StartReadLocked();
-    }
+    if (replaces)
+      if (std::optional<Refusal> refused = core_.CheckReplace(*replaces))
+        return RefuseLocked(*refused);
     if (auto* metrics = service_.metrics()) metrics->PageReceived(page->content().size());
     received_at_.push_back(std::chrono::steady_clock::now());
     category_hints_.push_back(page->category());
-    sequencer_->Submit({std::move(*page->mutable_content()), page->file_name(), profile_, replaces});
+    sequencer_->Submit({std::move(*page->mutable_content()), page->file_name(),
+                        core_.shared_profile(), replaces});
     ++files_submitted_;
     // At the bound the stream is not read: HTTP/2 flow control then slows the
     // station, and memory stays bounded.
@@ -281,14 +332,11 @@ class ScanSession : public LiveStream, public std::enable_shared_from_this<ScanS
   }
 
   void HandleDeleteLocked() {
-    if (!opened_)
+    if (!OpenedLocked())
       return FailLocked({grpc::StatusCode::FAILED_PRECONDITION, "DeletePage before OpenBatch"});
-    std::uint32_t index = request_.delete_().page_index();
-    if (!pages_.erase(index)) {
-      RejectRequestLocked(index, "", "no judged page " + std::to_string(index) + " to delete");
-      return StartReadLocked();
-    }
-    service_.ledger().DeletePage(record_.batch_id, index, Durable([this, index] {
+    const std::uint32_t index = request_.delete_().page_index();
+    if (auto deleted = core_.Delete(index); !deleted.ok()) return RefuseLocked(deleted.refusal());
+    service_.ledger().DeletePage(core_.record().batch_id, index, Durable([this, index] {
       v1::ScanResponse response;
       response.mutable_deleted()->set_page_index(index);
       QueueLocked(std::move(response));
@@ -296,96 +344,36 @@ class ScanSession : public LiveStream, public std::enable_shared_from_this<ScanS
     StartReadLocked();
   }
 
-  void LoadCategoriesLocked() {
-    std::shared_ptr<const v1::Profile> definition =
-        service_.profiles().FindDefinition(profile_->name);
-    categories_ = definition ? PageCategories(definition->structure()) : PageCategories();
-  }
-
   // The clerk files a judged page under another category: recorded with the
   // batch's operator id, answered with the page's updated verdict.
   void HandleSetCategoryLocked() {
-    if (!opened_)
+    if (!OpenedLocked())
       return FailLocked({grpc::StatusCode::FAILED_PRECONDITION, "SetCategory before OpenBatch"});
-    const std::uint32_t index = request_.set_category().page_index();
-    const std::string category = request_.set_category().category();
-    auto it = pages_.find(index);
-    if (it == pages_.end()) {
-      RejectRequestLocked(index, "", "no judged page " + std::to_string(index) + " to classify");
-      return StartReadLocked();
-    }
-    if (!categories_.Known(category)) {
-      RejectRequestLocked(index, it->second.source(),
-                          "the profile has no category '" + category + "'");
-      return StartReadLocked();
-    }
-    PageCategories::SetByClerk(it->second, category, record_.operator_id);
-    RecordCorrectionLocked(it->second);
-  }
-
-  // A clerk's correction of a judged page: recorded, then answered with the
-  // page's updated verdict; the stream reads on.
-  void RecordCorrectionLocked(const v1::PageVerdict& corrected) {
-    service_.ledger().RecordPage(record_.batch_id, corrected, Durable([this, corrected] {
-      v1::ScanResponse response;
-      *response.mutable_page() = corrected;
-      QueueLocked(std::move(response));
-    }));
-    StartReadLocked();
+    const v1::SetCategory& set = request_.set_category();
+    auto page = core_.SetCategory(set.page_index(), set.category());
+    if (!page.ok()) return RefuseLocked(page.refusal());
+    RecordCorrectionLocked(page.value());
   }
 
   // The clerk waives one of a judged page's reasons: it stays on the page,
   // marked with the operator id and note; the page's decision is recomputed.
   void HandleWaiveReasonLocked() {
-    if (!opened_)
+    if (!OpenedLocked())
       return FailLocked({grpc::StatusCode::FAILED_PRECONDITION, "WaiveReason before OpenBatch"});
-    const v1::WaiveReason& waive = request_.waive_reason();
-    auto it = pages_.find(waive.page_index());
-    if (it == pages_.end()) {
-      RejectRequestLocked(waive.page_index(), "",
-                          "no judged page " + std::to_string(waive.page_index()) + " to waive for");
-      return StartReadLocked();
-    }
-    v1::PageVerdict& page = it->second;
-    std::string refused;
-    if (record_.operator_id.empty())
-      refused = "a waiver needs the operator id (OpenBatch.operator_id)";
-    else if (!page.error().empty())
-      refused = "a page that could not be read cannot be waived: rescan it";
-    bool found = false;
-    for (v1::Reason& r : *page.mutable_reasons()) {
-      if (!refused.empty() || r.code() != waive.code() || !r.waived_by().empty()) continue;
-      r.set_waived_by(record_.operator_id);
-      r.set_waiver_note(waive.note());
-      found = true;
-    }
-    if (refused.empty() && !found)
-      refused = "page " + std::to_string(waive.page_index()) + " has no " +
-                v1::ReasonCode_Name(waive.code()) + " reason to waive";
-    if (!refused.empty()) {
-      RejectRequestLocked(waive.page_index(), page.source(), refused);
-      return StartReadLocked();
-    }
-    bool rejects = false;
-    for (const v1::Reason& r : page.reasons()) rejects |= r.waived_by().empty();
-    page.set_decision(rejects ? v1::REJECT : v1::ACCEPT);
-    RecordCorrectionLocked(page);
+    auto page = core_.Waive(request_.waive_reason());
+    if (!page.ok()) return RefuseLocked(page.refusal());
+    RecordCorrectionLocked(page.value());
   }
 
-  // A request about a page that is not there: answered on that page, not
-  // recorded, and the stream goes on.
-  void RejectRequestLocked(std::uint32_t index, const std::string& source,
-                           const std::string& why) {
-    v1::ScanResponse response;
-    v1::PageVerdict* v = response.mutable_page();
-    v->set_page_index(index);
-    v->set_source(source);
-    v->set_decision(v1::REJECT);
-    v->set_error(why);
-    auto* reason = v->add_reasons();
-    reason->set_code(v1::DECODE_ERROR);
-    reason->set_detail(why);
-    QueueLocked(std::move(response));
+  // A clerk's correction of a judged page: recorded, then answered with the
+  // page's updated verdict; the stream reads on.
+  void RecordCorrectionLocked(const v1::PageVerdict& corrected) {
+    service_.ledger().RecordPage(core_.record().batch_id, corrected, Durable([this, corrected] {
+      v1::ScanResponse response;
+      *response.mutable_page() = corrected;
+      QueueLocked(std::move(response));
+    }));
+    StartReadLocked();
   }
 
   void OnVerdicts(std::vector<PageVerdict> verdicts, std::optional<std::uint32_t> replaces) {
@@ -399,38 +387,18 @@ class ScanSession : public LiveStream, public std::enable_shared_from_this<ScanS
     // After a protocol error the pages already sent are still judged,
     // recorded and answered; only a call that is gone drops them.
     if (!reactor_ || abandoned_ || finishing_) return WriteNextLocked();
-    if (replaces && verdicts.size() != 1) {
-      // A rescan replaces one page; a multi-page file cannot say which.
-      PageVerdict error = ErrorVerdict(
-          {PageErrorKind::kUnsupported,
-           "a replacement must be a single page; the file holds " + std::to_string(verdicts.size())},
-          ReasonCode::kDecodeError);
-      error.source = verdicts.empty() ? "" : verdicts[0].source;
-      error.sha256 = verdicts.empty() ? "" : verdicts[0].sha256;
-      error.page_index = *replaces;
-      DecidePage(error, *profile_);
-      verdicts.assign(1, std::move(error));
-    }
-    for (PageVerdict& v : verdicts) {
-      if (auto* metrics = service_.metrics()) metrics->PageJudged(v);
-      v1::PageVerdict page;
-      ToProto(v, &page);
-      // Filed under the profile's structure: a separator sheet, the clerk's
-      // category, the page's own barcode or form, or the last separator before it.
-      const v1::PageVerdict* separator = nullptr;
-      for (auto it = pages_.lower_bound(page.page_index()); it != pages_.begin();)
-        if ((--it)->second.separator_sheet()) {
-          separator = &it->second;
-          break;
-        }
-      categories_.Classify(page, category_hint, record_.operator_id, separator);
-      pages_[page.page_index()] = page;
-      service_.ledger().RecordPage(record_.batch_id, page, Durable([this, page, received] {
-        if (auto* metrics = service_.metrics()) metrics->PageAnswered(SecondsSince(received));
-        v1::ScanResponse response;
-        *response.mutable_page() = page;
-        QueueLocked(std::move(response));
-      }));
+    if (auto* metrics = service_.metrics())
+      for (const PageVerdict& v : verdicts) metrics->PageJudged(v);
+    auto pages = core_.AddJudged(verdicts, replaces, category_hint);
+    if (!pages.ok()) return RefuseLocked(pages.refusal());
+    for (v1::PageVerdict& page : pages.value()) {
+      service_.ledger().RecordPage(
+          core_.record().batch_id, page, Durable([this, page, received] {
+            if (auto* metrics = service_.metrics()) metrics->PageAnswered(SecondsSince(received));
+            v1::ScanResponse response;
+            *response.mutable_page() = page;
+            QueueLocked(std::move(response));
+          }));
     }
     if (!draining_ && HasCapacityLocked()) StartReadLocked();
     WriteNextLocked();
@@ -439,31 +407,9 @@ class ScanSession : public LiveStream, public std::enable_shared_from_this<ScanS
   // Once input has ended, every page is judged and recorded: the batch
   // verdict, recorded before the station sees it.
   void MaybeCloseBatchLocked() {
-    if (!opened_ || !input_ended_ || batch_decided_ || finish_requested_) return;
+    if (core_.phase() != BatchSession::Phase::kOpen || !input_ended_ || finish_requested_) return;
     if (files_judged_ < files_submitted_ || ledger_pending_ > 0) return;
-    batch_decided_ = true;
-    // Separator sheets are not archived content: the batch rules leave them out.
-    std::vector<PageVerdict> pages;
-    std::vector<v1::PageVerdict> all_pages;
-    for (const auto& [index, page] : pages_) {
-      all_pages.push_back(page);
-      if (!page.separator_sheet()) pages.push_back(FromProto(page));
-    }
-    BatchVerdict batch = DecideBatch(pages, *profile_, closed_by_station_);
-    v1::BatchVerdict verdict;
-    ToProto(batch, &verdict);
-    verdict.set_batch_id(record_.batch_id);
-    verdict.set_profile(record_.profile);
-    verdict.set_profile_version(record_.profile_version);
-    verdict.set_station_id(record_.station_id);
-    verdict.set_operator_id(record_.operator_id);
-    verdict.set_opened_at(record_.opened_at);
-    verdict.set_closed_at(NowUnix());
-    for (const auto& [index, page] : pages_) *verdict.add_pages() = page;
-    for (v1::Reason& reason : categories_.CheckCounts(all_pages)) {
-      *verdict.add_reasons() = std::move(reason);
-      verdict.set_decision(v1::REJECT);
-    }
+    v1::BatchVerdict verdict = core_.Decide(closed_by_station_, NowUnix());
     // A final verdict is signed before it is recorded, so the ledger, the
     // station, GetBatchVerdict and the feed all carry the same signature.
     if (verdict.final() && service_.options().signer) service_.options().signer->Sign(verdict);
@@ -531,17 +477,14 @@ class ScanSession : public LiveStream, public std::enable_shared_from_this<ScanS
   std::deque<v1::ScanResponse> writes_;
   std::deque<std::chrono::steady_clock::time_point> received_at_;  // files in the engine
   std::deque<std::string> category_hints_;  // the clerk's category per file in the engine
-  PageCategories categories_;
+  BatchSession core_;  // the batch itself: its phase, pages and rules
   bool reading_ = false, writing_ = false;
-  bool opening_ = false, opened_ = false, input_ended_ = false, closed_by_station_ = false;
-  bool batch_decided_ = false, finish_requested_ = false, finishing_ = false;
+  bool opening_ = false, input_ended_ = false, closed_by_station_ = false;
+  bool finish_requested_ = false, finishing_ = false;
   bool draining_ = false, abandoned_ = false;
   std::size_t files_submitted_ = 0, files_judged_ = 0, ledger_pending_ = 0;
   grpc::Status finish_status_;
-  std::shared_ptr<const Profile> profile_;
   std::shared_ptr<VerdictSequencer> sequencer_;
-  BatchOpenRecord record_;
-  std::map<std::uint32_t, v1::PageVerdict> pages_;
 };
 
 class ScanReactor : public Reactor {

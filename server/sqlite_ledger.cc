@@ -189,24 +189,29 @@ std::string SqliteLedger::CommitGroup(std::deque<Writes::Write>& group,
   return "";
 }
 
-void SqliteLedger::OpenBatch(const BatchOpenRecord& r, Done done) {
-  writes_.Enqueue({[r](sqlite3* db) {
-             return Statement(db,
-                              "INSERT INTO batches (batch_id, profile, profile_version, station_id,"
-                              " operator_id, retention, state, opened_at, updated_at)"
-                              " VALUES (?1, ?2, ?3, ?4, ?5, ?6, 'open', ?7, ?7)"
-                              " ON CONFLICT(batch_id) DO UPDATE SET state = 'open',"
-                              " updated_at = ?7")
-                 .Bind(1, r.batch_id)
-                 .Bind(2, r.profile)
-                 .Bind(3, r.profile_version)
-                 .Bind(4, r.station_id)
-                 .Bind(5, r.operator_id)
-                 .Bind(6, r.retention)
-                 .Bind(7, r.opened_at)
-                 .Run();
+void SqliteLedger::CreateBatch(const BatchOpenRecord& r, Created done) {
+  auto exists = std::make_shared<bool>(false);
+  writes_.Enqueue({[r, exists](sqlite3* db) {
+             std::string error =
+                 Statement(db,
+                           "INSERT INTO batches (batch_id, profile, profile_version, station_id,"
+                           " operator_id, retention, state, opened_at, updated_at)"
+                           " VALUES (?1, ?2, ?3, ?4, ?5, ?6, 'open', ?7, ?7)"
+                           " ON CONFLICT(batch_id) DO NOTHING")
+                     .Bind(1, r.batch_id)
+                     .Bind(2, r.profile)
+                     .Bind(3, r.profile_version)
+                     .Bind(4, r.station_id)
+                     .Bind(5, r.operator_id)
+                     .Bind(6, r.retention)
+                     .Bind(7, r.opened_at)
+                     .Run();
+             *exists = error.empty() && sqlite3_changes(db) == 0;
+             return error;
            },
-           std::move(done)});
+           [exists, done = std::move(done)](bool ok, const std::string& error) {
+             done(!ok ? Creation::kFailed : *exists ? Creation::kExists : Creation::kCreated, error);
+           }});
 }
 
 void SqliteLedger::RecordPage(const std::string& batch_id, const v1::PageVerdict& page,
@@ -259,31 +264,34 @@ void SqliteLedger::RecordBatchVerdict(const v1::BatchVerdict& verdict, Committed
   auto sequence = std::make_shared<std::uint64_t>(0);
   writes_.Enqueue({[stored, fed, sequence](sqlite3* db) mutable {
              const bool final = stored.final();
-             std::string error =
-                 Statement(db,
-                           "UPDATE batches SET state = ?2, transaction_id = ?3, verdict = ?4,"
-                           " updated_at = ?5 WHERE batch_id = ?1")
-                     .Bind(1, stored.batch_id())
-                     .Bind(2, std::string(final ? "final" : "incomplete"))
-                     .Bind(3, stored.transaction_id())
-                     .BindBlob(4, stored.SerializeAsString())
-                     .Bind(5, Now())
-                     .Run();
-             if (!error.empty() || !final) return error;
-             error = Statement(db,
-                               "INSERT INTO feed (batch_id, verdict, committed_at)"
-                               " VALUES (?1, ?2, ?3)")
-                         .Bind(1, stored.batch_id())
-                         .BindBlob(2, std::string())
-                         .Bind(3, Now())
-                         .Run();
-             if (!error.empty()) return error;
-             *sequence = std::uint64_t(sqlite3_last_insert_rowid(db));
-             // The feed's copy carries its own sequence number.
-             fed.set_sequence(*sequence);
-             return Statement(db, "UPDATE feed SET verdict = ?2 WHERE sequence = ?1")
-                 .Bind(1, std::int64_t(*sequence))
-                 .BindBlob(2, fed.SerializeAsString())
+             *sequence = 0;
+             if (final) {
+               // The feed's entry first: its number goes into both copies.
+               std::string error = Statement(db,
+                                             "INSERT INTO feed (batch_id, verdict, committed_at)"
+                                             " VALUES (?1, ?2, ?3)")
+                                       .Bind(1, stored.batch_id())
+                                       .BindBlob(2, std::string())
+                                       .Bind(3, Now())
+                                       .Run();
+               if (!error.empty()) return error;
+               *sequence = std::uint64_t(sqlite3_last_insert_rowid(db));
+               stored.set_sequence(*sequence);
+               fed.set_sequence(*sequence);
+               error = Statement(db, "UPDATE feed SET verdict = ?2 WHERE sequence = ?1")
+                           .Bind(1, std::int64_t(*sequence))
+                           .BindBlob(2, fed.SerializeAsString())
+                           .Run();
+               if (!error.empty()) return error;
+             }
+             return Statement(db,
+                              "UPDATE batches SET state = ?2, transaction_id = ?3, verdict = ?4,"
+                              " updated_at = ?5 WHERE batch_id = ?1")
+                 .Bind(1, stored.batch_id())
+                 .Bind(2, std::string(final ? "final" : "incomplete"))
+                 .Bind(3, stored.transaction_id())
+                 .BindBlob(4, stored.SerializeAsString())
+                 .Bind(5, Now())
                  .Run();
            },
            [this, sequence, done = std::move(done)](bool ok, const std::string&) {
@@ -312,6 +320,12 @@ std::optional<StoredBatch> SqliteLedger::LoadBatch(const std::string& batch_id) 
     v1::BatchVerdict v;
     if (v.ParseFromString(verdict)) out.verdict = std::move(v);
   }
+  if (out.verdict && out.verdict->final() && out.verdict->sequence() == 0) {
+    // Recorded before the stored copy carried its feed sequence.
+    Statement f(reader_, "SELECT max(sequence) FROM feed WHERE batch_id = ?1");
+    f.Bind(1, batch_id);
+    if (f.Next()) out.verdict->set_sequence(std::uint64_t(f.Int(0)));
+  }
   Statement p(reader_, "SELECT verdict FROM pages WHERE batch_id = ?1 ORDER BY page_index");
   p.Bind(1, batch_id);
   while (p.Next()) {
@@ -321,14 +335,16 @@ std::optional<StoredBatch> SqliteLedger::LoadBatch(const std::string& batch_id) 
   return out;
 }
 
-std::optional<std::string> SqliteLedger::BatchIdForTransaction(const std::string& transaction_id) {
+std::vector<std::string> SqliteLedger::BatchIdsForTransaction(const std::string& transaction_id,
+                                                             std::size_t limit) {
   std::lock_guard lock(read_mu_);
   Statement s(reader_,
               "SELECT batch_id FROM batches WHERE transaction_id = ?1"
-              " ORDER BY updated_at DESC LIMIT 1");
-  s.Bind(1, transaction_id);
-  if (!s.Next()) return std::nullopt;
-  return s.Text(0);
+              " ORDER BY updated_at DESC, rowid DESC LIMIT ?2");
+  s.Bind(1, transaction_id).Bind(2, std::int64_t(limit));
+  std::vector<std::string> ids;
+  while (s.Next()) ids.push_back(s.Text(0));
+  return ids;
 }
 
 std::vector<v1::VerdictEvent> SqliteLedger::FeedAfter(std::uint64_t after, std::size_t limit) {

@@ -69,6 +69,10 @@ std::string SignedPayload(const v1::BatchVerdict& v, int version) {
       << "station " << Field(v.station_id()) << "\n"
       << "operator " << Field(v.operator_id()) << "\n"
       << "closed_at " << v.closed_at() << "\n";
+  // Version 3: which version of the batch's verdict this is, and what it
+  // supersedes, so that a correction cannot pass for the first verdict.
+  if (version >= 3) out << "version " << std::max<std::uint32_t>(1, v.version()) << " supersedes "
+                        << v.supersedes() << "\n";
   std::vector<const v1::PageVerdict*> pages;
   for (const auto& p : v.pages()) pages.push_back(&p);
   std::sort(pages.begin(), pages.end(),

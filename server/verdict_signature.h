@@ -11,10 +11,11 @@
 namespace scangate {
 
 // The exact bytes signed: a line-oriented text any language can rebuild from
-// the manifest's JSON (see the definition for the format). Version 2 (what
-// the server signs) adds each page's category and the clerk's waivers to
-// version 1, which verification still accepts for older manifests.
-constexpr int kSignedPayloadVersion = 2;
+// the manifest's JSON (see the definition for the format). Version 2 adds
+// each page's category and the clerk's waivers to version 1; version 3 (what
+// the server signs) the verdict's version and the feed entry it supersedes.
+// Verification still accepts the older ones for older manifests.
+constexpr int kSignedPayloadVersion = 3;
 std::string SignedPayload(const v1::BatchVerdict& verdict, int version = kSignedPayloadVersion);
 
 class VerdictSigner {

@@ -35,6 +35,7 @@ void ToProto(const PageVerdict& in, v1::PageVerdict* out) {
   out->set_decision(ToProto(in.decision));
   for (const Reason& r : in.reasons) ToProto(r, out->add_reasons());
   out->set_error(in.error);
+  out->set_transaction_id(in.transaction_id);
   out->set_sha256(in.sha256);
   out->set_width_px(std::uint32_t(in.width));
   out->set_height_px(std::uint32_t(in.height));
@@ -129,6 +130,7 @@ PageVerdict FromProto(const v1::PageVerdict& in) {
     v.reasons.push_back(std::move(reason));
   }
   v.error = in.error();
+  v.transaction_id = in.transaction_id();
   // The kind is not on the wire; what the batch rules need is that there was one.
   if (!in.error().empty()) v.error_kind = PageErrorKind::kCorrupt;
   v.sha256 = in.sha256();

@@ -22,6 +22,13 @@ namespace {
 
 namespace fs = std::filesystem;
 
+// Creates a batch on `ledger` and waits for the outcome.
+Ledger::Creation Creation(Ledger& ledger, const BatchOpenRecord& record) {
+  std::promise<Ledger::Creation> done;
+  ledger.CreateBatch(record, [&](Ledger::Creation c, const std::string&) { done.set_value(c); });
+  return done.get_future().get();
+}
+
 // One PostgreSQL server for the whole binary; a database per test.
 testing::PostgresServer& Postgres() {
   static testing::PostgresServer server;
@@ -77,6 +84,8 @@ class LedgerOnDisk : public ::testing::TestWithParam<std::string> {
       sqlite3_close(db);
     }
   }
+  // Creates a batch and waits: true once it is created.
+  bool Create(const BatchOpenRecord& record) { return Creation(*ledger_, record) == Ledger::Creation::kCreated; }
   // Waits for a write's acknowledgement.
   bool Sync(const std::function<void(Ledger::Done)>& write) {
     std::promise<bool> done;
@@ -114,7 +123,7 @@ class LedgerOnDisk : public ::testing::TestWithParam<std::string> {
 };
 
 TEST_P(LedgerOnDisk, PagesAndVerdictSurviveAReopen) {
-  ASSERT_TRUE(Sync([&](auto d) { ledger_->OpenBatch(Record("b1"), d); }));
+  ASSERT_TRUE(Create(Record("b1")));
   ASSERT_TRUE(Sync([&](auto d) { ledger_->RecordPage("b1", Page(0, v1::ACCEPT), d); }));
   ASSERT_TRUE(Sync([&](auto d) { ledger_->RecordPage("b1", Page(1, v1::REJECT), d); }));
   EXPECT_GT(Commit(Verdict("b1", true, v1::REJECT)), 0u);
@@ -128,11 +137,33 @@ TEST_P(LedgerOnDisk, PagesAndVerdictSurviveAReopen) {
   EXPECT_EQ(stored->pages[1].decision(), v1::REJECT);
   ASSERT_TRUE(stored->verdict);
   EXPECT_EQ(stored->verdict->decision(), v1::REJECT);
-  EXPECT_EQ(ledger_->BatchIdForTransaction("SIb1").value_or(""), "b1");
+  EXPECT_EQ(ledger_->BatchIdsForTransaction("SIb1", 4), std::vector<std::string>{"b1"});
+}
+
+TEST_P(LedgerOnDisk, CreatingAnIdThatExistsLeavesTheFinalVerdictUntouched) {
+  ASSERT_TRUE(Create(Record("kept")));
+  ASSERT_TRUE(Sync([&](auto d) { ledger_->RecordPage("kept", Page(0, v1::ACCEPT), d); }));
+  const std::uint64_t sequence = Commit(Verdict("kept", true, v1::ACCEPT));
+  ASSERT_GT(sequence, 0u);
+  BatchOpenRecord other = Record("kept");
+  other.station_id = "counter-9";
+  other.profile = "enrolment-change";
+  EXPECT_EQ(Creation(*ledger_, other), Ledger::Creation::kExists);
+  Reopen();
+  auto stored = ledger_->LoadBatch("kept");
+  ASSERT_TRUE(stored);
+  EXPECT_EQ(stored->state, "final");
+  EXPECT_EQ(stored->open.station_id, "counter-1");
+  EXPECT_EQ(stored->open.profile, "pension-claim");
+  ASSERT_TRUE(stored->verdict);
+  EXPECT_EQ(stored->verdict->decision(), v1::ACCEPT);
+  // The stored verdict carries its feed sequence (GetBatchVerdict shows it).
+  EXPECT_EQ(stored->verdict->sequence(), sequence);
+  EXPECT_EQ(ledger_->FeedAfter(0, 10).size(), 1u);
 }
 
 TEST_P(LedgerOnDisk, AReplacedPageKeepsItsIndexAndADeletedOneIsGone) {
-  ASSERT_TRUE(Sync([&](auto d) { ledger_->OpenBatch(Record("b2"), d); }));
+  ASSERT_TRUE(Create(Record("b2")));
   for (std::uint32_t i = 0; i < 3; ++i)
     ASSERT_TRUE(Sync([&](auto d) { ledger_->RecordPage("b2", Page(i, v1::REJECT), d); }));
   ASSERT_TRUE(Sync([&](auto d) { ledger_->RecordPage("b2", Page(1, v1::ACCEPT), d); }));
@@ -145,7 +176,7 @@ TEST_P(LedgerOnDisk, AReplacedPageKeepsItsIndexAndADeletedOneIsGone) {
 
 TEST_P(LedgerOnDisk, FeedHoldsOnlyFinalVerdictsInCommitOrderFromACursor) {
   for (const char* id : {"f1", "f2", "f3"})
-    ASSERT_TRUE(Sync([&](auto d) { ledger_->OpenBatch(Record(id), d); }));
+    ASSERT_TRUE(Create(Record(id)));
   std::uint64_t s1 = Commit(Verdict("f1", true, v1::ACCEPT));
   EXPECT_EQ(Commit(Verdict("f2", false, v1::REJECT)), 0u);  // incomplete: not in the feed
   std::uint64_t s3 = Commit(Verdict("f3", true, v1::REJECT));
@@ -162,8 +193,8 @@ TEST_P(LedgerOnDisk, FeedHoldsOnlyFinalVerdictsInCommitOrderFromACursor) {
 }
 
 TEST_P(LedgerOnDisk, OpenBatchesAreListedForResumingAfterARestart) {
-  ASSERT_TRUE(Sync([&](auto d) { ledger_->OpenBatch(Record("open-1"), d); }));
-  ASSERT_TRUE(Sync([&](auto d) { ledger_->OpenBatch(Record("done-1"), d); }));
+  ASSERT_TRUE(Create(Record("open-1")));
+  ASSERT_TRUE(Create(Record("done-1")));
   Commit(Verdict("done-1", true, v1::ACCEPT));
   Reopen();
   EXPECT_EQ(ledger_->OpenBatchIds(), std::vector<std::string>{"open-1"});
@@ -182,7 +213,7 @@ TEST_P(LedgerOnDisk, TheFeedListenerHearsEachDurableAppend) {
     heard.push_back(s);
     cv.notify_all();
   });
-  ASSERT_TRUE(Sync([&](auto d) { ledger_->OpenBatch(Record("l1"), d); }));
+  ASSERT_TRUE(Create(Record("l1")));
   std::uint64_t seq = Commit(Verdict("l1", true, v1::ACCEPT));
   {
     std::unique_lock lock(mu);
@@ -253,10 +284,9 @@ TEST(SharedPostgresLedger, ServersAppendingAtOnceMakeOneFeedInCommitOrderWithNoG
         for (int b = 0; b < kBatches; ++b) {
           const std::string id = "s" + std::to_string(s) + "-t" + std::to_string(t) + "-b" +
                                  std::to_string(b);
-          std::promise<bool> opened;
-          servers[s]->OpenBatch({id, "p", "v1", "c", "o", "permanent", 1700000000},
-                                [&](bool ok, const std::string&) { opened.set_value(ok); });
-          if (!opened.get_future().get()) ++failures;
+          if (Creation(*servers[s], {id, "p", "v1", "c", "o", "permanent", 1700000000}) !=
+              Ledger::Creation::kCreated)
+            ++failures;
           v1::BatchVerdict v;
           v.set_batch_id(id);
           v.set_final(true);
@@ -312,10 +342,8 @@ TEST(SharedPostgresLedger, AnOutageRefusesReadsAndWritesAndTheLedgerReconnectsAf
   };
   EXPECT_TRUE(told(true));  // at once, with the present state
   auto write = [&](const std::string& id) {
-    std::promise<bool> done;
-    ledger->OpenBatch({id, "p", "v1", "c", "o", "permanent", 1},
-                      [&](bool ok, const std::string&) { done.set_value(ok); });
-    return done.get_future().get();
+    return Creation(*ledger, {id, "p", "v1", "c", "o", "permanent", 1}) ==
+           Ledger::Creation::kCreated;
   };
   ASSERT_TRUE(write("before"));
 
@@ -347,10 +375,9 @@ TEST(SharedPostgresLedger, ABatchOpenedOnOneServerIsLoadedByAnother) {
   ASSERT_TRUE(first) << error;
   auto second = OpenLedger(where, error);
   ASSERT_TRUE(second) << error;
-  std::promise<bool> opened, recorded;
-  first->OpenBatch({"moved", "pension-claim", "v1", "counter-3", "clerk", "permanent", 1},
-                   [&](bool ok, const std::string&) { opened.set_value(ok); });
-  ASSERT_TRUE(opened.get_future().get());
+  std::promise<bool> recorded;
+  ASSERT_EQ(Creation(*first, {"moved", "pension-claim", "v1", "counter-3", "clerk", "permanent", 1}),
+            Ledger::Creation::kCreated);
   v1::PageVerdict page;
   page.set_page_index(0);
   page.set_decision(v1::ACCEPT);

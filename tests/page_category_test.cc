@@ -284,8 +284,10 @@ TEST_F(CategoryServer, PagesAreFiledCountedAndTheClerksCorrectionIsRecordedWithT
   auto unknown = scangate::testing::Run(
       {Built("clients/scangate"), "scan", "--plaintext", "--server", server_->address(), "--resume", "--batch-id",
        "filed", "--set-category", "3=passport"});
-  EXPECT_NE(unknown.out.find("the profile has no category 'passport'"), std::string::npos)
-      << unknown.out;
+  // An error of the call (exit 2), not a rejected page verdict.
+  EXPECT_EQ(unknown.exit_code, 2) << unknown.out;
+  EXPECT_EQ(unknown.out.find("REJECT"), std::string::npos) << unknown.out;
+  EXPECT_EQ(Lookup("filed").pages(3).category(), first.pages(3).category());
 
   // The supervisor corrects page 4's category: recorded with their id, and
   // the batch verdict is recomputed.

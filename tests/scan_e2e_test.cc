@@ -243,8 +243,7 @@ TEST_F(ScanEndToEnd, AStreamNeverHasMoreFilesInTheEngineThanItsBound) {
 int PagesOfAFreshBatch(v1::Scangate::Stub& stub) {
   grpc::ClientContext ctx;
   auto stream = stub.Scan(&ctx);
-  v1::ScanRequest open;
-  open.mutable_open()->set_batch_id("after");
+  v1::ScanRequest open;  // no id: the server names a new batch each time
   open.mutable_open()->set_profile("default");
   stream->Write(open);
   v1::ScanRequest page;

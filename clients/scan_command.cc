@@ -12,11 +12,14 @@
 #include <cstdarg>
 #include <cstdio>
 #include <iostream>
+#include <future>
 #include <mutex>
+#include <set>
 #include <thread>
 
 #include "channel.h"
 #include "files.h"
+#include "judge.h"
 #include "scangate/v1/scangate.grpc.pb.h"
 
 namespace scangate::cli {
@@ -123,6 +126,9 @@ std::string ReasonList(const google::protobuf::RepeatedPtrField<v1::Reason>& rea
   }
   return out;
 }
+
+// Streams carried to another server after the one in use was lost.
+constexpr int kFailoverAttempts = 4;
 
 }  // namespace
 
@@ -233,112 +239,188 @@ int RunScan(const std::vector<std::string>& args) {
     return 2;
   }
   auto stub = v1::Scangate::NewStub(channel);
-  grpc::ClientContext context;
-  auto stream = stub->Scan(&context);
 
+  // One stream to one server: open (or resume), corrections, the files the
+  // batch lacks, close. A resume learns from BatchOpened which pages the
+  // ledger holds, and a file whose bytes (SHA-256) it holds is not sent
+  // again: resuming with the same files adds nothing.
   Progress progress(files.size());
-  std::thread sender([&] {
-    v1::ScanRequest open;
-    open.mutable_open()->set_batch_id(batch_id);
-    open.mutable_open()->set_profile(profile);
-    open.mutable_open()->set_station_id(station);
-    open.mutable_open()->set_operator_id(op);
-    open.mutable_open()->set_resume(resume);
-    if (!stream->Write(open)) return;
-    for (std::uint32_t index : deletions) {
-      v1::ScanRequest del;
-      del.mutable_delete_()->set_page_index(index);
-      if (!stream->Write(del)) return;
+  struct Outcome {
+    grpc::Status status;
+    std::string batch_id;  // set once the server opened the batch
+    int exit_code = 2;     // 0 accepted, 1 rejected, 2 no batch verdict
+  };
+  auto run_stream = [&](const std::string& id, bool resuming, bool send_corrections) {
+    Outcome outcome;
+    grpc::ClientContext context;
+    auto stream = stub->Scan(&context);
+    std::promise<std::set<std::string>> held_promise;
+    std::future<std::set<std::string>> held = held_promise.get_future();
+    bool held_told = false;
+    auto tell_held = [&](std::set<std::string> shas) {
+      if (held_told) return;
+      held_told = true;
+      held_promise.set_value(std::move(shas));
+    };
+    std::thread sender([&] {
+      v1::ScanRequest open;
+      open.mutable_open()->set_batch_id(id);
+      open.mutable_open()->set_profile(profile);
+      open.mutable_open()->set_station_id(station);
+      open.mutable_open()->set_operator_id(op);
+      open.mutable_open()->set_resume(resuming);
+      if (!stream->Write(open)) return;
+      if (send_corrections) {
+        for (std::uint32_t index : deletions) {
+          v1::ScanRequest del;
+          del.mutable_delete_()->set_page_index(index);
+          if (!stream->Write(del)) return;
+        }
+        for (const v1::WaiveReason& w : waivers) {
+          v1::ScanRequest waive;
+          *waive.mutable_waive_reason() = w;
+          if (!stream->Write(waive)) return;
+        }
+        for (const auto& [index, name] : category_fixes) {
+          v1::ScanRequest fix;
+          fix.mutable_set_category()->set_page_index(index);
+          fix.mutable_set_category()->set_category(name);
+          if (!stream->Write(fix)) return;
+        }
+        for (const auto& [index, path] : replacements) {
+          v1::ScanRequest rescan;
+          rescan.mutable_replace()->set_page_index(index);
+          std::string error;
+          if (!ReadFileBytes(path, std::size_t(kMaxMessage) - (1 << 20),
+                             *rescan.mutable_replace()->mutable_page()->mutable_content(), error))
+            std::cerr << "scangate scan: " << error << "\n";
+          rescan.mutable_replace()->mutable_page()->set_file_name(BaseName(path));
+          if (!stream->Write(rescan)) return;
+        }
+      }
+      // What the ledger holds: known once the batch is opened (the reader
+      // tells, or tells nothing when the stream ended before).
+      const std::set<std::string> in_ledger =
+          resuming ? held.get() : std::set<std::string>();
+      for (std::size_t f = 0; f < files.size(); ++f) {
+        const std::string& path = files[f];
+        v1::ScanRequest page;
+        page.mutable_page()->set_category(file_categories[f]);
+        std::string error;
+        // An unreadable file is sent as an empty page: it gets its own error
+        // verdict in its place, and the batch shows it.
+        if (!ReadFileBytes(path, std::size_t(kMaxMessage) - (1 << 20),
+                           *page.mutable_page()->mutable_content(), error))
+          std::cerr << "scangate scan: " << error << "\n";
+        const std::string& bytes = page.page().content();
+        if (!bytes.empty() &&
+            in_ledger.count(Sha256Hex({reinterpret_cast<const std::uint8_t*>(bytes.data()),
+                                       bytes.size()}))) {
+          progress.Print("  %s is in the batch already: not sent again\n",
+                                             BaseName(path).c_str());
+          ++progress.sent;
+          continue;
+        }
+        page.mutable_page()->set_file_name(BaseName(path));
+        if (!stream->Write(page)) return;
+        ++progress.sent;
+      }
+      v1::ScanRequest close;
+      close.mutable_close();
+      stream->Write(close);
+      stream->WritesDone();
+    });
+
+    v1::ScanResponse response;
+    while (stream->Read(&response)) {
+      if (response.has_opened()) {
+        const v1::BatchOpened& opened = response.opened();
+        outcome.batch_id = opened.batch_id();
+        progress.Print("batch %s %s (profile %s, version %s), %zu files given\n",
+                       opened.batch_id().c_str(), resuming ? "resumed" : "opened",
+                       opened.profile().c_str(), opened.profile_version().c_str(), files.size());
+        std::set<std::string> shas;
+        for (const v1::PageVerdict& v : opened.pages()) {
+          shas.insert(v.sha256());
+          progress.Print("  recorded page %u %s: %s\n", v.page_index(), v.source().c_str(),
+                         v1::Decision_Name(v.decision()).c_str());
+        }
+        tell_held(std::move(shas));
+      } else if (response.has_deleted()) {
+        progress.Print("  page %u deleted\n", response.deleted().page_index());
+      } else if (response.has_page()) {
+        const v1::PageVerdict& v = response.page();
+        ++progress.judged;
+        bool accepted = v.decision() == v1::ACCEPT;
+        progress.rejected += !accepted;
+        std::string filed;
+        if (!v.category().empty())
+          filed = std::string(v.separator_sheet() ? " [separator sheet: " : " [") + v.category() +
+                  (v.category_source() == v1::CLERK ? ", by the clerk " + v.category_operator()
+                                                    : "") +
+                  "]";
+        progress.Print("  %s page %u %s: %s%s%s%s\n", progress.Line().c_str(), v.page_index(),
+                       v.source().c_str(), accepted ? "ACCEPT" : "REJECT",
+                       v.blank().blank() ? " (blank)" : "", filed.c_str(),
+                       ReasonList(v.reasons()).c_str());
+      } else if (response.has_batch()) {
+        const v1::BatchVerdict& b = response.batch();
+        progress.Print("batch %s: %s, %u pages (%u counted)%s%s\n", b.batch_id().c_str(),
+                       v1::Decision_Name(b.decision()).c_str(), b.page_count(), b.counted_pages(),
+                       b.transaction_id().empty() ? ""
+                                                  : (", transaction " + b.transaction_id()).c_str(),
+                       ReasonList(b.reasons()).c_str());
+        outcome.exit_code = b.decision() == v1::ACCEPT ? 0 : 1;
+      }
     }
-    for (const v1::WaiveReason& w : waivers) {
-      v1::ScanRequest waive;
-      *waive.mutable_waive_reason() = w;
-      if (!stream->Write(waive)) return;
-    }
-    for (const auto& [index, name] : category_fixes) {
-      v1::ScanRequest fix;
-      fix.mutable_set_category()->set_page_index(index);
-      fix.mutable_set_category()->set_category(name);
-      if (!stream->Write(fix)) return;
-    }
-    for (const auto& [index, path] : replacements) {
-      v1::ScanRequest rescan;
-      rescan.mutable_replace()->set_page_index(index);
-      std::string error;
-      if (!ReadFileBytes(path, std::size_t(kMaxMessage) - (1 << 20),
-                         *rescan.mutable_replace()->mutable_page()->mutable_content(), error))
-        std::cerr << "scangate scan: " << error << "\n";
-      rescan.mutable_replace()->mutable_page()->set_file_name(BaseName(path));
-      if (!stream->Write(rescan)) return;
-    }
-    for (std::size_t f = 0; f < files.size(); ++f) {
-      const std::string& path = files[f];
-      v1::ScanRequest page;
-      page.mutable_page()->set_category(file_categories[f]);
-      std::string error;
-      // An unreadable file is sent as an empty page: it gets its own error
-      // verdict in its place, and the batch shows it.
-      if (!ReadFileBytes(path, std::size_t(kMaxMessage) - (1 << 20), *page.mutable_page()->mutable_content(), error))
-        std::cerr << "scangate scan: " << error << "\n";
-      page.mutable_page()->set_file_name(BaseName(path));
-      if (!stream->Write(page)) return;
-      ++progress.sent;
-    }
-    v1::ScanRequest close;
-    close.mutable_close();
-    stream->Write(close);
-    stream->WritesDone();
-  });
+    tell_held({});  // a sender still waiting to learn what the ledger holds
+    sender.join();  // a Write after the call ended returns false at once
+    outcome.status = stream->Finish();
+    return outcome;
+  };
 
   progress.StartTicker(std::chrono::seconds(5));
-  int exit_code = 2;
-  v1::ScanResponse response;
-  while (stream->Read(&response)) {
-    if (response.has_opened()) {
-      progress.Print("batch %s %s (profile %s, version %s), %zu files to send\n",
-                     response.opened().batch_id().c_str(), resume ? "resumed" : "opened",
-                     response.opened().profile().c_str(),
-                     response.opened().profile_version().c_str(), files.size());
-      for (const v1::PageVerdict& v : response.opened().pages())
-        progress.Print("  recorded page %u %s: %s\n", v.page_index(), v.source().c_str(),
-                       v1::Decision_Name(v.decision()).c_str());
-    } else if (response.has_deleted()) {
-      progress.Print("  page %u deleted\n", response.deleted().page_index());
-    } else if (response.has_page()) {
-      const v1::PageVerdict& v = response.page();
-      ++progress.judged;
-      bool accepted = v.decision() == v1::ACCEPT;
-      progress.rejected += !accepted;
-      std::string filed;
-      if (!v.category().empty())
-        filed = std::string(v.separator_sheet() ? " [separator sheet: " : " [") + v.category() +
-                (v.category_source() == v1::CLERK ? ", by the clerk " + v.category_operator() : "") +
-                "]";
-      progress.Print("  %s page %u %s: %s%s%s%s\n", progress.Line().c_str(), v.page_index(),
-                     v.source().c_str(), accepted ? "ACCEPT" : "REJECT",
-                     v.blank().blank() ? " (blank)" : "", filed.c_str(),
-                     ReasonList(v.reasons()).c_str());
-    } else if (response.has_batch()) {
-      const v1::BatchVerdict& b = response.batch();
-      progress.Print("batch %s: %s, %u pages (%u counted)%s%s\n", b.batch_id().c_str(),
-                     v1::Decision_Name(b.decision()).c_str(), b.page_count(), b.counted_pages(),
-                     b.transaction_id().empty() ? "" : (", transaction " + b.transaction_id()).c_str(),
-                     ReasonList(b.reasons()).c_str());
-      exit_code = b.decision() == v1::ACCEPT ? 0 : 1;
-    }
+  Outcome outcome = run_stream(batch_id, resume, true);
+  // The server was lost mid-batch: carry the batch to another server of the
+  // list (the channel moves on to the next one that is up) and send what the
+  // ledger lacks. Only a batch of pages: a correction sent twice could do
+  // twice what the clerk asked once.
+  const bool carries_on = !corrections;
+  for (int attempt = 1; carries_on && outcome.exit_code == 2 &&
+                        outcome.status.error_code() == grpc::StatusCode::UNAVAILABLE &&
+                        !(outcome.batch_id.empty() && batch_id.empty()) &&
+                        attempt <= kFailoverAttempts;
+       ++attempt) {
+    // Unanswered open: the batch may or may not exist on the ledger.
+    const bool was_opened = !outcome.batch_id.empty() || resume;
+    const std::string id = outcome.batch_id.empty() ? batch_id : outcome.batch_id;
+    progress.Print("scangate scan: %s (code %d); %s batch %s on another server (attempt %d of %d)\n",
+                   outcome.status.error_message().c_str(), int(outcome.status.error_code()),
+                   was_opened ? "resuming" : "opening", id.c_str(), attempt, kFailoverAttempts);
+    std::this_thread::sleep_for(std::chrono::milliseconds(500) * attempt);
+    progress.sent = 0;
+    Outcome next = run_stream(id, was_opened, false);
+    if (!was_opened && next.status.error_code() == grpc::StatusCode::ALREADY_EXISTS)
+      next = run_stream(id, true, false);  // the lost open had reached the ledger
+    if (next.batch_id.empty()) next.batch_id = outcome.batch_id;
+    outcome = std::move(next);
   }
   progress.Stop();
   progress.Print("%zu files sent, %zu pages judged, %zu rejected in %.1f s (%.1f pages/s)\n",
                  progress.sent.load(), progress.judged.load(), progress.rejected.load(),
                  progress.Seconds(), progress.PagesPerSecond());
-  sender.join();
-  grpc::Status status = stream->Finish();
-  if (!status.ok()) {
-    std::cerr << "scangate scan: " << status.error_message() << " (code " << status.error_code()
-              << ")\n";
-    if (exit_code != 1) return 2;
+  if (!outcome.status.ok()) {
+    std::cerr << "scangate scan: " << outcome.status.error_message() << " (code "
+              << outcome.status.error_code() << ")\n";
+    if (outcome.exit_code == 2 && !outcome.batch_id.empty())
+      std::cerr << "scangate scan: batch " << outcome.batch_id
+                << " is held open in the ledger; to finish it, run again with --resume"
+                   " --batch-id "
+                << outcome.batch_id << (station.empty() ? "" : " --station " + station)
+                << " and the same files (those it holds are not sent twice)\n";
+    if (outcome.exit_code != 1) return 2;
   }
-  return exit_code;
+  return outcome.exit_code;
 }
 
 }  // namespace scangate::cli

@@ -307,9 +307,14 @@ TEST_F(Cluster, AServerKilledMidStreamLosesNothingAndTheFollowerSeesEveryVerdict
   for (auto it = std::sregex_iterator(log.begin(), log.end(), line); it != std::sregex_iterator();
        ++it) {
     const std::uint64_t seq = std::stoull((*it)[1]);
+    // A batch closed again after a lost answer is its next version, in versions/.
+    const std::string name = (*it)[2];
+    const std::string batch = name.rfind("versions/", 0) == 0
+                                  ? name.substr(9, name.rfind(".v") - 9)
+                                  : name;
     EXPECT_TRUE(seq == last + 1 || seq == last) << "after " << last << " came " << seq;
     last = seq;
-    ++seen[(*it)[2]];
+    ++seen[batch];
   }
   std::set<std::string> deduplicated;
   for (const auto& [id, n] : seen) deduplicated.insert(id);
@@ -317,6 +322,79 @@ TEST_F(Cluster, AServerKilledMidStreamLosesNothingAndTheFollowerSeesEveryVerdict
   std::cout << "follower: " << seen.size() << " batches, last sequence " << last << "\n";
   EXPECT_NE(log.find("following again"), std::string::npos)
       << "the follower's stream was not broken by the kill:\n" << log;
+}
+
+// The one-shot command-line station over the same list: six `scangate scan`
+// processes, one server killed under them. Each carries its batch to a live
+// server by itself (resume, send what the ledger lacks): every batch ends
+// final with exactly its pages, none twice, with no manual step.
+TEST_F(Cluster, TheCommandLineStationCarriesItsBatchToALiveServerWhenItsServerIsKilled) {
+  constexpr int kCliPages = 16;
+  std::vector<std::string> pages;
+  for (int i = 0; i < kCliPages; ++i) {
+    synth::PageSpec spec;
+    spec.dpi = 300;
+    spec.seed = std::uint32_t(500 + i);
+    pages.push_back(synth::EncodeJpeg(synth::TextPage(spec), 85, 300));
+  }
+  fs::create_directories(dir_ / "cli-pages");
+  for (int i = 0; i < kCliPages; ++i) {
+    char name[32];
+    std::snprintf(name, sizeof name, "page-%02d.jpg", i);
+    std::ofstream(dir_ / "cli-pages" / name, std::ios::binary) << pages[std::size_t(i)];
+  }
+  std::vector<scangate::testing::CommandResult> results(kStations);
+  std::vector<std::thread> threads;
+  for (int s = 0; s < kStations; ++s)
+    threads.emplace_back([&, s] {
+      results[std::size_t(s)] = scangate::testing::Run(
+          {Built("clients/scangate"), "scan", "--plaintext", "--server", list_, "--profile",
+           "default", "--batch-id", "cli-" + std::to_string(s), "--station",
+           "cli-station-" + std::to_string(s), (dir_ / "cli-pages").string()},
+          240);
+    });
+  // Kill a server while stations stream to it.
+  int victim = -1;
+  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(60);
+  while (victim < 0 && std::chrono::steady_clock::now() < deadline) {
+    for (int s = 0; s < 3 && victim < 0; ++s) {
+      const std::string body = testing::HttpGet(servers_[s]->metrics_address(), "/metrics").body;
+      const std::size_t at = body.find("\nscangate_pages_total");
+      const std::size_t open = body.find("\nscangate_open_streams ");
+      if (at != std::string::npos && open != std::string::npos &&
+          std::stod(body.substr(open + 23)) >= 1)
+        victim = s;
+    }
+    std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  }
+  ASSERT_GE(victim, 0) << "no server had a station's stream open";
+  EXPECT_EQ(servers_[victim]->Stop(SIGKILL), 128 + SIGKILL);
+  for (std::thread& t : threads) t.join();
+
+  int carried = 0;
+  const int live = victim == 0 ? 1 : 0;
+  auto stub = v1::Scangate::NewStub(
+      grpc::CreateChannel(servers_[live]->address(), grpc::InsecureChannelCredentials()));
+  for (int s = 0; s < kStations; ++s) {
+    const auto& run = results[std::size_t(s)];
+    EXPECT_TRUE(run.exit_code == 0 || run.exit_code == 1) << "station " << s << ":\n" << run.out;
+    carried += run.out.find("on another server") != std::string::npos;
+    grpc::ClientContext ctx;
+    v1::GetBatchVerdictRequest req;
+    req.set_batch_id("cli-" + std::to_string(s));
+    v1::BatchVerdict v;
+    ASSERT_TRUE(stub->GetBatchVerdict(&ctx, req, &v).ok()) << s;
+    EXPECT_TRUE(v.final()) << s;
+    std::set<std::string> shas;
+    for (const v1::PageVerdict& p : v.pages()) {
+      shas.insert(p.sha256());
+      for (const v1::Reason& r : p.reasons()) EXPECT_NE(r.code(), v1::DUPLICATE_PAGE) << s;
+    }
+    EXPECT_EQ(v.pages_size(), kCliPages) << "station " << s << " holds every page once";
+    EXPECT_EQ(shas.size(), std::size_t(kCliPages)) << s;
+  }
+  EXPECT_GE(carried, 1) << "the kill broke no station's stream: the test proved nothing";
+  std::cout << "stations carried to a live server: " << carried << "\n";
 }
 
 // A server whose PostgreSQL goes away can record nothing: its health says

@@ -130,6 +130,25 @@ TEST_F(LedgerProcesses, BranchFindsTheVerdictByTransactionNumberWithTheCommandLi
 
   auto missing = scangate::testing::Run({Built("clients/scangate"), "verdict", "--plaintext", "--server", server_->address(), "nope"});
   EXPECT_EQ(missing.exit_code, 2);
+
+  // The transaction scanned again under another id: the newest answers, and
+  // the branch is told of both.
+  ScanBatch("txn-batch-again",
+            {Page(SummarySheet("SI2026112700077"), "summary.jpg"), Page(TextPage(1), "form.jpg")});
+  auto both = scangate::testing::Run({Built("clients/scangate"), "verdict", "--plaintext",
+                                      "--server", server_->address(), "SI2026112700077"});
+  EXPECT_NE(both.out.find("batch txn-batch-again:"), std::string::npos) << both.out;
+  EXPECT_NE(both.out.find("several batches, newest first (this one shown): "
+                          "txn-batch-again,txn-batch"),
+            std::string::npos)
+      << both.out;
+  // An empty transaction number names no batch.
+  grpc::ClientContext ctx;
+  v1::GetBatchVerdictRequest empty;
+  empty.set_transaction_id("");
+  v1::BatchVerdict none;
+  EXPECT_EQ(stub_->GetBatchVerdict(&ctx, empty, &none).error_code(),
+            grpc::StatusCode::INVALID_ARGUMENT);
 }
 
 TEST_F(LedgerProcesses, ABatchWithoutASummarySheetIsRejectedWithTheReason) {
@@ -206,7 +225,7 @@ TEST_F(LedgerProcesses, ARejectedBatchIsCorrectedByReplacingAndDeletingPages) {
   fs::path rescan = dir_ / "rescan.jpg";
   std::ofstream(rescan, std::ios::binary) << TextPage(2);
   auto fixed = scangate::testing::Run({Built("clients/scangate"), "scan", "--plaintext", "--server", server_->address(), "--resume",
-                    "--batch-id", "fix-me", "--replace", "1=" + rescan.string(), "--delete", "2"});
+                    "--batch-id", "fix-me", "--station", "counter-9", "--replace", "1=" + rescan.string(), "--delete", "2"});
   EXPECT_EQ(fixed.exit_code, 0) << fixed.out;
   auto stored = Lookup("fix-me");
   ASSERT_TRUE(stored);
@@ -217,7 +236,7 @@ TEST_F(LedgerProcesses, ARejectedBatchIsCorrectedByReplacingAndDeletingPages) {
 
   // Accepted and final: no more corrections.
   auto again = scangate::testing::Run({Built("clients/scangate"), "scan", "--plaintext", "--server", server_->address(), "--resume",
-                    "--batch-id", "fix-me", "--delete", "1"});
+                    "--batch-id", "fix-me", "--station", "counter-9", "--delete", "1"});
   EXPECT_EQ(again.exit_code, 2);
 }
 
@@ -231,14 +250,16 @@ TEST_F(LedgerProcesses, TheClerkWaivesAReasonAndTheWaiverIsRecordedWithTheOperat
   ASSERT_EQ(first.decision(), v1::REJECT);
   const auto cli = [&](std::vector<std::string> extra) {
     std::vector<std::string> argv = {Built("clients/scangate"), "scan", "--plaintext", "--server",
-                                     server_->address(), "--resume", "--batch-id", "waive-me"};
+                                     server_->address(), "--resume", "--batch-id", "waive-me",
+                                     "--station", "counter-9"};
     argv.insert(argv.end(), extra.begin(), extra.end());
     return scangate::testing::Run(argv);
   };
 
   // Without an operator id, or for a reason the page does not have: refused.
-  EXPECT_NE(cli({"--waive", "1=BLURRED:the original is a fax"}).exit_code, 0);
-  EXPECT_NE(cli({"--operator", "clerk-7", "--waive", "1=SKEWED"}).exit_code, 0);
+  // Errors of the call (exit 2), never page verdicts.
+  EXPECT_EQ(cli({"--waive", "1=BLURRED:the original is a fax"}).exit_code, 2);
+  EXPECT_EQ(cli({"--operator", "clerk-7", "--waive", "1=SKEWED"}).exit_code, 2);
   EXPECT_EQ(Lookup("waive-me")->decision(), v1::REJECT);
 
   auto waived = cli({"--operator", "clerk-7", "--waive", "1=BLURRED:the original is a fax"});
@@ -298,6 +319,105 @@ TEST_F(LedgerProcesses, TheFollowerMissesNothingAcrossServerCrashesAndItsOwnRest
   std::string text((std::istreambuf_iterator<char>(m)), {});
   EXPECT_NE(text.find("\"decision\":"), std::string::npos);
   EXPECT_NE(text.find("\"sequence\":\"3\""), std::string::npos) << text;
+}
+
+TEST_F(LedgerProcesses, AFinalVerdictIsNeverOverwrittenByAnotherOpenOfItsId) {
+  StartServer();
+  v1::BatchVerdict first = ScanBatch(
+      "final-1", {Page(SummarySheet("SI2026112700061"), "summary.jpg"), Page(TextPage(0), "p.jpg")});
+  ASSERT_TRUE(first.final());
+  ASSERT_EQ(first.decision(), v1::ACCEPT);
+  const fs::path feed = dir_ / "feed";
+  auto follow = [&] {
+    return scangate::testing::Run({Built("clients/scangate"), "follow", "--plaintext", "--server",
+                                   server_->address(), "--out", feed.string(), "--until-idle",
+                                   "1"});
+  };
+  ASSERT_EQ(follow().exit_code, 0);
+  auto read = [](const fs::path& path) {
+    std::ifstream in(path);
+    return std::string(std::istreambuf_iterator<char>(in), {});
+  };
+  const std::string manifest = read(feed / "final-1.json");
+  ASSERT_NE(manifest.find("\"decision\":\"ACCEPT\""), std::string::npos) << manifest;
+
+  // Another station opens the same id with another profile and other pages.
+  fs::path other = dir_ / "other.jpg";
+  std::ofstream(other, std::ios::binary) << TextPage(3);
+  auto overwrite = scangate::testing::Run(
+      {Built("clients/scangate"), "scan", "--plaintext", "--server", server_->address(),
+       "--profile", "enrolment-change", "--batch-id", "final-1", "--station", "counter-1",
+       other.string()});
+  EXPECT_EQ(overwrite.exit_code, 2) << overwrite.out;
+  // ... and resumes it: only its own station may, and never once accepted.
+  auto resume = scangate::testing::Run(
+      {Built("clients/scangate"), "scan", "--plaintext", "--server", server_->address(),
+       "--resume", "--batch-id", "final-1", "--station", "counter-1", other.string()});
+  EXPECT_EQ(resume.exit_code, 2) << resume.out;
+
+  auto stored = Lookup("final-1");
+  ASSERT_TRUE(stored);
+  EXPECT_EQ(stored->profile(), "pension-claim");
+  EXPECT_EQ(stored->station_id(), "counter-9");
+  EXPECT_EQ(stored->decision(), v1::ACCEPT);
+  EXPECT_EQ(stored->signature(), first.signature());
+  EXPECT_EQ(stored->sequence(), first.sequence()) << "GetBatchVerdict names the feed entry";
+  ASSERT_EQ(stored->pages_size(), 2);
+  EXPECT_EQ(stored->pages(0).sha256(), first.pages(0).sha256());
+  ASSERT_EQ(follow().exit_code, 0);
+  EXPECT_EQ(read(feed / "final-1.json"), manifest) << "the archive's manifest is unchanged";
+}
+
+TEST_F(LedgerProcesses, AResumeWithTheSameFilesAddsNothingAndACorrectionIsTheNextVersion) {
+  StartServer();
+  synth::PageSpec spec;
+  spec.dpi = 200;
+  const fs::path summary = dir_ / "summary.jpg", blurred = dir_ / "blurred.jpg";
+  std::ofstream(summary, std::ios::binary) << SummarySheet("SI2026112700062");
+  std::ofstream(blurred, std::ios::binary)
+      << synth::EncodeJpeg(synth::GaussianBlur(synth::TextPage(spec), 4.0), 85, 200);
+  auto scan = [&](std::vector<std::string> extra) {
+    std::vector<std::string> argv = {Built("clients/scangate"), "scan", "--plaintext", "--server",
+                                     server_->address(), "--batch-id", "twice",
+                                     "--station", "counter-5"};
+    argv.insert(argv.end(), extra.begin(), extra.end());
+    return scangate::testing::Run(argv);
+  };
+  auto first = scan({"--profile", "pension-claim", summary.string(), blurred.string()});
+  ASSERT_EQ(first.exit_code, 1) << first.out;
+  const v1::BatchVerdict v1_verdict = *Lookup("twice");
+  EXPECT_EQ(v1_verdict.version(), 1u);
+
+  // The natural retry: the same files again. Nothing is added twice.
+  auto again = scan({"--resume", summary.string(), blurred.string()});
+  EXPECT_EQ(again.exit_code, 1) << again.out;
+  EXPECT_NE(again.out.find("not sent again"), std::string::npos) << again.out;
+  v1::BatchVerdict v2_verdict = *Lookup("twice");
+  EXPECT_EQ(v2_verdict.pages_size(), 2);
+  EXPECT_EQ(v2_verdict.version(), 2u);
+  EXPECT_EQ(v2_verdict.supersedes(), v1_verdict.sequence());
+
+  // A file sent twice in one batch is a double feed.
+  auto doubled = scangate::testing::Run(
+      {Built("clients/scangate"), "scan", "--plaintext", "--server", server_->address(),
+       "--profile", "pension-claim", "--batch-id", "doubled", summary.string(), summary.string()});
+  EXPECT_EQ(doubled.exit_code, 1) << doubled.out;
+  EXPECT_NE(doubled.out.find("DUPLICATE_PAGE"), std::string::npos) << doubled.out;
+
+  // Both versions stay in the feed, each as it was signed.
+  const fs::path feed = dir_ / "feed";
+  ASSERT_EQ(scangate::testing::Run({Built("clients/scangate"), "follow", "--plaintext", "--server",
+                                    server_->address(), "--out", feed.string(), "--until-idle",
+                                    "1"})
+                .exit_code,
+            0);
+  std::ifstream first_manifest(feed / "twice.json"), second_manifest(feed / "versions" / "twice.v2.json");
+  const std::string first_text(std::istreambuf_iterator<char>(first_manifest), {});
+  const std::string second_text(std::istreambuf_iterator<char>(second_manifest), {});
+  EXPECT_NE(first_text.find("\"version\":1"), std::string::npos) << first_text;
+  EXPECT_NE(second_text.find("\"version\":2"), std::string::npos) << second_text;
+  std::set<std::string> manifests = {first_text, second_text};
+  EXPECT_EQ(manifests.size(), 2u) << "every version's manifest is kept";
 }
 
 }  // namespace

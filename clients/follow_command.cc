@@ -61,6 +61,16 @@ std::string ManifestName(const std::string& batch_id) {
   return name + ".json";
 }
 
+// Version 1 at OUT/NAME.json, as ever; a correction's version N at
+// OUT/versions/NAME.vN.json: no version replaces another's manifest, and a
+// name read from its right end gives back the batch and the version.
+fs::path ManifestPath(const fs::path& out, const v1::BatchVerdict& verdict) {
+  const std::string name = ManifestName(verdict.batch_id());
+  if (verdict.version() <= 1) return out / name;
+  const std::string stem = name.substr(0, name.size() - std::string(".json").size());
+  return out / "versions" / (stem + ".v" + std::to_string(verdict.version()) + ".json");
+}
+
 }  // namespace
 
 int RunFollow(const std::vector<std::string>& args) {
@@ -166,7 +176,9 @@ int RunFollow(const std::vector<std::string>& args) {
       attempt = 0;
       v1::BatchVerdict verdict = event.verdict();
       verdict.set_sequence(event.sequence());
-      fs::path manifest = fs::path(out) / ManifestName(verdict.batch_id());
+      const fs::path manifest = ManifestPath(out, verdict);
+      std::error_code made;
+      fs::create_directories(manifest.parent_path(), made);
       if (!WriteDurably(manifest, ToJson(verdict) + "\n") ||
           !WriteDurably(fs::path(out) / kCursorFile, std::to_string(event.sequence()) + "\n")) {
         std::cerr << "scangate follow: cannot write into " << out << "\n";
@@ -177,7 +189,8 @@ int RunFollow(const std::vector<std::string>& args) {
         break;
       }
       ++written;
-      std::cout << "sequence " << event.sequence() << ": " << manifest.filename().string() << " "
+      std::cout << "sequence " << event.sequence() << ": "
+                << manifest.lexically_relative(out).string() << " "
                 << v1::Decision_Name(verdict.decision()) << std::endl;
     }
     status = reader->Finish();

@@ -45,6 +45,7 @@ int RunVerdict(const std::vector<std::string>& args) {
   auto stub = v1::Scangate::NewStub(channel);
   v1::BatchVerdict verdict;
   grpc::Status status;
+  std::string transaction_batches;  // by transaction: every batch of it, newest first
   // The id is a batch id or a transaction number: ask for both, batch first.
   for (bool by_transaction : {false, true}) {
     grpc::ClientContext ctx;
@@ -53,6 +54,9 @@ int RunVerdict(const std::vector<std::string>& args) {
     if (by_transaction) request.set_transaction_id(id);
     else request.set_batch_id(id);
     status = stub->GetBatchVerdict(&ctx, request, &verdict);
+    for (const auto& [key, value] : ctx.GetServerTrailingMetadata())
+      if (key == "scangate-transaction-batches")
+        transaction_batches.assign(value.data(), value.size());
     if (status.error_code() != grpc::StatusCode::NOT_FOUND) break;
   }
   if (!status.ok()) {
@@ -72,6 +76,10 @@ int RunVerdict(const std::vector<std::string>& args) {
       if (r.has_page()) std::cout << " (page " << r.page() << ")";
       std::cout << ": " << r.detail() << "\n";
     }
+    if (transaction_batches.find(',') != std::string::npos)
+      std::cout << "transaction " << verdict.transaction_id()
+                << " has several batches, newest first (this one shown): " << transaction_batches
+                << "\n";
   }
   return verdict.final() && verdict.decision() == v1::ACCEPT ? 0 : 1;
 }

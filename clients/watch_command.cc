@@ -39,7 +39,6 @@
 #include <iostream>
 #include <map>
 #include <optional>
-#include <regex>
 #include <set>
 #include <stdexcept>
 #include <thread>
@@ -97,13 +96,6 @@ std::string ReasonList(const google::protobuf::RepeatedPtrField<v1::Reason>& rea
   return out;
 }
 
-std::string FormatKey(std::string s) {
-  std::string out;
-  for (char c : s)
-    if (std::isalnum(static_cast<unsigned char>(c))) out += char(std::tolower(static_cast<unsigned char>(c)));
-  return out;
-}
-
 bool SignalPending() {
   sigset_t pending;
   sigpending(&pending);
@@ -131,7 +123,7 @@ class Station {
       return 2;
     }
     last_file_ = last_page_ = Clock::now();
-    if (int rc = LoadProfile(); rc >= 0) return rc;
+    if (int rc = CheckProfile(); rc >= 0) return rc;
     Print("watching %s for profile %s on %s\n", o_.dir.c_str(), o_.profile.c_str(),
           o_.connection.server.c_str());
     HotFolder folder(o_.dir, std::chrono::milliseconds(long(o_.settle * 1000)));
@@ -213,7 +205,7 @@ class Station {
   }
 
   // -1: go on; otherwise the exit code.
-  int LoadProfile() {
+  int CheckProfile() {
     const auto give_up = Clock::now() + std::chrono::duration<double>(
                                             o_.until_idle > 0 ? o_.until_idle : 1e9);
     while (!SignalPending()) {
@@ -222,17 +214,8 @@ class Station {
       v1::ListProfilesResponse response;
       grpc::Status status = stub_->ListProfiles(&ctx, {}, &response);
       if (status.ok()) {
-        for (const v1::Profile& p : response.details()) {
-          if (p.name() != o_.profile) continue;
-          rule_ = p.barcode();
-          try {
-            pattern_ = std::regex(rule_.payload_pattern().empty() ? ".+" : rule_.payload_pattern());
-          } catch (const std::regex_error&) {
-            std::cerr << "scangate scan --watch: the profile's payload_pattern is not a regex\n";
-            return 2;
-          }
-          return -1;
-        }
+        for (const v1::ProfileSummary& p : response.profiles())
+          if (p.name() == o_.profile) return -1;
         std::cerr << "scangate scan --watch: the server has no profile '" << o_.profile << "'\n";
         return 2;
       }
@@ -246,18 +229,9 @@ class Station {
     return 0;
   }
 
-  // The transaction number the page carries: a readable barcode the profile's
-  // rule accepts (format and payload pattern), as the server's batch rule reads it.
-  std::string TransactionOf(const v1::PageVerdict& v) const {
-    if (!v.error().empty()) return {};
-    for (const v1::BarcodeMeasurement& b : v.barcodes()) {
-      if (b.unreadable() || b.text().empty()) continue;
-      bool format_ok = rule_.formats().empty();
-      for (const std::string& f : rule_.formats()) format_ok |= FormatKey(f) == FormatKey(b.format());
-      if (format_ok && std::regex_match(b.text(), pattern_)) return b.text();
-    }
-    return {};
-  }
+  // The transaction number the page carries, as the server's batch rule
+  // reads it (the profile's barcode rule, applied by the server).
+  static const std::string& TransactionOf(const v1::PageVerdict& v) { return v.transaction_id(); }
 
   void PrintPage(const v1::PageVerdict& v, const std::string& batch) {
     const bool accepted = v.decision() == v1::ACCEPT;
@@ -380,10 +354,8 @@ class Station {
     }
     for (int n = 1;; ++n) {
       std::string id = n == 1 ? base : base + "-" + std::to_string(n);
-      if (std::find(journal_.used_ids.begin(), journal_.used_ids.end(), id) != journal_.used_ids.end())
-        continue;
-      if (Lookup(id)) continue;  // the ledger holds it (another station, an earlier run)
-      return id;
+      if (std::find(journal_.used_ids.begin(), journal_.used_ids.end(), id) == journal_.used_ids.end())
+        return id;
     }
   }
 
@@ -445,14 +417,26 @@ class Station {
   }
 
   void StartBatch(const std::string& name, const std::string& transaction) {
-    const std::string id = ChooseId(transaction);
-    JournalBatch b;
-    b.id = id;
-    b.transaction = transaction;
-    journal_.batches.push_back(std::move(b));
-    journal_.used_ids.push_back(id);
-    Save();
-    OpenStream(id, false);
+    std::string id;
+    for (;;) {
+      id = ChooseId(transaction);
+      JournalBatch b;
+      b.id = id;
+      b.transaction = transaction;
+      journal_.batches.push_back(std::move(b));
+      journal_.used_ids.push_back(id);
+      Save();
+      try {
+        OpenStream(id, false);
+        break;
+      } catch (const ServerError& e) {
+        // The ledger holds the id (another station, an earlier run): a final
+        // verdict is never reopened, so the next suffix is tried.
+        if (e.code != grpc::StatusCode::ALREADY_EXISTS) throw;
+        journal_.Remove(id);
+        Save();
+      }
+    }
     journal_.Find(id)->opened = true;
     Save();
     Print("batch %s opened%s\n", id.c_str(),
@@ -685,8 +669,6 @@ class Station {
   Options o_;
   fs::path state_dir_, journal_path_;
   std::unique_ptr<v1::Scangate::Stub> stub_;
-  v1::BarcodeRule rule_;
-  std::regex pattern_;
   std::unique_ptr<grpc::ClientContext> ctx_;
   std::unique_ptr<grpc::ClientReaderWriter<v1::ScanRequest, v1::ScanResponse>> stream_;
   std::string stream_batch_;

@@ -226,6 +226,15 @@ def manifest_name(batch_id):
     return name + ".json"
 
 
+def manifest_path(out, verdict):
+    """As `scangate follow`: version 1 at OUT/NAME.json, a correction's
+    version N at OUT/versions/NAME.vN.json, so no version replaces another's."""
+    name = manifest_name(verdict.batch_id)
+    if verdict.version <= 1:
+        return os.path.join(out, name)
+    return os.path.join(out, "versions", "%s.v%d.json" % (name[:-len(".json")], verdict.version))
+
+
 def write_durably(path, text):
     """Temporary file, fsync, rename, fsync of the folder: a crash leaves the
     old file or the new one, never a part."""
@@ -326,8 +335,9 @@ def run_follow(args):
                     verdict = vpb.BatchVerdict()
                     verdict.CopyFrom(event.verdict)
                     verdict.sequence = event.sequence
-                    manifest = os.path.join(out, manifest_name(verdict.batch_id))
+                    manifest = manifest_path(out, verdict)
                     try:
+                        os.makedirs(os.path.dirname(manifest), exist_ok=True)
                         write_durably(manifest, to_json(verdict) + "\n")
                         write_durably(os.path.join(out, CURSOR_FILE), "%d\n" % event.sequence)
                     except OSError as e:
@@ -337,7 +347,7 @@ def run_follow(args):
                         break
                     after = event.sequence
                     written += 1
-                    print("sequence %d: %s %s" % (event.sequence, os.path.basename(manifest),
+                    print("sequence %d: %s %s" % (event.sequence, os.path.relpath(manifest, out),
                                                   vpb.Decision.Name(verdict.decision)), flush=True)
             except grpc.RpcError as e:
                 ended = e

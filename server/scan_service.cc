@@ -5,6 +5,7 @@
 #include <chrono>
 
 #include "metrics.h"
+#include "names.h"
 #include "scan_stream.h"
 #include "watch_stream.h"
 #include "wire.h"
@@ -146,6 +147,10 @@ grpc::ServerUnaryReactor* ScangateService::CheckPage(grpc::CallbackServerContext
     reactor->Finish(std::move(allowed));
     return reactor;
   }
+  if (grpc::Status invalid = CheckNames(*request); !invalid.ok()) {
+    reactor->Finish(std::move(invalid));
+    return reactor;
+  }
   auto profile = profiles_.Find(request->profile());
   if (!profile) {
     reactor->Finish({grpc::StatusCode::NOT_FOUND, "unknown profile '" + request->profile() + "'"});
@@ -189,8 +194,9 @@ grpc::ServerUnaryReactor* ScangateService::GetBatchVerdict(
     reactor->Finish(std::move(allowed));
     return reactor;
   }
-  if (request->key_case() == v1::GetBatchVerdictRequest::KEY_NOT_SET) {
-    reactor->Finish({grpc::StatusCode::INVALID_ARGUMENT, "give a batch_id or a transaction_id"});
+  // An empty key is refused too: it would match whatever batch has none.
+  if (grpc::Status invalid = CheckNames(*request); !invalid.ok()) {
+    reactor->Finish(std::move(invalid));
     return reactor;
   }
   blocking_work_.Post([this, reactor, request, response] {

@@ -16,6 +16,7 @@
 
 #include "batch.h"
 #include "metrics.h"
+#include "names.h"
 #include "page_categories.h"
 #include "verdict_signature.h"
 #include "wire.h"
@@ -72,6 +73,7 @@ class ScanSession : public LiveStream, public std::enable_shared_from_this<ScanS
       return MaybeCloseBatchLocked();
     }
     if (draining_) return;  // pages arriving after a drain are not taken
+    if (grpc::Status bad = CheckNames(request_); !bad.ok()) return FailLocked(std::move(bad));
     switch (request_.kind_case()) {
       case v1::ScanRequest::kOpen: return HandleOpenLocked();
       case v1::ScanRequest::kPage: return HandlePageLocked(std::nullopt);

@@ -250,6 +250,79 @@ TEST_F(TrustProcesses, TheSigningKeyFlagPutsTheKeyElsewhere) {
   EXPECT_NE(wrong.out.find("not by this key"), std::string::npos) << wrong.out;
 }
 
+// --- names are data ---------------------------------------------------------
+
+TEST_F(TrustProcesses, NamesOverTheirBoundsAreRefusedNamingTheLimit) {
+  StartServer();
+  // A batch id of 300 characters: refused before the ledger sees it.
+  Outcome long_id = ScanBatch(std::string(300, 'x'), {Page(TextJpeg(), "a.jpg")});
+  EXPECT_EQ(long_id.status.error_code(), grpc::StatusCode::INVALID_ARGUMENT);
+  EXPECT_EQ(long_id.status.error_message(), "open.batch_id: 300 bytes, over the limit of 128 bytes");
+  EXPECT_FALSE(long_id.batch);
+
+  // A page's file name past 255 bytes ends the call, naming the limit; the
+  // batch is not decided, so nothing final carries the name.
+  Outcome long_name = ScanBatch("long-file-name", {Page(TextJpeg(), std::string(300, 'n') + ".jpg")});
+  EXPECT_EQ(long_name.status.error_code(), grpc::StatusCode::INVALID_ARGUMENT);
+  EXPECT_EQ(long_name.status.error_message(),
+            "page.file_name: 304 bytes, over the limit of 255 bytes");
+  EXPECT_FALSE(long_name.batch);
+  {
+    grpc::ClientContext ctx;
+    v1::GetBatchVerdictRequest req;
+    req.set_batch_id("long-file-name");
+    v1::BatchVerdict stored;
+    ASSERT_TRUE(stub_->GetBatchVerdict(&ctx, req, &stored).ok());
+    EXPECT_FALSE(stored.final());
+    EXPECT_EQ(stored.pages_size(), 0);
+  }
+  // A station id with a newline: it would forge lines in every log.
+  v1::ScanRequest open = Open("newline-station");
+  open.mutable_open()->set_station_id("counter-3\nforged");
+  grpc::ClientContext ctx;
+  auto stream = stub_->Scan(&ctx);
+  stream->Write(open);
+  stream->WritesDone();
+  for (v1::ScanResponse r; stream->Read(&r);) {
+  }
+  grpc::Status status = stream->Finish();
+  EXPECT_EQ(status.error_code(), grpc::StatusCode::INVALID_ARGUMENT);
+  EXPECT_NE(status.error_message().find("open.station_id: a control"), std::string::npos)
+      << status.error_message();
+
+  // The same bounds for a one-shot check.
+  {
+    grpc::ClientContext check_ctx;
+    v1::CheckPageRequest check;
+    check.mutable_page()->set_content(TextJpeg());
+    check.mutable_page()->set_file_name(std::string(256, 'n'));
+    v1::CheckPageResponse response;
+    status = stub_->CheckPage(&check_ctx, check, &response);
+    EXPECT_EQ(status.error_code(), grpc::StatusCode::INVALID_ARGUMENT);
+    EXPECT_EQ(status.error_message(), "page.file_name: 256 bytes, over the limit of 255 bytes");
+  }
+}
+
+TEST_F(TrustProcesses, AnEmptyTransactionIdFindsNoBatch) {
+  StartServer();
+  // Batches without a summary sheet have no transaction: an empty key would
+  // match any of them.
+  ASSERT_TRUE(ScanBatch("no-transaction", {Page(TextJpeg(), "a.jpg")}).batch);
+  grpc::ClientContext ctx;
+  v1::GetBatchVerdictRequest req;
+  req.set_transaction_id("");
+  v1::BatchVerdict verdict;
+  grpc::Status status = stub_->GetBatchVerdict(&ctx, req, &verdict);
+  EXPECT_EQ(status.error_code(), grpc::StatusCode::INVALID_ARGUMENT) << verdict.batch_id();
+  EXPECT_NE(status.error_message().find("transaction_id: must not be empty"), std::string::npos)
+      << status.error_message();
+  grpc::ClientContext empty_ctx;
+  v1::GetBatchVerdictRequest by_empty_id;
+  by_empty_id.set_batch_id("");
+  EXPECT_EQ(stub_->GetBatchVerdict(&empty_ctx, by_empty_id, &verdict).error_code(),
+            grpc::StatusCode::INVALID_ARGUMENT);
+}
+
 // --- admission control ------------------------------------------------------
 
 TEST_F(TrustProcesses, ANewStreamBeyondTheStreamLimitIsRefusedAndAdmittedOnesFinish) {

@@ -49,6 +49,10 @@ struct ServiceOptions {
   // Signs every final batch verdict before the ledger records it; null: the
   // verdicts go unsigned (in-memory test servers).
   const VerdictSigner* signer = nullptr;
+  // The largest message every client takes (the followers' and the
+  // stations' receive limit, the server's own send limit): a batch verdict
+  // that would not fit is refused before it is recorded (verdict_size.h).
+  std::size_t max_message_bytes = (128 << 20) + (1 << 20);
 };
 
 // What a live stream offers the service: told to drain, or of new verdicts.

@@ -19,6 +19,7 @@
 #include "names.h"
 #include "page_categories.h"
 #include "verdict_signature.h"
+#include "verdict_size.h"
 #include "wire.h"
 
 namespace scangate {
@@ -466,6 +467,7 @@ class ScanSession : public LiveStream, public std::enable_shared_from_this<ScanS
       *verdict.add_reasons() = std::move(reason);
       verdict.set_decision(v1::REJECT);
     }
+    if (auto big = CheckVerdictSize(verdict, service_.options()); !big.ok()) return FailLocked(big);
     // A final verdict is signed before it is recorded, so the ledger, the
     // station, GetBatchVerdict and the feed all carry the same signature.
     if (verdict.final() && service_.options().signer) service_.options().signer->Sign(verdict);

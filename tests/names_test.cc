@@ -1,5 +1,6 @@
 // Names are data: the bounds a request's names are checked against
-// (server/names.h).
+// (server/names.h), and the one file name each batch id is given
+// (server/file_names.h), which no id can steer out of its folder.
 #include "names.h"
 
 #include <gtest/gtest.h>
@@ -7,9 +8,59 @@
 #include <set>
 #include <string>
 
+#include "file_names.h"
 
 namespace scangate {
 namespace {
+
+TEST(FileNameFor, KeepsTheNamesFollowersHaveAlwaysWritten) {
+  for (const char* id : {"SI2026112700042", "counter-3-20261203-081500-1", "a_b", "v1.2", "x."})
+    EXPECT_EQ(FileNameFor(id), id);
+}
+
+TEST(FileNameFor, EscapesEveryOtherByteSoNoTwoIdsShareAFile) {
+  EXPECT_EQ(FileNameFor("a/b"), "a%2Fb");
+  EXPECT_EQ(FileNameFor("a?b"), "a%3Fb");
+  EXPECT_EQ(FileNameFor("a%2Fb"), "a%252Fb");
+  EXPECT_EQ(FileNameFor("../../../x"), "%2E.%2F..%2F..%2Fx");
+  EXPECT_EQ(FileNameFor("/etc/passwd"), "%2Fetc%2Fpasswd");
+  EXPECT_EQ(FileNameFor("."), "%2E");
+  EXPECT_EQ(FileNameFor(".."), "%2E.");
+  EXPECT_EQ(FileNameFor(""), "%");
+  EXPECT_EQ(FileNameFor(std::string("a\0b", 3)), "a%00b");
+  EXPECT_EQ(FileNameFor("\xC3\xA9t\xC3\xA9"), "%C3%A9t%C3%A9");
+  std::set<std::string> names;
+  for (const char* id : {"a/b", "a_b", "a?b", "a b", "a%2Fb", "a\nb", "", ".", "..", "%"})
+    EXPECT_TRUE(names.insert(FileNameFor(id)).second) << id;
+}
+
+TEST(FileNameFor, LongIdsGetAPrefixAndTheirDigestWithinTheBound) {
+  const std::string long_safe(300, 'a');
+  const std::string name = FileNameFor(long_safe);
+  EXPECT_LE(name.size(), kMaxMappedNameBytes);
+  EXPECT_EQ(name.substr(0, 10), "aaaaaaaaaa");
+  EXPECT_NE(name.find('~'), std::string::npos);
+  EXPECT_NE(FileNameFor(long_safe + "b"), name);
+  // 128 bytes that each take an escape: 384 bytes escaped, cut between escapes.
+  const std::string escaped = FileNameFor(std::string(128, '?'));
+  EXPECT_LE(escaped.size(), kMaxMappedNameBytes);
+  const std::string prefix = escaped.substr(0, escaped.find('~'));
+  EXPECT_EQ(prefix.size() % 3, 0u) << escaped;
+  for (std::size_t i = 0; i < prefix.size(); i += 3) EXPECT_EQ(prefix.substr(i, 3), "%3F");
+  // A short id never meets a long one: '~' is escaped in every short name.
+  EXPECT_EQ(FileNameFor("~"), "%7E");
+}
+
+TEST(FileNameFor, NeverLeavesItsFolder) {
+  for (const std::string id : {"../x", "/x", "x/..", "..", ".", "", "a/../../b", "\\..\\x"}) {
+    const std::string name = FileNameFor(id);
+    EXPECT_EQ(name.find('/'), std::string::npos) << id;
+    EXPECT_NE(name, ".");
+    EXPECT_NE(name, "..");
+    EXPECT_FALSE(name.empty());
+    EXPECT_NE(name[0], '.') << id;
+  }
+}
 
 TEST(Names, IdsAreBoundedAndPrintable) {
   EXPECT_EQ(IdProblem("batch_id", "SI2026112700042"), "");

@@ -14,6 +14,7 @@
 #include <fstream>
 #include <future>
 #include <mutex>
+#include <set>
 #include <sstream>
 #include <thread>
 
@@ -321,6 +322,53 @@ TEST_F(TrustProcesses, AnEmptyTransactionIdFindsNoBatch) {
   by_empty_id.set_batch_id("");
   EXPECT_EQ(stub_->GetBatchVerdict(&empty_ctx, by_empty_id, &verdict).error_code(),
             grpc::StatusCode::INVALID_ARGUMENT);
+}
+
+TEST_F(TrustProcesses, EveryBatchIdGetsAManifestOfItsOwnAndTheFollowerKeepsGoing) {
+  StartServer();
+  const fs::path out = dir_ / "archive" / "feed";
+  // Ids a station may give that are not file names: each its own manifest,
+  // inside the folder; the longest valid ids too.
+  const std::vector<std::string> ids = {"a/b", "a_b", "a?b", "../../escape", "/abs-escape",
+                                        std::string(128, '?'), std::string(128, 'l')};
+  for (const std::string& id : ids) {
+    Outcome scanned = ScanBatch(id, {Page(TextJpeg(), "a.jpg")});
+    ASSERT_TRUE(scanned.batch) << id << ": " << scanned.status.error_message();
+  }
+  auto follow = [&] {
+    return scangate::testing::Run({Built("clients/scangate"), "follow", "--plaintext", "--server",
+                                   server_->address(), "--out", out.string(), "--until-idle", "2"});
+  };
+  auto first = follow();
+  ASSERT_EQ(first.exit_code, 0) << first.out;
+  EXPECT_NE(first.out.find("7 manifests written"), std::string::npos) << first.out;
+  std::set<std::string> names;
+  for (const auto& e : fs::directory_iterator(out)) names.insert(e.path().filename().string());
+  EXPECT_EQ(names.count("a%2Fb.json"), 1u);
+  EXPECT_EQ(names.count("a_b.json"), 1u);
+  EXPECT_EQ(names.count("a%3Fb.json"), 1u);
+  EXPECT_EQ(names.count("%2E.%2F..%2Fescape.json"), 1u);
+  EXPECT_EQ(names.count("%2Fabs-escape.json"), 1u);
+  EXPECT_EQ(names.size(), ids.size() + 1) << first.out;  // and the cursor
+  for (const std::string& name : names) EXPECT_LE(name.size(), 255u);
+  EXPECT_FALSE(fs::exists(dir_ / "escape.json"));
+  EXPECT_FALSE(fs::exists(dir_ / "archive" / "escape.json"));
+  EXPECT_FALSE(fs::exists("/abs-escape.json"));
+  // Each manifest holds its own batch.
+  for (const char* name : {"a%2Fb.json", "a_b.json", "a%3Fb.json"}) {
+    v1::BatchVerdict manifest;
+    ASSERT_TRUE(google::protobuf::util::JsonStringToMessage(Slurp(out / name), &manifest).ok());
+    EXPECT_EQ(std::string(name), manifest.batch_id() == "a/b"   ? "a%2Fb.json"
+                                 : manifest.batch_id() == "a_b" ? "a_b.json"
+                                                                : "a%3Fb.json");
+  }
+
+  // Restarted, it goes on from its cursor.
+  ASSERT_TRUE(ScanBatch("after-restart", {Page(TextJpeg(), "a.jpg")}).batch);
+  auto second = follow();
+  EXPECT_EQ(second.exit_code, 0) << second.out;
+  EXPECT_NE(second.out.find("1 manifests written"), std::string::npos) << second.out;
+  EXPECT_TRUE(fs::exists(out / "after-restart.json"));
 }
 
 // --- admission control ------------------------------------------------------

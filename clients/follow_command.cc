@@ -17,6 +17,7 @@
 
 #include "channel.h"
 #include "commands.h"
+#include "file_names.h"
 #include "scangate/v1/scangate.grpc.pb.h"
 #include "wire.h"
 
@@ -53,13 +54,9 @@ std::uint64_t ReadCursor(const fs::path& dir) {
   return cursor;
 }
 
-// Batch ids come from stations: keep file names to a safe alphabet.
-std::string ManifestName(const std::string& batch_id) {
-  std::string name;
-  for (char c : batch_id) name += std::isalnum(static_cast<unsigned char>(c)) || c == '-' || c == '_' || c == '.' ? c : '_';
-  if (name.empty() || name[0] == '.') name = "_" + name;
-  return name + ".json";
-}
+// Batch ids come from stations: escaped into one file name of their own
+// (file_names.h), whatever their length or bytes.
+std::string ManifestName(const std::string& batch_id) { return FileNameFor(batch_id) + ".json"; }
 
 // Version 1 at OUT/NAME.json, as ever; a correction's version N at
 // OUT/versions/NAME.vN.json: no version replaces another's manifest, and a

@@ -2,13 +2,18 @@
 #include "hot_folder.h"
 
 #include <fcntl.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <algorithm>
 #include <cctype>
+#include <cerrno>
 #include <cstdio>
 #include <fstream>
 #include <sstream>
+
+#include "file_names.h"
+#include "names.h"
 
 namespace scangate::cli {
 namespace fs = std::filesystem;
@@ -27,6 +32,51 @@ const char* StateName(JournalBatch::State s) {
     case JournalBatch::State::kRejected: return "rejected";
   }
   return "open";
+}
+
+// Journal version 2 writes every name with '%', spaces and control bytes as
+// %XX, so a name is one word whatever it holds (a newline, a leading space);
+// version 1 wrote names raw, as the rest of their line.
+constexpr const char* kJournalV1 = "scangate-watch-journal 1";
+constexpr const char* kJournalV2 = "scangate-watch-journal 2";
+
+std::string EscapeName(const std::string& name) {
+  static constexpr char kHex[] = "0123456789ABCDEF";
+  std::string out;
+  for (unsigned char c : name) {
+    if (c <= 0x20 || c == 0x7F || c == '%') {
+      out += '%';
+      out += kHex[c >> 4];
+      out += kHex[c & 15];
+    } else {
+      out += char(c);
+    }
+  }
+  return out;
+}
+
+int HexDigit(char c) {
+  if (c >= '0' && c <= '9') return c - '0';
+  if (c >= 'A' && c <= 'F') return c - 'A' + 10;
+  if (c >= 'a' && c <= 'f') return c - 'a' + 10;
+  return -1;
+}
+
+// False for a malformed escape.
+bool UnescapeName(const std::string& text, std::string& name) {
+  name.clear();
+  for (std::size_t i = 0; i < text.size(); ++i) {
+    if (text[i] != '%') {
+      name += text[i];
+      continue;
+    }
+    if (i + 2 >= text.size()) return false;
+    const int hi = HexDigit(text[i + 1]), lo = HexDigit(text[i + 2]);
+    if (hi < 0 || lo < 0) return false;
+    name += char(hi * 16 + lo);
+    i += 2;
+  }
+  return true;
 }
 
 }  // namespace
@@ -50,7 +100,9 @@ std::vector<std::string> HotFolder::Poll(const std::function<bool(const std::str
   std::error_code ec;
   for (const fs::directory_entry& entry : fs::directory_iterator(dir_, ec)) {
     std::error_code e;
-    if (!entry.is_regular_file(e)) continue;
+    // The entry itself, not what a link points at: a link could bring any
+    // file of the machine to the server.
+    if (!fs::is_regular_file(entry.symlink_status(e))) continue;
     const std::string name = entry.path().filename().string();
     if (!IsPageName(name)) continue;
     present.insert(name);
@@ -80,6 +132,42 @@ std::vector<std::string> HotFolder::Poll(const std::function<bool(const std::str
     names.push_back(std::move(name));
   }
   return names;
+}
+
+bool HotFolder::ReadPage(const fs::path& dir, const std::string& name, std::size_t limit,
+                         std::string& out, std::string& error) {
+  out.clear();
+  const fs::path path = dir / name;
+  // O_NOFOLLOW: the name may have become a link since it was listed.
+  const int fd = ::open(path.c_str(), O_RDONLY | O_NOFOLLOW | O_CLOEXEC | O_NONBLOCK);
+  struct stat st {};
+  if (fd < 0 || ::fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)) {
+    if (fd >= 0) ::close(fd);
+    error = SourceName(name) + ": not a regular file of the folder";
+    return false;
+  }
+  // At most limit + 1 bytes: enough for the server to refuse a file over it.
+  out.resize(std::min<std::size_t>(std::size_t(std::max<off_t>(st.st_size, 0)), limit) + 1);
+  std::size_t got = 0;
+  for (ssize_t n; got < out.size() && (n = ::read(fd, out.data() + got, out.size() - got)) != 0;) {
+    if (n < 0 && errno == EINTR) continue;
+    if (n < 0) {
+      ::close(fd);
+      error = SourceName(name) + ": read error";
+      out.clear();
+      return false;
+    }
+    got += std::size_t(n);
+  }
+  ::close(fd);
+  out.resize(got);
+  return true;
+}
+
+std::string HotFolder::SourceName(const std::string& name) {
+  if (name.find('%') == std::string::npos && FileNameProblem("file_name", name).empty())
+    return name;
+  return FileNameFor(name);
 }
 
 const JournalFile* JournalBatch::FileAt(std::uint32_t index) const {
@@ -116,16 +204,18 @@ void Journal::Remove(const std::string& id) {
                 batches.end());
 }
 
-// One record a line: "KEYWORD VALUE..."; a file name is the rest of its line.
+// One record a line: "KEYWORD VALUE... NAME"; a name is the last word of
+// its line (version 2, escaped) or the rest of it (version 1).
 bool Journal::Load(const fs::path& path, std::string& error) {
   *this = {};
   std::ifstream in(path);
   if (!in) return true;  // no journal yet: a fresh folder
   std::string line;
-  if (!std::getline(in, line) || line != "scangate-watch-journal 1") {
+  if (!std::getline(in, line) || (line != kJournalV1 && line != kJournalV2)) {
     error = path.string() + ": not a scangate watch journal";
     return false;
   }
+  const bool escaped = line == kJournalV2;
   JournalBatch* batch = nullptr;
   int number = 1;
   while (std::getline(in, line)) {
@@ -133,12 +223,14 @@ bool Journal::Load(const fs::path& path, std::string& error) {
     std::istringstream fields(line);
     std::string key;
     fields >> key;
-    auto rest = [&] {
-      std::string r;
-      std::getline(fields >> std::ws, r);
-      return r;
-    };
     bool ok = true;
+    auto rest = [&] {
+      std::string r, name;
+      std::getline(fields >> std::ws, r);
+      if (!escaped) return r;
+      ok = ok && UnescapeName(r, name);
+      return name;
+    };
     if (key == "sequence") {
       ok = bool(fields >> sequence);
     } else if (key == "used") {
@@ -187,19 +279,23 @@ bool Journal::Load(const fs::path& path, std::string& error) {
 
 bool Journal::Save(const fs::path& path, std::string& error) const {
   std::ostringstream out;
-  out << "scangate-watch-journal 1\n";
+  out << kJournalV2 << "\n";
   out << "sequence " << sequence << "\n";
   // The last ids are enough to never reuse one by accident; the ledger is
   // asked too before an id is chosen.
   std::size_t from = used_ids.size() > 500 ? used_ids.size() - 500 : 0;
-  for (std::size_t i = from; i < used_ids.size(); ++i) out << "used " << used_ids[i] << "\n";
+  for (std::size_t i = from; i < used_ids.size(); ++i)
+    out << "used " << EscapeName(used_ids[i]) << "\n";
   for (const JournalBatch& b : batches) {
-    out << "batch " << StateName(b.state) << " " << (b.opened ? 1 : 0) << " " << b.id << "\n";
-    if (!b.transaction.empty()) out << "transaction " << b.transaction << "\n";
-    for (const JournalFile& f : b.files) out << "file " << f.index << " " << f.name << "\n";
-    for (const std::string& r : b.replaced) out << "replaced " << r << "\n";
+    out << "batch " << StateName(b.state) << " " << (b.opened ? 1 : 0) << " " << EscapeName(b.id)
+        << "\n";
+    if (!b.transaction.empty()) out << "transaction " << EscapeName(b.transaction) << "\n";
+    for (const JournalFile& f : b.files)
+      out << "file " << f.index << " " << EscapeName(f.name) << "\n";
+    for (const std::string& r : b.replaced) out << "replaced " << EscapeName(r) << "\n";
     for (std::uint32_t r : b.rescan) out << "rescan " << r << "\n";
-    if (!b.pending_file.empty()) out << "pending " << b.pending_index << " " << b.pending_file << "\n";
+    if (!b.pending_file.empty())
+      out << "pending " << b.pending_index << " " << EscapeName(b.pending_file) << "\n";
   }
   const std::string text = out.str();
   const fs::path tmp = path.parent_path() / (path.filename().string() + ".tmp");

@@ -15,10 +15,11 @@
 
 namespace scangate::cli {
 
-// Image files in the folder's top level that the scanner has finished: a file
-// is ready once its size (non-zero) and modification time stayed unchanged
-// for `settle`. Hidden files, temporary names (*.tmp, *.part, *.partial,
-// *.crdownload, *~) and non-image names are never taken.
+// Regular image files in the folder's top level that the scanner has
+// finished: a file is ready once its size (non-zero) and modification time
+// stayed unchanged for `settle`. Links (which could lead anywhere), hidden
+// files, temporary names (*.tmp, *.part, *.partial, *.crdownload, *~) and
+// non-image names are never taken.
 class HotFolder {
  public:
   using Clock = std::chrono::steady_clock;
@@ -31,6 +32,16 @@ class HotFolder {
 
   // True when the name could be a page file (not hidden, not temporary, an image).
   static bool IsPageName(const std::string& name);
+
+  // Reads the regular file `name` of `dir` (never through a link), at most
+  // `limit` + 1 bytes. False, with `error`, when it cannot.
+  static bool ReadPage(const std::filesystem::path& dir, const std::string& name,
+                       std::size_t limit, std::string& out, std::string& error);
+
+  // The file name a page is sent with (its verdict's source): the name
+  // itself where the server takes it (server/names.h) and it holds no '%';
+  // otherwise escaped as file_names.h escapes a batch id. One source per name.
+  static std::string SourceName(const std::string& name);
 
  private:
   struct Seen {
@@ -67,7 +78,9 @@ struct JournalBatch {
 };
 
 // DIR/.scangate/journal: written to a temporary file, flushed and renamed
-// over the old one on every change, so it is always one whole state.
+// over the old one on every change, so it is always one whole state. Names
+// in it are escaped (any file name, a newline included, is one word); a
+// journal of the earlier unescaped format still loads.
 struct Journal {
   std::uint64_t sequence = 0;            // for batch ids without a transaction
   std::vector<std::string> used_ids;     // batch ids this station has opened

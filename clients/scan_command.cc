@@ -6,6 +6,7 @@
 
 #include <grpcpp/grpcpp.h>
 
+#include <algorithm>
 #include <atomic>
 #include <chrono>
 #include <condition_variable>
@@ -127,8 +128,9 @@ std::string ReasonList(const google::protobuf::RepeatedPtrField<v1::Reason>& rea
   return out;
 }
 
-// Streams carried to another server after the one in use was lost.
-constexpr int kFailoverAttempts = 4;
+// Streams tried again after the server in use was lost or refused the
+// stream as busy: about 15 s in all, the next server of a list each time.
+constexpr int kFailoverAttempts = 8;
 
 }  // namespace
 
@@ -386,18 +388,28 @@ int RunScan(const std::vector<std::string>& args) {
   // ledger lacks. Only a batch of pages: a correction sent twice could do
   // twice what the clerk asked once.
   const bool carries_on = !corrections;
-  for (int attempt = 1; carries_on && outcome.exit_code == 2 &&
-                        outcome.status.error_code() == grpc::StatusCode::UNAVAILABLE &&
-                        !(outcome.batch_id.empty() && batch_id.empty()) &&
-                        attempt <= kFailoverAttempts;
-       ++attempt) {
+  auto worth_again = [&](const Outcome& o) {
+    if (!carries_on || o.exit_code != 2) return false;
+    switch (o.status.error_code()) {
+      case grpc::StatusCode::UNAVAILABLE:
+        // Lost before the batch was named: another open could leave a batch
+        // of its own behind unless the station chose the id.
+        return !(o.batch_id.empty() && batch_id.empty());
+      case grpc::StatusCode::RESOURCE_EXHAUSTED:
+        // Refused at admission ("retry later"): nothing was taken.
+        return true;
+      default:
+        return false;
+    }
+  };
+  for (int attempt = 1; worth_again(outcome) && attempt <= kFailoverAttempts; ++attempt) {
     // Unanswered open: the batch may or may not exist on the ledger.
     const bool was_opened = !outcome.batch_id.empty() || resume;
     const std::string id = outcome.batch_id.empty() ? batch_id : outcome.batch_id;
     progress.Print("scangate scan: %s (code %d); %s batch %s on another server (attempt %d of %d)\n",
                    outcome.status.error_message().c_str(), int(outcome.status.error_code()),
                    was_opened ? "resuming" : "opening", id.c_str(), attempt, kFailoverAttempts);
-    std::this_thread::sleep_for(std::chrono::milliseconds(500) * attempt);
+    std::this_thread::sleep_for(std::chrono::milliseconds(500) * std::min(attempt, 4));
     progress.sent = 0;
     Outcome next = run_stream(id, was_opened, false);
     if (!was_opened && next.status.error_code() == grpc::StatusCode::ALREADY_EXISTS)

@@ -45,8 +45,9 @@
 
 #include "channel.h"
 #include "commands.h"
-#include "files.h"
+#include "file_names.h"
 #include "hot_folder.h"
+#include "names.h"
 #include "scangate/v1/scangate.grpc.pb.h"
 
 namespace scangate::cli {
@@ -235,7 +236,8 @@ class Station {
 
   void PrintPage(const v1::PageVerdict& v, const std::string& batch) {
     const bool accepted = v.decision() == v1::ACCEPT;
-    const std::string txn = TransactionOf(v);
+    // Printed as a page's file name is: a barcode's text may hold anything.
+    const std::string txn = HotFolder::SourceName(TransactionOf(v));
     std::string filed;
     if (!v.category().empty())
       filed = std::string(v.separator_sheet() ? " [separator sheet: " : " [") + v.category() + "]";
@@ -247,7 +249,7 @@ class Station {
 
   std::string ReadPage(const std::string& name) {
     std::string bytes, error;
-    if (!ReadFileBytes((o_.dir / name).string(), std::size_t(kMaxMessage) - (1 << 20), bytes, error))
+    if (!HotFolder::ReadPage(o_.dir, name, std::size_t(kMaxMessage) - (1 << 20), bytes, error))
       Print("  %s\n", error.c_str());  // sent empty: the page's verdict says it is unreadable
     return bytes;
   }
@@ -334,7 +336,7 @@ class Station {
     v1::CheckPageRequest request;
     request.set_profile(o_.profile);
     request.mutable_page()->set_content(ReadPage(name));
-    request.mutable_page()->set_file_name(name);
+    request.mutable_page()->set_file_name(HotFolder::SourceName(name));
     v1::CheckPageResponse response;
     grpc::Status status = stub_->CheckPage(&ctx, request, &response);
     if (!status.ok()) throw ServerError(status.error_message(), status.error_code());
@@ -343,31 +345,44 @@ class Station {
 
   // --- batches --------------------------------------------------------------
 
+  // The station's own id for a batch: its station id (or "stack"), the time
+  // and a sequence number.
+  std::string StackId() {
+    char stamp[32];
+    std::time_t t = std::time(nullptr);
+    std::strftime(stamp, sizeof stamp, "%Y%m%d-%H%M%S", std::gmtime(&t));
+    const std::string suffix = std::string("-") + stamp + "-" + std::to_string(++journal_.sequence);
+    const std::string id = (o_.station.empty() ? std::string("stack") : o_.station) + suffix;
+    return IdProblem("batch_id", id).empty() ? id : "stack" + suffix;
+  }
+
+  // A batch is named after its transaction where the server takes that as
+  // a batch id (names.h); a transaction too long or unprintable to be one
+  // gets the station's own id (the journal still files it under the transaction).
   std::string ChooseId(const std::string& transaction) {
-    std::string base = transaction;
-    if (base.empty()) {
-      char stamp[32];
-      std::time_t t = std::time(nullptr);
-      std::strftime(stamp, sizeof stamp, "%Y%m%d-%H%M%S", std::gmtime(&t));
-      base = (o_.station.empty() ? std::string("stack") : o_.station) + "-" + stamp + "-" +
-             std::to_string(++journal_.sequence);
-    }
+    std::string base = transaction.empty() ? StackId() : transaction;
     for (int n = 1;; ++n) {
       std::string id = n == 1 ? base : base + "-" + std::to_string(n);
+      if (!IdProblem("batch_id", id, false).empty()) {
+        base = StackId();
+        n = 0;
+        continue;
+      }
       if (std::find(journal_.used_ids.begin(), journal_.used_ids.end(), id) == journal_.used_ids.end())
         return id;
     }
   }
 
-  // Files of `b` the ledger does not hold (`recorded`: page source -> index)
-  // go back to the front of the queue; the others get their page index.
+  // Files of `b` the ledger does not hold (`recorded`: page source, as
+  // HotFolder::SourceName sent it -> index) go back to the front of the
+  // queue; the others get their page index.
   void Reconcile(JournalBatch& b, const google::protobuf::RepeatedPtrField<v1::PageVerdict>& pages) {
     std::map<std::string, std::uint32_t> recorded;
     for (const v1::PageVerdict& p : pages) recorded.emplace(p.source(), p.page_index());
     std::vector<JournalFile> kept;
     std::vector<std::string> again;
     for (JournalFile& f : b.files) {
-      auto it = recorded.find(f.name);
+      auto it = recorded.find(HotFolder::SourceName(f.name));
       if (it == recorded.end()) {
         again.push_back(f.name);
       } else {
@@ -440,7 +455,9 @@ class Station {
     journal_.Find(id)->opened = true;
     Save();
     Print("batch %s opened%s\n", id.c_str(),
-          transaction.empty() ? " (no summary sheet yet)" : (" for transaction " + transaction).c_str());
+          transaction.empty()
+              ? " (no summary sheet yet)"
+              : (" for transaction " + HotFolder::SourceName(transaction)).c_str());
     last_page_ = Clock::now();
     SendIntoOpen(name);
   }
@@ -451,7 +468,7 @@ class Station {
     const std::string id = b->id;
     v1::ScanRequest page;
     page.mutable_page()->set_content(ReadPage(name));
-    page.mutable_page()->set_file_name(name);
+    page.mutable_page()->set_file_name(HotFolder::SourceName(name));
     page.mutable_page()->set_category(o_.category);
     b->files.push_back({name, -1});
     Save();  // before the ledger can hold it
@@ -467,8 +484,9 @@ class Station {
     const std::string transaction = TransactionOf(v);
     if (transaction.empty() || transaction == b->transaction || b->files.size() <= 1) return;
     // A new transaction's summary sheet: it leaves this batch and opens the next.
-    Print("  %s starts transaction %s: it moves to a new batch, batch %s is closed\n", name.c_str(),
-          transaction.c_str(), id.c_str());
+    Print("  %s starts transaction %s: it moves to a new batch, batch %s is closed\n",
+          HotFolder::SourceName(name).c_str(), HotFolder::SourceName(transaction).c_str(),
+          id.c_str());
     v1::ScanRequest del;
     del.mutable_delete_()->set_page_index(v.page_index());
     Write(del);
@@ -497,7 +515,9 @@ class Station {
     const bool accepted = verdict.decision() == v1::ACCEPT;
     Print("batch %s: %s, %u pages (%u counted)%s%s\n", id.c_str(),
           accepted ? "ACCEPTED" : "REJECTED", verdict.page_count(), verdict.counted_pages(),
-          verdict.transaction_id().empty() ? "" : (", transaction " + verdict.transaction_id()).c_str(),
+          verdict.transaction_id().empty()
+              ? ""
+              : (", transaction " + HotFolder::SourceName(verdict.transaction_id())).c_str(),
           ReasonList(verdict.reasons()).c_str());
     b->rescan.clear();
     if (accepted) {
@@ -510,7 +530,8 @@ class Station {
       b->rescan.push_back(p.page_index());
       const JournalFile* f = b->FileAt(p.page_index());
       Print("  rescan page %u (%s) of batch %s:%s\n", p.page_index(),
-            f ? f->name.c_str() : p.source().c_str(), id.c_str(), ReasonList(p.reasons()).c_str());
+            f ? HotFolder::SourceName(f->name).c_str() : p.source().c_str(), id.c_str(),
+            ReasonList(p.reasons()).c_str());
     }
     if (b->rescan.empty()) {
       b->state = JournalBatch::State::kRejected;
@@ -553,12 +574,14 @@ class Station {
   void Move(const std::string& id) {
     JournalBatch* b = journal_.Find(id);
     const bool accepted = b->state == JournalBatch::State::kAccepted;
-    const fs::path to = o_.dir / (accepted ? "accepted" : "rejected") / id;
+    // The batch id is data (a transaction printed on a page): escaped into
+    // one folder name of its own, never a path.
+    const fs::path to = o_.dir / (accepted ? "accepted" : "rejected") / FileNameFor(id);
     for (const JournalFile& f : b->files) MoveFile(o_.dir / f.name, to / f.name);
     for (const std::string& r : b->replaced) MoveFile(o_.dir / r, to / "replaced" / r);
     if (!b->pending_file.empty()) MoveFile(o_.dir / b->pending_file, to / "replaced" / b->pending_file);
     Print("  %zu files moved to %s/%s/\n", b->files.size() + b->replaced.size(),
-          accepted ? "accepted" : "rejected", id.c_str());
+          accepted ? "accepted" : "rejected", to.filename().c_str());
     journal_.Remove(id);
     Save();
   }
@@ -597,11 +620,12 @@ class Station {
       apply();
       return Decided(id, *stored);
     }
-    Print("batch %s resumed: %s replaces page %u\n", id.c_str(), name.c_str(), index);
+    Print("batch %s resumed: %s replaces page %u\n", id.c_str(), HotFolder::SourceName(name).c_str(),
+          index);
     v1::ScanRequest replace;
     replace.mutable_replace()->set_page_index(index);
     replace.mutable_replace()->mutable_page()->set_content(ReadPage(name));
-    replace.mutable_replace()->mutable_page()->set_file_name(name);
+    replace.mutable_replace()->mutable_page()->set_file_name(HotFolder::SourceName(name));
     replace.mutable_replace()->mutable_page()->set_category(o_.category);
     Write(replace);
     PrintPage(ReadUntil(v1::ScanResponse::kPage).page(), id);
@@ -662,7 +686,8 @@ class Station {
       b->rescan.erase(std::find(b->rescan.begin(), b->rescan.end(), index));
       return Rescan(name, id, index);
     }
-    if (!transaction.empty()) EndWaits(("a new summary sheet, transaction " + transaction).c_str());
+    if (!transaction.empty())
+      EndWaits(("a new summary sheet, transaction " + HotFolder::SourceName(transaction)).c_str());
     StartBatch(name, transaction);
   }
 
@@ -716,6 +741,13 @@ int RunWatch(const std::vector<std::string>& args) {
     std::cerr << kWatchUsage;
     return 2;
   }
+  // The server would refuse every batch: said once, here, not retried forever.
+  for (auto [flag, value] : {std::pair{"--profile", &o.profile}, {"--station", &o.station},
+                             {"--operator", &o.op}, {"--category", &o.category}})
+    if (std::string problem = IdProblem(flag, *value); !problem.empty()) {
+      std::cerr << "scangate scan --watch: " << problem << "\n";
+      return 2;
+    }
   // Signals are taken between pages, never in the middle of one; blocked
   // before gRPC starts its threads, so that they inherit the mask.
   sigset_t signals;

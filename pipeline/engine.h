@@ -45,6 +45,9 @@ struct PageJob {
   std::shared_ptr<const Profile> profile;
   // Set for a rescan: the verdicts take this page index instead of the next.
   std::optional<std::uint32_t> replaces;
+  // Held while the job lives and let go when it ends, judged or dropped
+  // (the server's memory budget reservation for the page).
+  std::shared_ptr<const void> reservation = {};
 };
 
 class Engine {

@@ -101,6 +101,13 @@ bool AccessControl::Load(const std::string& path, AccessControl& out, std::strin
   return true;
 }
 
+std::string AccessControl::ClientKey(const grpc::ServerContextBase& context) const {
+  std::string why;
+  if (enabled_)
+    if (const v1::AccessClient* client = Identify(context, why)) return "client " + client->name();
+  return "connection " + context.peer();
+}
+
 const v1::AccessClient* AccessControl::Identify(const grpc::ServerContextBase& context,
                                                 std::string& why) const {
   // A bearer token, when the call carries one, is the only identity looked

@@ -39,6 +39,11 @@ class AccessControl {
     return Check(context, needed, needed, what);
   }
 
+  // Whom quotas count a call against: the client's name in the access file;
+  // without access control (plaintext loopback), its connection (peer
+  // address and port), so that one connection cannot take every stream.
+  std::string ClientKey(const grpc::ServerContextBase& context) const;
+
  private:
   // The caller, or null with the reason in `why`.
   const v1::AccessClient* Identify(const grpc::ServerContextBase& context,

@@ -23,7 +23,8 @@ void Usage() {
                "                        [--scanner-pages-per-minute N]]\n"
                "                       [--signing-key FILE] [--max-streams N] [--busy-seconds S]\n"
                "                       [--max-open-streams N]\n"
-               "                       [--max-queued-pages N]\n"
+               "                       [--max-queued-pages N] [--max-streams-per-client N]\n"
+               "                       [--scan-idle-seconds S] [--memory-budget-mib N]\n"
                "  --tls-cert, --tls-key\n"
                "                   PEM certificate chain and private key of the gRPC port\n"
                "  --tls-client-ca  PEM CA of client certificates (mutual TLS): a client may\n"
@@ -49,6 +50,15 @@ void Usage() {
                "  --max-open-streams  open Scan streams, busy or idle (default 1024; 0: none)\n"
                "  --max-queued-pages  refuse new Scan streams while the engine holds this\n"
                "                   many pages (default 8 per engine thread; 0: no bound)\n"
+               "  --max-streams-per-client  open Scan streams one client may hold (its name\n"
+               "                   in --access; without, its connection) (default 8; 0: none)\n"
+               "  --scan-idle-seconds  a Scan stream waiting this long for a request with\n"
+               "                   nothing in flight is ended DEADLINE_EXCEEDED; its batch\n"
+               "                   stays open, resumable (default 300; 0: never)\n"
+               "  --memory-budget-mib  pages received and being judged, with their decoded\n"
+               "                   pixels estimated from the header, all calls together; a page\n"
+               "                   that does not fit waits (the stream is not read) or a\n"
+               "                   one-shot check is refused (default 512, for a 1 GiB pod)\n"
                "  --drain-seconds  on SIGTERM, time given to open streams (default 30)\n"
                "  --metrics-listen serve /metrics (Prometheus) and /dashboard there\n"
                "                   (port 0 picks one; default: no metrics)\n"
@@ -99,6 +109,13 @@ int main(int argc, char** argv) {
     else if (arg == "--busy-seconds")
       options.service.busy_window = std::chrono::milliseconds(long(std::stod(value()) * 1000));
     else if (arg == "--max-queued-pages") max_queued_pages = std::stol(value());
+    else if (arg == "--max-streams-per-client")
+      options.service.max_scan_streams_per_client = std::size_t(std::stoul(value()));
+    else if (arg == "--scan-idle-seconds")
+      options.service.scan_idle_timeout =
+          std::chrono::milliseconds(long(std::stod(value()) * 1000));
+    else if (arg == "--memory-budget-mib")
+      options.service.memory_budget_bytes = std::uint64_t(std::stoul(value())) << 20;
     else if (arg == "--stations") options.dashboard.stations = std::stoi(value());
     else if (arg == "--scanner-pages-per-minute")
       options.dashboard.scanner_pages_per_minute = std::stod(value());

@@ -98,9 +98,13 @@ bool MetricsHttpServer::Start(const std::string& listen, std::string& error) {
         "<a href=\"/metrics\">metrics</a>");
   });
   try {
-    // A few threads: Prometheus and a few wall screens are all it serves.
+    // Prometheus and a few wall screens are all it serves, but each
+    // connection holds a thread until its request is in: threads to spare
+    // for clients that connect and send nothing (a stuck scraper, a port
+    // scan), and a request time short enough that they let go soon.
     civet_ = std::make_unique<CivetServer>(std::vector<std::string>{
-        "listening_ports", address, "num_threads", "4", "request_timeout_ms", "10000"});
+        "listening_ports", address, "num_threads", std::to_string(kMetricsThreads),
+        "request_timeout_ms", std::to_string(kMetricsRequestTimeoutMs)});
   } catch (const CivetException& e) {
     error = "cannot serve metrics on " + listen + ": " + e.what();
     return false;

@@ -13,6 +13,13 @@ class CivetServer;
 
 namespace scangate {
 
+// civetweb's worker threads: each connection holds one until its request
+// is in, so clients that connect and send nothing take one each.
+inline constexpr int kMetricsThreads = 16;
+// How long a connection may take over its request (and over the answer)
+// before civetweb drops it and frees its thread.
+inline constexpr int kMetricsRequestTimeoutMs = 2000;
+
 class MetricsHttpServer {
  public:
   MetricsHttpServer(ServerMetrics& metrics, DashboardOptions dashboard);

@@ -5,6 +5,7 @@
 #include <chrono>
 
 #include "metrics.h"
+#include "names.h"
 #include "scan_stream.h"
 #include "watch_stream.h"
 #include "wire.h"
@@ -47,13 +48,36 @@ v1::BatchVerdict VerdictFromLedger(const StoredBatch& stored) {
 
 ScangateService::ScangateService(Engine& engine, ProfileStore& profiles, Ledger& ledger,
                                  ServiceOptions options, ServerMetrics* metrics)
-    : engine_(engine), profiles_(profiles), ledger_(ledger), options_(options), metrics_(metrics) {
+    : engine_(engine),
+      profiles_(profiles),
+      ledger_(ledger),
+      options_(options),
+      metrics_(metrics),
+      budget_(options.memory_budget_bytes) {
   ledger_.SetFeedListener([this](std::uint64_t sequence) {
     for (auto& stream : LiveStreams()) stream->OnFeedAppended(sequence);
   });
+  ticker_ = std::thread([this] {
+    std::unique_lock lock(tick_mu_);
+    while (!stopping_) {
+      tick_wake_.wait_for(lock, std::chrono::milliseconds(200));
+      lock.unlock();
+      const auto now = std::chrono::steady_clock::now();
+      for (auto& stream : LiveStreams()) stream->Tick(now);
+      lock.lock();
+    }
+  });
 }
 
-ScangateService::~ScangateService() { ledger_.SetFeedListener(nullptr); }
+ScangateService::~ScangateService() {
+  {
+    std::lock_guard lock(tick_mu_);
+    stopping_ = true;
+  }
+  tick_wake_.notify_all();
+  ticker_.join();
+  ledger_.SetFeedListener(nullptr);
+}
 
 grpc::ServerBidiReactor<v1::ScanRequest, v1::ScanResponse>* ScangateService::Scan(
     grpc::CallbackServerContext* context) {
@@ -72,11 +96,14 @@ void ScangateService::Register(const std::shared_ptr<LiveStream>& stream, bool i
   scan_streams_ += is_scan;
 }
 
-grpc::Status ScangateService::AdmitScan(const std::shared_ptr<LiveStream>& stream) {
+grpc::Status ScangateService::AdmitScan(const std::shared_ptr<LiveStream>& stream,
+                                        const std::string& client) {
   {
     std::lock_guard lock(mu_);
     std::string why;
     if (draining_) return {grpc::StatusCode::UNAVAILABLE, "server is shutting down"};
+    std::size_t of_client = 0;
+    for (const auto& [ptr, name] : client_of_) of_client += name == client;
     std::size_t busy = 0;
     if (options_.max_scan_streams) {
       const auto since = std::chrono::steady_clock::now() - options_.busy_window;
@@ -84,7 +111,11 @@ grpc::Status ScangateService::AdmitScan(const std::shared_ptr<LiveStream>& strea
         if (is_scan_[ptr])
           if (auto live = weak.lock(); live && live->last_activity() >= since) ++busy;
     }
-    if (options_.max_open_scan_streams && scan_streams_ >= options_.max_open_scan_streams) {
+    if (options_.max_scan_streams_per_client && of_client >= options_.max_scan_streams_per_client) {
+      why = "server busy for " + client + ": " + std::to_string(of_client) +
+            " of its scan streams are open (limit " +
+            std::to_string(options_.max_scan_streams_per_client) + " a client); retry later";
+    } else if (options_.max_open_scan_streams && scan_streams_ >= options_.max_open_scan_streams) {
       why = "server busy: " + std::to_string(scan_streams_) + " scan streams open (limit " +
             std::to_string(options_.max_open_scan_streams) + "); retry later";
     } else if (options_.max_scan_streams && busy >= options_.max_scan_streams) {
@@ -98,6 +129,7 @@ grpc::Status ScangateService::AdmitScan(const std::shared_ptr<LiveStream>& strea
     if (why.empty()) {
       streams_[stream.get()] = stream;
       is_scan_[stream.get()] = true;
+      client_of_[stream.get()] = client;
       ++scan_streams_;
       return grpc::Status::OK;
     }
@@ -111,6 +143,7 @@ void ScangateService::Unregister(const LiveStream* stream) {
   if (streams_.erase(stream)) {
     scan_streams_ -= is_scan_[stream];
     is_scan_.erase(stream);
+    client_of_.erase(stream);
   }
 }
 
@@ -146,6 +179,10 @@ grpc::ServerUnaryReactor* ScangateService::CheckPage(grpc::CallbackServerContext
     reactor->Finish(std::move(allowed));
     return reactor;
   }
+  if (grpc::Status invalid = CheckNames(*request); !invalid.ok()) {
+    reactor->Finish(std::move(invalid));
+    return reactor;
+  }
   auto profile = profiles_.Find(request->profile());
   if (!profile) {
     reactor->Finish({grpc::StatusCode::NOT_FOUND, "unknown profile '" + request->profile() + "'"});
@@ -159,8 +196,18 @@ grpc::ServerUnaryReactor* ScangateService::CheckPage(grpc::CallbackServerContext
     reactor->Finish({grpc::StatusCode::RESOURCE_EXHAUSTED, "the engine is at capacity; retry"});
     return reactor;
   }
+  const std::uint64_t cost = JudgingCost(request->page().content());
+  std::shared_ptr<const void> reservation = budget_.TryReserve(cost);
+  if (!reservation) {
+    reactor->Finish({grpc::StatusCode::RESOURCE_EXHAUSTED,
+                     "the server's memory budget (" + std::to_string(budget_.limit() >> 20) +
+                         " MiB) cannot hold this page's " + std::to_string(cost >> 20) +
+                         " MiB now; retry"});
+    return reactor;
+  }
   if (metrics_) metrics_->PageReceived(request->page().content().size());
-  PageJob job{request->page().content(), request->page().file_name(), profile};
+  PageJob job{request->page().content(), request->page().file_name(), profile, std::nullopt,
+              std::move(reservation)};
   engine_.Submit(std::move(job), [reactor, response, metrics = metrics_,
                                   received = std::chrono::steady_clock::now()](
                                      PageJob&, std::vector<PageVerdict> verdicts) {
@@ -189,10 +236,9 @@ grpc::ServerUnaryReactor* ScangateService::GetBatchVerdict(
     reactor->Finish(std::move(allowed));
     return reactor;
   }
-  if (request->key_case() == v1::GetBatchVerdictRequest::KEY_NOT_SET ||
-      (request->has_transaction_id() && request->transaction_id().empty()) ||
-      (request->has_batch_id() && request->batch_id().empty())) {
-    reactor->Finish({grpc::StatusCode::INVALID_ARGUMENT, "give a batch_id or a transaction_id"});
+  // An empty key is refused too: it would match whatever batch has none.
+  if (grpc::Status invalid = CheckNames(*request); !invalid.ok()) {
+    reactor->Finish(std::move(invalid));
     return reactor;
   }
   blocking_work_.Post([this, context, reactor, request, response] {

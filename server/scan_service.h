@@ -7,6 +7,8 @@
 
 #include <atomic>
 #include <chrono>
+#include <condition_variable>
+#include <thread>
 #include <map>
 #include <memory>
 #include <mutex>
@@ -14,6 +16,7 @@
 #include "access.h"
 #include "engine.h"
 #include "ledger.h"
+#include "memory_budget.h"
 #include "profile_store.h"
 #include "scangate/v1/scangate.grpc.pb.h"
 #include "work_queue.h"
@@ -46,9 +49,25 @@ struct ServiceOptions {
   // Refuse new streams while the engine already holds this many pages
   // (judged or queued, all streams together): it is saturated.
   std::size_t max_queued_pages = 0;
+  // Scan streams one client may hold open at once (its name in the access
+  // file; without access control, its connection), so that one station
+  // cannot take the streams every other counter needs. 0: no bound.
+  std::size_t max_scan_streams_per_client = 8;
+  // A Scan stream that waits this long for a request, with nothing of its
+  // own in flight, is ended DEADLINE_EXCEEDED; its batch stays open in the
+  // ledger, resumable. 0: never.
+  std::chrono::steady_clock::duration scan_idle_timeout = std::chrono::minutes(5);
+  // What pages received and being judged may hold at once, all streams and
+  // one-shot checks together (memory_budget.h). The default leaves room in a
+  // 1 GiB pod for gRPC's buffers, the engine's threads and the rest.
+  std::uint64_t memory_budget_bytes = std::uint64_t(512) << 20;
   // Signs every final batch verdict before the ledger records it; null: the
   // verdicts go unsigned (in-memory test servers).
   const VerdictSigner* signer = nullptr;
+  // The largest message every client takes (the followers' and the
+  // stations' receive limit, the server's own send limit): a batch verdict
+  // that would not fit is refused before it is recorded (verdict_size.h).
+  std::size_t max_message_bytes = (128 << 20) + (1 << 20);
 };
 
 // What a live stream offers the service: told to drain, or of new verdicts.
@@ -61,6 +80,8 @@ class LiveStream {
   virtual std::chrono::steady_clock::time_point last_activity() const {
     return std::chrono::steady_clock::now();
   }
+  // Called a few times a second by the service (memory budget, idle timeout).
+  virtual void Tick(std::chrono::steady_clock::time_point now) {}
 };
 
 class ScangateService final : public v1::Scangate::CallbackService {
@@ -102,7 +123,8 @@ class ScangateService final : public v1::Scangate::CallbackService {
 
   // Admits a new Scan stream and registers it, or says why not (UNAVAILABLE
   // while draining, RESOURCE_EXHAUSTED at a bound); atomic with the count.
-  grpc::Status AdmitScan(const std::shared_ptr<LiveStream>& stream);
+  // `client` is whom the per-client quota counts the stream against.
+  grpc::Status AdmitScan(const std::shared_ptr<LiveStream>& stream, const std::string& client);
   // For the streams.
   void Register(const std::shared_ptr<LiveStream>& stream, bool is_scan);
   void Unregister(const LiveStream* stream);
@@ -113,6 +135,7 @@ class ScangateService final : public v1::Scangate::CallbackService {
   const ServiceOptions& options() const { return options_; }
   const AccessControl& access() const { return options_.access; }
   ServerMetrics* metrics() { return metrics_; }
+  MemoryBudget& memory_budget() { return budget_; }
   bool draining() const { return draining_.load(); }
 
  private:
@@ -133,6 +156,13 @@ class ScangateService final : public v1::Scangate::CallbackService {
   std::map<const LiveStream*, std::weak_ptr<LiveStream>> streams_;
   std::size_t scan_streams_ = 0;
   std::map<const LiveStream*, bool> is_scan_;
+  std::map<const LiveStream*, std::string> client_of_;  // scan streams: whose
+  MemoryBudget budget_;
+  // Ticks the live streams (LiveStream::Tick) until the service goes.
+  std::mutex tick_mu_;
+  std::condition_variable tick_wake_;
+  bool stopping_ = false;
+  std::thread ticker_;
   WorkQueue blocking_work_;  // last: its thread stops before the rest goes
 };
 

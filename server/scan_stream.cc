@@ -13,8 +13,11 @@
 #include <deque>
 
 #include "batch_session.h"
+#include "memory_budget.h"
 #include "metrics.h"
+#include "names.h"
 #include "verdict_signature.h"
+#include "verdict_size.h"
 
 namespace scangate {
 namespace {
@@ -66,6 +69,7 @@ class ScanSession : public LiveStream, public std::enable_shared_from_this<ScanS
   void OnReadDone(bool ok) {
     std::lock_guard lock(mu_);
     reading_ = false;
+    TouchLocked();
     if (!reactor_ || finish_requested_) return;
     if (!ok) {  // the station half-closed (or went away) without CloseBatch
       input_ended_ = true;
@@ -73,6 +77,7 @@ class ScanSession : public LiveStream, public std::enable_shared_from_this<ScanS
       return MaybeCloseBatchLocked();
     }
     if (draining_) return;  // pages arriving after a drain are not taken
+    if (grpc::Status bad = CheckNames(request_); !bad.ok()) return FailLocked(std::move(bad));
     switch (request_.kind_case()) {
       case v1::ScanRequest::kOpen: return HandleOpenLocked();
       case v1::ScanRequest::kPage: return HandlePageLocked(std::nullopt);
@@ -93,6 +98,7 @@ class ScanSession : public LiveStream, public std::enable_shared_from_this<ScanS
   void OnWriteDone(bool ok) {
     std::lock_guard lock(mu_);
     writing_ = false;
+    TouchLocked();
     if (!ok) {
       writes_.clear();
       abandoned_ = true;
@@ -127,6 +133,26 @@ class ScanSession : public LiveStream, public std::enable_shared_from_this<ScanS
     service_.Unregister(this);
   }
 
+  // The service's tick: a page waiting for the memory budget is tried
+  // again, and a stream that has waited for a request longer than the idle
+  // timeout with nothing in flight is ended (its batch stays open in the
+  // ledger, resumable). A stream the server is holding back (it stopped
+  // reading) is never idle.
+  void Tick(std::chrono::steady_clock::time_point now) override {
+    std::lock_guard lock(mu_);
+    if (!reactor_ || finish_requested_) return;
+    SubmitHeldLocked();
+    const auto timeout = service_.options().scan_idle_timeout;
+    const bool waiting_for_station = reading_ && !opening_ && !held_ && !writing_ &&
+                                     writes_.empty() && files_judged_ == files_submitted_ &&
+                                     ledger_pending_ == 0;
+    if (timeout.count() > 0 && waiting_for_station && now - last_activity() >= timeout)
+      FailLocked({grpc::StatusCode::DEADLINE_EXCEEDED,
+                  "no request for " +
+                      std::to_string(std::chrono::duration_cast<std::chrono::seconds>(timeout).count()) +
+                      " s: the stream is closed; its batch stays open and can be resumed"});
+  }
+
   void Drain() override {
     std::lock_guard lock(mu_);
     draining_ = true;
@@ -143,8 +169,14 @@ class ScanSession : public LiveStream, public std::enable_shared_from_this<ScanS
   // Verdicts waiting for the station to read them count too: a station that
   // never reads holds the server to a few, not to every page it sends.
   bool HasCapacityLocked() const {
-    return files_submitted_ - files_judged_ < service_.options().max_in_flight_per_stream &&
+    return !held_ &&
+           files_submitted_ - files_judged_ < service_.options().max_in_flight_per_stream &&
            writes_.size() < kMaxUnsentResponses;
+  }
+
+  void TouchLocked() {
+    last_activity_ns_.store(std::chrono::steady_clock::now().time_since_epoch().count(),
+                            std::memory_order_relaxed);
   }
 
   void StartReadLocked() {
@@ -311,8 +343,6 @@ class ScanSession : public LiveStream, public std::enable_shared_from_this<ScanS
   }
 
   void HandlePageLocked(std::optional<std::uint32_t> replaces) {
-    last_activity_ns_.store(std::chrono::steady_clock::now().time_since_epoch().count(),
-                            std::memory_order_relaxed);
     if (!OpenedLocked())
       return FailLocked({grpc::StatusCode::FAILED_PRECONDITION, "a page was sent before OpenBatch"});
     v1::PageContent* page =
@@ -321,10 +351,31 @@ class ScanSession : public LiveStream, public std::enable_shared_from_this<ScanS
       if (std::optional<Refusal> refused = core_.CheckReplace(*replaces))
         return RefuseLocked(*refused);
     if (auto* metrics = service_.metrics()) metrics->PageReceived(page->content().size());
-    received_at_.push_back(std::chrono::steady_clock::now());
-    category_hints_.push_back(page->category());
-    sequencer_->Submit({std::move(*page->mutable_content()), page->file_name(),
-                        core_.shared_profile(), replaces});
+    held_ = HeldPage{std::move(*page->mutable_content()), page->file_name(), page->category(),
+                     replaces, std::chrono::steady_clock::now(), 0};
+    held_->cost = JudgingCost(held_->bytes);
+    if (held_->cost > service_.memory_budget().limit())
+      return FailLocked({grpc::StatusCode::RESOURCE_EXHAUSTED,
+                         "page '" + held_->file_name + "' would take " +
+                             std::to_string(held_->cost >> 20) +
+                             " MiB to judge, more than the server's memory budget of " +
+                             std::to_string(service_.memory_budget().limit() >> 20) + " MiB"});
+    SubmitHeldLocked();
+  }
+
+  // The page received is judged once its cost fits the server's memory
+  // budget; until then it waits here and the stream is not read (HTTP/2 flow
+  // control holds the station), and the service's tick tries again.
+  void SubmitHeldLocked() {
+    if (!held_) return;
+    std::shared_ptr<const void> reservation = service_.memory_budget().TryReserve(held_->cost);
+    if (!reservation) return;
+    HeldPage page = std::move(*held_);
+    held_.reset();
+    received_at_.push_back(page.received);
+    category_hints_.push_back(std::move(page.category));
+    sequencer_->Submit({std::move(page.bytes), std::move(page.file_name), core_.shared_profile(),
+                        page.replaces, std::move(reservation)});
     ++files_submitted_;
     // At the bound the stream is not read: HTTP/2 flow control then slows the
     // station, and memory stays bounded.
@@ -410,6 +461,7 @@ class ScanSession : public LiveStream, public std::enable_shared_from_this<ScanS
     if (core_.phase() != BatchSession::Phase::kOpen || !input_ended_ || finish_requested_) return;
     if (files_judged_ < files_submitted_ || ledger_pending_ > 0) return;
     v1::BatchVerdict verdict = core_.Decide(closed_by_station_, NowUnix());
+    if (auto big = CheckVerdictSize(verdict, service_.options()); !big.ok()) return FailLocked(big);
     // A final verdict is signed before it is recorded, so the ledger, the
     // station, GetBatchVerdict and the feed all carry the same signature.
     if (verdict.final() && service_.options().signer) service_.options().signer->Sign(verdict);
@@ -475,6 +527,13 @@ class ScanSession : public LiveStream, public std::enable_shared_from_this<ScanS
   v1::ScanRequest request_;
   v1::ScanResponse current_write_;
   std::deque<v1::ScanResponse> writes_;
+  struct HeldPage {
+    std::string bytes, file_name, category;
+    std::optional<std::uint32_t> replaces;
+    std::chrono::steady_clock::time_point received;
+    std::uint64_t cost;  // JudgingCost: what the memory budget must hold for it
+  };
+  std::optional<HeldPage> held_;  // received, waiting for the memory budget
   std::deque<std::chrono::steady_clock::time_point> received_at_;  // files in the engine
   std::deque<std::string> category_hints_;  // the clerk's category per file in the engine
   BatchSession core_;  // the batch itself: its phase, pages and rules
@@ -489,11 +548,11 @@ class ScanSession : public LiveStream, public std::enable_shared_from_this<ScanS
 
 class ScanReactor : public Reactor {
  public:
-  explicit ScanReactor(ScangateService& service)
+  ScanReactor(ScangateService& service, const std::string& client)
       : session_(std::make_shared<ScanSession>(service, this)) {
     // Refused before anything is read: the station learns at once, and the
     // streams already admitted are not slowed by one more.
-    grpc::Status admitted = service.AdmitScan(session_);
+    grpc::Status admitted = service.AdmitScan(session_, client);
     if (admitted.ok()) session_->Start();
     else Finish(std::move(admitted));
   }
@@ -523,7 +582,7 @@ Reactor* NewScanStream(ScangateService& service, const grpc::CallbackServerConte
     return new RefusedStream(std::move(allowed));
   if (service.draining())
     return new RefusedStream({grpc::StatusCode::UNAVAILABLE, "server is shutting down"});
-  return new ScanReactor(service);
+  return new ScanReactor(service, service.access().ClientKey(context));
 }
 
 }  // namespace scangate

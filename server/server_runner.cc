@@ -4,6 +4,7 @@
 #include <grpcpp/ext/proto_server_reflection_plugin.h>
 #include <grpcpp/health_check_service_interface.h>
 
+#include <algorithm>
 #include <filesystem>
 #include <fstream>
 #include <iostream>
@@ -56,6 +57,8 @@ bool ServerRunner::Start(std::string& error) {
     options_.service.signer = signer_.get();
   }
   engine_ = std::make_unique<Engine>(options_.engine);
+  options_.service.max_message_bytes =
+      std::min(options_.service.max_message_bytes, std::size_t(options_.max_message_bytes));
   service_ = std::make_unique<ScangateService>(*engine_, profiles_, *ledger_, options_.service,
                                                metrics_.get());
   if (metrics_) {

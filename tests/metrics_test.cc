@@ -7,6 +7,9 @@
 #include <google/protobuf/util/json_util.h>
 #include <grpcpp/grpcpp.h>
 #include <gtest/gtest.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
+#include <unistd.h>
 
 #include <condition_variable>
 #include <map>
@@ -317,6 +320,33 @@ TEST_F(MetricsPort, DashboardIsSelfContainedAndItsDataFollowsTheMetrics) {
 
   EXPECT_EQ(HttpGet(metrics_address_, "/metricsx").status, 404);
   EXPECT_EQ(HttpGet(metrics_address_, "/dashboard/other").status, 404);
+}
+
+TEST_F(MetricsPort, HalfOpenConnectionsDoNotHoldUpTheMetrics) {
+  // Clients that connect, send part of a request line and wait (a stuck
+  // scraper, a slow-loris): twice as many as the port once had threads.
+  std::vector<int> held;
+  for (int i = 0; i < 8; ++i) {
+    const int fd = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+    ASSERT_GE(fd, 0);
+    sockaddr_in to{};
+    to.sin_family = AF_INET;
+    to.sin_port = htons(std::uint16_t(server_->metrics_port()));
+    to.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    ASSERT_EQ(::connect(fd, reinterpret_cast<sockaddr*>(&to), sizeof to), 0);
+    const char partial[] = "GET /metr";
+    ASSERT_EQ(::send(fd, partial, sizeof partial - 1, MSG_NOSIGNAL), ssize_t(sizeof partial - 1));
+    held.push_back(fd);
+  }
+  // While they are held, a scrape is answered at once (a generous bound
+  // for a shared machine; the half-open ones would hold it 10 s before).
+  const auto start = std::chrono::steady_clock::now();
+  testing::HttpResponse r = HttpGet(metrics_address_, "/metrics", 5000);
+  const double seconds =
+      std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+  EXPECT_EQ(r.status, 200);
+  EXPECT_LT(seconds, 2.0);
+  for (int fd : held) ::close(fd);
 }
 
 TEST(MetricsOptions, ATakenMetricsPortFailsTheStart) {

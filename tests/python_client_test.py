@@ -37,6 +37,7 @@ TRANSACTION = "SI2026112700042"  # on the sample batch's summary sheet
 BRANCH_TOKEN = "branch-7-token-for-the-python-client-test"
 
 RUNNING = []  # processes to stop whatever happens
+scangate_client = None  # the client's module, for its file-name mapping (imported in main)
 _libc = ctypes.CDLL("libc.so.6", use_errno=True)
 
 
@@ -315,14 +316,14 @@ class PlaintextServers(unittest.TestCase):
         self.assertIn("0 manifests written; cursor at %d" % max(sequences.values()), again.stdout)
         self.assertEqual(snapshot(mine), before)
 
-        # A new batch: only its manifest is written, under a safe file name.
+        # A new batch: only its manifest is written, under its escaped id.
         self.scan("PY third/3", self.files[:4], expect=0)
         third = py(*self.conn, "follow", "--out", mine, "--until-idle", "3")
         self.assertEqual(third.returncode, 0, show(third))
         self.assertIn("1 manifests written", third.stdout)
         added = sorted(set(os.listdir(mine)) - set(before))
-        self.assertEqual(added, ["PY_third_3.json"])
-        manifest = read_json(os.path.join(mine, "PY_third_3.json"))
+        self.assertEqual(added, ["PY%20third%2F3.json"])
+        manifest = read_json(os.path.join(mine, "PY%20third%2F3.json"))
         self.assertEqual(manifest["batch_id"], "PY third/3")
         self.assertGreater(int(manifest["sequence"]), max(sequences.values()))
         for name in ("PY-ACCEPTED.json", "PY-REJECTED.json"):
@@ -330,7 +331,7 @@ class PlaintextServers(unittest.TestCase):
         reference = cpp("follow", *self.conn, "--out", theirs, "--until-idle", "3")
         self.assertEqual(reference.returncode, 0, show(reference))
         self.assertEqual(sorted(os.listdir(theirs)), sorted(os.listdir(mine)))
-        self.assertEqual(read_json(os.path.join(theirs, "PY_third_3.json")), manifest)
+        self.assertEqual(read_json(os.path.join(theirs, "PY%20third%2F3.json")), manifest)
 
         # --after replays from a sequence into another folder.
         replay = os.path.join(self.work, "archive-replay")
@@ -453,6 +454,83 @@ class PlaintextServers(unittest.TestCase):
         self.assertEqual(result.returncode, 2, show(result))
 
 
+class StrangeBatchIds(unittest.TestCase):
+    """Batch ids that are not file names, through one server: each gets a
+    manifest of its own inside the folder, the same file name from the
+    Python and the C++ follower, and neither stops on them."""
+
+    IDS = ["a/b", "a_b", "a?b", "../../escape", "/abs-escape", "Akte M\u00fcller 7",
+           "?" * 128, "l" * 128]
+
+    @classmethod
+    def setUpClass(cls):
+        cls.work = tempfile.mkdtemp(prefix="scangate-python-names-")
+        batch = os.path.join(cls.work, "batch")
+        made = run([built("tests/support/scangate-sample-batch"), batch])
+        assert made.returncode == 0, show(made)
+        cls.page = os.path.join(batch, sorted(os.listdir(batch))[1])
+        cls.server = Server(cls.work, "server-names",
+                            ["--plaintext", "--data-dir", os.path.join(cls.work, "data")])
+        cls.conn = ("--plaintext", "--server", cls.server.address)
+        wait_serving(*cls.conn)
+        for batch_id in cls.IDS:
+            result = cls.scan(batch_id)
+            assert result.returncode in (0, 1), "scan %r: %s" % (batch_id, show(result))
+
+    @classmethod
+    def tearDownClass(cls):
+        stop_all()
+        shutil.rmtree(cls.work, ignore_errors=True)
+
+    @classmethod
+    def scan(cls, batch_id):
+        return cpp("scan", *cls.conn, "--profile", "default", "--batch-id", batch_id, cls.page)
+
+    def test_an_id_over_the_limit_is_refused_by_the_server(self):
+        result = self.scan("x" * 300)
+        self.assertEqual(result.returncode, 2, show(result))
+        self.assertIn("open.batch_id: 300 bytes, over the limit of 128 bytes", result.stderr)
+
+    def test_the_mapping_is_the_cpp_one(self):
+        self.assertEqual(scangate_client.file_name_for("a/b"), "a%2Fb")
+        self.assertEqual(scangate_client.file_name_for("a_b"), "a_b")
+        self.assertEqual(scangate_client.file_name_for("a?b"), "a%3Fb")
+        self.assertEqual(scangate_client.file_name_for("../x"), "%2E.%2Fx")
+        self.assertEqual(scangate_client.file_name_for(""), "%")
+        self.assertLessEqual(len(scangate_client.file_name_for("\u00e9" * 128)), 200)
+
+    def test_every_id_gets_a_manifest_of_its_own_from_both_followers(self):
+        mine = os.path.join(self.work, "archive-python", "feed")
+        theirs = os.path.join(self.work, "archive-cpp", "feed")
+        result = py(*self.conn, "follow", "--out", mine, "--until-idle", "2")
+        self.assertEqual(result.returncode, 0, show(result))
+        names = sorted(n for n in os.listdir(mine) if n.endswith(".json"))
+        self.assertEqual(len(names), len(self.IDS), names)
+        for expected in ("a%2Fb.json", "a_b.json", "a%3Fb.json", "%2E.%2F..%2Fescape.json",
+                         "%2Fabs-escape.json", "Akte%20M%C3%BCller%207.json"):
+            self.assertIn(expected, names)
+        for name in names:
+            self.assertLessEqual(len(name.encode()), 255)
+            manifest = read_json(os.path.join(mine, name))
+            self.assertEqual(scangate_client.manifest_name(manifest["batch_id"]), name)
+        self.assertEqual(sorted(os.listdir(os.path.dirname(mine))), ["feed"])
+        self.assertFalse(os.path.exists(os.path.join(self.work, "escape.json")))
+        # The C++ follower: the same file names, the same content.
+        reference = cpp("follow", *self.conn, "--out", theirs, "--until-idle", "2")
+        self.assertEqual(reference.returncode, 0, show(reference))
+        self.assertEqual(sorted(os.listdir(theirs)), sorted(os.listdir(mine)))
+        for name in names:
+            self.assertEqual(read_json(os.path.join(mine, name)),
+                             read_json(os.path.join(theirs, name)), name)
+        # Restarted, each goes on from its cursor.
+        self.assertIn(self.scan("after/restart").returncode, (0, 1))
+        for follow, out in ((py, mine), (cpp, theirs)):
+            again = follow("follow", *self.conn, "--out", out, "--until-idle", "2")
+            self.assertEqual(again.returncode, 0, show(again))
+            self.assertIn("1 manifests written", again.stdout)
+            self.assertTrue(os.path.exists(os.path.join(out, "after%2Frestart.json")))
+
+
 def openssl(*args):
     result = run(["openssl"] + list(args))
     assert result.returncode == 0, show(result)
@@ -558,6 +636,9 @@ def main():
     known, rest = parser.parse_known_args()
     OPTIONS.build_dir = os.path.abspath(known.build_dir)
     OPTIONS.source_dir = os.path.abspath(known.source_dir)
+    global scangate_client
+    sys.path.insert(0, os.path.join(OPTIONS.source_dir, "clients", "python"))
+    import scangate_client  # noqa: E402 (needs the source folder first)
     # ctest's timeout ends the test with SIGTERM before SIGKILL: stop the servers.
     signal.signal(signal.SIGTERM, lambda *_: (stop_all(), os._exit(1)))
     try:

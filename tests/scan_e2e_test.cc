@@ -277,6 +277,44 @@ TEST_F(ScanEndToEnd, AnOversizeMessageEndsThatStreamAndTheServerStaysUp) {
   EXPECT_EQ(PagesOfAFreshBatch(*stub_), 1);
 }
 
+TEST_F(ScanEndToEnd, ABatchVerdictTooLargeToDeliverIsRefusedBeforeItIsRecorded) {
+  ServerOptions options = Options();
+  // The largest message the followers take, made small: a verdict past it
+  // would be recorded final and never reach the archive.
+  options.service.max_message_bytes = 8 << 10;
+  StartServer(options);
+  grpc::ClientContext ctx;
+  auto stream = stub_->Scan(&ctx);
+  stream->Write(Open());
+  const std::string page = TextPagePng(3);
+  for (int i = 0; i < 30; ++i)
+    stream->Write(Page(page, std::string(200, 'n') + "-" + std::to_string(i) + ".png"));
+  stream->Write(Close());
+  stream->WritesDone();
+  int pages = 0;
+  bool batch = false;
+  for (v1::ScanResponse r; stream->Read(&r);) {
+    pages += r.has_page();
+    batch |= r.has_batch();
+  }
+  const grpc::Status status = stream->Finish();
+  EXPECT_EQ(status.error_code(), grpc::StatusCode::RESOURCE_EXHAUSTED) << status.error_message();
+  EXPECT_NE(status.error_message().find("over the limit of 8192 bytes"), std::string::npos)
+      << status.error_message();
+  EXPECT_EQ(pages, 30);
+  EXPECT_FALSE(batch);
+  // Not recorded final: the batch stays open, every page kept, resumable.
+  grpc::ClientContext lookup;
+  v1::GetBatchVerdictRequest request;
+  request.set_batch_id("batch-e2e");
+  v1::BatchVerdict stored;
+  ASSERT_TRUE(stub_->GetBatchVerdict(&lookup, request, &stored).ok());
+  EXPECT_FALSE(stored.final());
+  EXPECT_EQ(stored.pages_size(), 30);
+  // A batch that fits is recorded as ever.
+  EXPECT_EQ(PagesOfAFreshBatch(*stub_), 1);
+}
+
 TEST_F(ScanEndToEnd, AStationThatNeverReadsItsVerdictsCostsOthersNothing) {
   grpc::ClientContext ctx;
   auto stream = stub_->Scan(&ctx);

@@ -14,6 +14,7 @@
 #include <fstream>
 #include <future>
 #include <mutex>
+#include <set>
 #include <sstream>
 #include <thread>
 
@@ -250,6 +251,126 @@ TEST_F(TrustProcesses, TheSigningKeyFlagPutsTheKeyElsewhere) {
   EXPECT_NE(wrong.out.find("not by this key"), std::string::npos) << wrong.out;
 }
 
+// --- names are data ---------------------------------------------------------
+
+TEST_F(TrustProcesses, NamesOverTheirBoundsAreRefusedNamingTheLimit) {
+  StartServer();
+  // A batch id of 300 characters: refused before the ledger sees it.
+  Outcome long_id = ScanBatch(std::string(300, 'x'), {Page(TextJpeg(), "a.jpg")});
+  EXPECT_EQ(long_id.status.error_code(), grpc::StatusCode::INVALID_ARGUMENT);
+  EXPECT_EQ(long_id.status.error_message(), "open.batch_id: 300 bytes, over the limit of 128 bytes");
+  EXPECT_FALSE(long_id.batch);
+
+  // A page's file name past 255 bytes ends the call, naming the limit; the
+  // batch is not decided, so nothing final carries the name.
+  Outcome long_name = ScanBatch("long-file-name", {Page(TextJpeg(), std::string(300, 'n') + ".jpg")});
+  EXPECT_EQ(long_name.status.error_code(), grpc::StatusCode::INVALID_ARGUMENT);
+  EXPECT_EQ(long_name.status.error_message(),
+            "page.file_name: 304 bytes, over the limit of 255 bytes");
+  EXPECT_FALSE(long_name.batch);
+  {
+    grpc::ClientContext ctx;
+    v1::GetBatchVerdictRequest req;
+    req.set_batch_id("long-file-name");
+    v1::BatchVerdict stored;
+    ASSERT_TRUE(stub_->GetBatchVerdict(&ctx, req, &stored).ok());
+    EXPECT_FALSE(stored.final());
+    EXPECT_EQ(stored.pages_size(), 0);
+  }
+  // A station id with a newline: it would forge lines in every log.
+  v1::ScanRequest open = Open("newline-station");
+  open.mutable_open()->set_station_id("counter-3\nforged");
+  grpc::ClientContext ctx;
+  auto stream = stub_->Scan(&ctx);
+  stream->Write(open);
+  stream->WritesDone();
+  for (v1::ScanResponse r; stream->Read(&r);) {
+  }
+  grpc::Status status = stream->Finish();
+  EXPECT_EQ(status.error_code(), grpc::StatusCode::INVALID_ARGUMENT);
+  EXPECT_NE(status.error_message().find("open.station_id: a control"), std::string::npos)
+      << status.error_message();
+
+  // The same bounds for a one-shot check.
+  {
+    grpc::ClientContext check_ctx;
+    v1::CheckPageRequest check;
+    check.mutable_page()->set_content(TextJpeg());
+    check.mutable_page()->set_file_name(std::string(256, 'n'));
+    v1::CheckPageResponse response;
+    status = stub_->CheckPage(&check_ctx, check, &response);
+    EXPECT_EQ(status.error_code(), grpc::StatusCode::INVALID_ARGUMENT);
+    EXPECT_EQ(status.error_message(), "page.file_name: 256 bytes, over the limit of 255 bytes");
+  }
+}
+
+TEST_F(TrustProcesses, AnEmptyTransactionIdFindsNoBatch) {
+  StartServer();
+  // Batches without a summary sheet have no transaction: an empty key would
+  // match any of them.
+  ASSERT_TRUE(ScanBatch("no-transaction", {Page(TextJpeg(), "a.jpg")}).batch);
+  grpc::ClientContext ctx;
+  v1::GetBatchVerdictRequest req;
+  req.set_transaction_id("");
+  v1::BatchVerdict verdict;
+  grpc::Status status = stub_->GetBatchVerdict(&ctx, req, &verdict);
+  EXPECT_EQ(status.error_code(), grpc::StatusCode::INVALID_ARGUMENT) << verdict.batch_id();
+  EXPECT_NE(status.error_message().find("transaction_id: must not be empty"), std::string::npos)
+      << status.error_message();
+  grpc::ClientContext empty_ctx;
+  v1::GetBatchVerdictRequest by_empty_id;
+  by_empty_id.set_batch_id("");
+  EXPECT_EQ(stub_->GetBatchVerdict(&empty_ctx, by_empty_id, &verdict).error_code(),
+            grpc::StatusCode::INVALID_ARGUMENT);
+}
+
+TEST_F(TrustProcesses, EveryBatchIdGetsAManifestOfItsOwnAndTheFollowerKeepsGoing) {
+  StartServer();
+  const fs::path out = dir_ / "archive" / "feed";
+  // Ids a station may give that are not file names: each its own manifest,
+  // inside the folder; the longest valid ids too.
+  const std::vector<std::string> ids = {"a/b", "a_b", "a?b", "../../escape", "/abs-escape",
+                                        std::string(128, '?'), std::string(128, 'l')};
+  for (const std::string& id : ids) {
+    Outcome scanned = ScanBatch(id, {Page(TextJpeg(), "a.jpg")});
+    ASSERT_TRUE(scanned.batch) << id << ": " << scanned.status.error_message();
+  }
+  auto follow = [&] {
+    return scangate::testing::Run({Built("clients/scangate"), "follow", "--plaintext", "--server",
+                                   server_->address(), "--out", out.string(), "--until-idle", "2"});
+  };
+  auto first = follow();
+  ASSERT_EQ(first.exit_code, 0) << first.out;
+  EXPECT_NE(first.out.find("7 manifests written"), std::string::npos) << first.out;
+  std::set<std::string> names;
+  for (const auto& e : fs::directory_iterator(out)) names.insert(e.path().filename().string());
+  EXPECT_EQ(names.count("a%2Fb.json"), 1u);
+  EXPECT_EQ(names.count("a_b.json"), 1u);
+  EXPECT_EQ(names.count("a%3Fb.json"), 1u);
+  EXPECT_EQ(names.count("%2E.%2F..%2Fescape.json"), 1u);
+  EXPECT_EQ(names.count("%2Fabs-escape.json"), 1u);
+  EXPECT_EQ(names.size(), ids.size() + 1) << first.out;  // and the cursor
+  for (const std::string& name : names) EXPECT_LE(name.size(), 255u);
+  EXPECT_FALSE(fs::exists(dir_ / "escape.json"));
+  EXPECT_FALSE(fs::exists(dir_ / "archive" / "escape.json"));
+  EXPECT_FALSE(fs::exists("/abs-escape.json"));
+  // Each manifest holds its own batch.
+  for (const char* name : {"a%2Fb.json", "a_b.json", "a%3Fb.json"}) {
+    v1::BatchVerdict manifest;
+    ASSERT_TRUE(google::protobuf::util::JsonStringToMessage(Slurp(out / name), &manifest).ok());
+    EXPECT_EQ(std::string(name), manifest.batch_id() == "a/b"   ? "a%2Fb.json"
+                                 : manifest.batch_id() == "a_b" ? "a_b.json"
+                                                                : "a%3Fb.json");
+  }
+
+  // Restarted, it goes on from its cursor.
+  ASSERT_TRUE(ScanBatch("after-restart", {Page(TextJpeg(), "a.jpg")}).batch);
+  auto second = follow();
+  EXPECT_EQ(second.exit_code, 0) << second.out;
+  EXPECT_NE(second.out.find("1 manifests written"), std::string::npos) << second.out;
+  EXPECT_TRUE(fs::exists(out / "after-restart.json"));
+}
+
 // --- admission control ------------------------------------------------------
 
 TEST_F(TrustProcesses, ANewStreamBeyondTheStreamLimitIsRefusedAndAdmittedOnesFinish) {
@@ -347,6 +468,119 @@ TEST_F(TrustProcesses, AStationHoldingItsBatchOpenIdleDoesNotTakeASlot) {
   EXPECT_TRUE(idle->Finish().ok());
   EXPECT_EQ(pages, 1);
   EXPECT_TRUE(got_batch);
+}
+
+// --- fair admission and the memory budget -----------------------------------
+
+// A stream that opened a batch and holds it: what an attacker holds twenty of.
+struct HeldStream {
+  grpc::ClientContext ctx;
+  std::unique_ptr<grpc::ClientReaderWriter<v1::ScanRequest, v1::ScanResponse>> stream;
+  grpc::Status status;  // set when the server refused or ended it
+  bool opened = false;
+};
+
+std::unique_ptr<HeldStream> Hold(v1::Scangate::Stub& stub, const v1::ScanRequest& open) {
+  auto held = std::make_unique<HeldStream>();
+  held->stream = stub.Scan(&held->ctx);
+  held->stream->Write(open);
+  v1::ScanResponse r;
+  held->opened = held->stream->Read(&r) && r.has_opened();
+  if (!held->opened) held->status = held->stream->Finish();
+  return held;
+}
+
+// Its own connection: what another counter's machine has.
+std::unique_ptr<v1::Scangate::Stub> OtherStation(const std::string& address, int n) {
+  grpc::ChannelArguments args;
+  args.SetInt("scangate.test_station", n);
+  return v1::Scangate::NewStub(
+      grpc::CreateCustomChannel(address, grpc::InsecureChannelCredentials(), args));
+}
+
+TEST_F(TrustProcesses, OneStationHoldingTwentyStreamsLocksOutNoOtherCounter) {
+  StartServer({"--max-streams", "20", "--max-streams-per-client", "8"});
+  std::vector<std::unique_ptr<HeldStream>> held;
+  int opened = 0, refused = 0;
+  for (int i = 0; i < 20; ++i) {
+    held.push_back(Hold(*stub_, Open("hog-" + std::to_string(i))));
+    opened += held.back()->opened;
+    if (!held.back()->opened) {
+      ++refused;
+      EXPECT_EQ(held.back()->status.error_code(), grpc::StatusCode::RESOURCE_EXHAUSTED);
+      EXPECT_NE(held.back()->status.error_message().find("(limit 8 a client)"), std::string::npos)
+          << held.back()->status.error_message();
+    }
+  }
+  EXPECT_EQ(opened, 8);
+  EXPECT_EQ(refused, 12);
+  // Another counter is served at once, a whole batch.
+  auto other = OtherStation(server_->address(), 1);
+  grpc::ClientContext ctx;
+  auto stream = other->Scan(&ctx);
+  stream->Write(Open("other-counter"));
+  stream->Write(Page(TextJpeg(), "o.jpg"));
+  stream->Write(Close());
+  stream->WritesDone();
+  v1::ScanResponse r;
+  bool got_batch = false;
+  while (stream->Read(&r)) got_batch |= r.has_batch();
+  EXPECT_TRUE(stream->Finish().ok());
+  EXPECT_TRUE(got_batch);
+  for (auto& h : held)
+    if (h->opened) h->ctx.TryCancel();
+}
+
+TEST_F(TrustProcesses, AStreamThatSendsNothingIsEndedAndItsBatchIsResumed) {
+  StartServer({"--scan-idle-seconds", "1"});
+  auto idle = Hold(*stub_, Open("sends-nothing"));
+  ASSERT_TRUE(idle->opened);
+  // The server ends it by itself: the read returns once it has.
+  v1::ScanResponse r;
+  while (idle->stream->Read(&r)) {
+  }
+  grpc::Status status = idle->stream->Finish();
+  EXPECT_EQ(status.error_code(), grpc::StatusCode::DEADLINE_EXCEEDED);
+  EXPECT_NE(status.error_message().find("can be resumed"), std::string::npos)
+      << status.error_message();
+  // The station resumes it and finishes the batch.
+  v1::ScanRequest resume = Open("sends-nothing");
+  resume.mutable_open()->set_resume(true);
+  grpc::ClientContext ctx;
+  auto stream = stub_->Scan(&ctx);
+  stream->Write(resume);
+  stream->Write(Page(TextJpeg(), "late.jpg"));
+  stream->Write(Close());
+  stream->WritesDone();
+  std::optional<v1::BatchVerdict> batch;
+  while (stream->Read(&r))
+    if (r.has_batch()) batch = r.batch();
+  EXPECT_TRUE(stream->Finish().ok());
+  ASSERT_TRUE(batch);
+  EXPECT_TRUE(batch->final());
+  EXPECT_EQ(batch->pages_size(), 1);
+}
+
+TEST_F(TrustProcesses, APageBeyondTheMemoryBudgetIsRefusedBeforeItIsDecoded) {
+  StartServer({"--memory-budget-mib", "64"});
+  // 12 Mpx of white paper: a few kB of PNG, about 100 MB to judge.
+  const std::string large = synth::EncodePng(cv::Mat(3000, 4000, CV_8UC1, cv::Scalar(255)), 300);
+  ASSERT_LT(large.size(), std::size_t(1 << 20));
+  Outcome scanned = ScanBatch("too-large", {Page(large, "large.png")});
+  EXPECT_EQ(scanned.status.error_code(), grpc::StatusCode::RESOURCE_EXHAUSTED);
+  EXPECT_NE(scanned.status.error_message().find("memory budget of 64 MiB"), std::string::npos)
+      << scanned.status.error_message();
+  grpc::ClientContext ctx;
+  v1::CheckPageRequest check;
+  check.set_profile("default");
+  check.mutable_page()->set_content(large);
+  v1::CheckPageResponse response;
+  EXPECT_EQ(stub_->CheckPage(&ctx, check, &response).error_code(),
+            grpc::StatusCode::RESOURCE_EXHAUSTED);
+  // An ordinary page fits and is judged.
+  Outcome ordinary = ScanBatch("ordinary", {Page(TextJpeg(), "a.jpg")});
+  EXPECT_TRUE(ordinary.status.ok()) << ordinary.status.error_message();
+  EXPECT_EQ(ordinary.pages, 1);
 }
 
 // --- no page image on disk --------------------------------------------------

@@ -11,7 +11,9 @@
 #include <set>
 #include <thread>
 
+#include "file_names.h"
 #include "scangate/v1/scangate.grpc.pb.h"
+#include "support/barcode_print.h"
 #include "support/process.h"
 #include "support/summary_forms.h"
 #include "support/synthetic_page.h"
@@ -54,6 +56,27 @@ std::string SummarySheet(const std::string& transaction) {
   return synth::EncodeJpeg(synth::CompletedSheet("pension-claim", 300, transaction, 1, false), 85, 300);
 }
 
+// A text page with a QR code at its top left: under the `default` profile
+// any barcode's text is a transaction, and so names the page's batch.
+std::string PageWithQrCode(const std::string& text, std::uint32_t seed) {
+  synth::PageSpec spec;
+  spec.dpi = 200;
+  spec.seed = seed;
+  cv::Mat page = synth::TextPage(spec);
+  synth::PrintQrCode(page, text, {60, 60}, 6);
+  return synth::EncodePng(page, 200);
+}
+
+// Every file under `root`, symlinks not followed.
+std::set<std::string> FilesUnder(const fs::path& root) {
+  std::set<std::string> files;
+  std::error_code ec;
+  for (auto it = fs::recursive_directory_iterator(root, ec); it != fs::recursive_directory_iterator();
+       it.increment(ec))
+    if (!it->is_directory()) files.insert(fs::relative(it->path(), root).string());
+  return files;
+}
+
 std::set<std::string> Names(const fs::path& dir) {
   std::set<std::string> names;
   std::error_code ec;
@@ -93,9 +116,14 @@ class WatchStation : public ::testing::Test {
 
   std::unique_ptr<BackgroundProcess> Watch(const std::string& log,
                                            std::vector<std::string> extra) {
-    std::vector<std::string> argv = {Built("clients/scangate"), "scan", "--plaintext", "--watch", hot().string(),
+    return WatchWith(hot(), "pension-claim", log, std::move(extra));
+  }
+  std::unique_ptr<BackgroundProcess> WatchWith(const fs::path& folder, const std::string& profile,
+                                               const std::string& log,
+                                               std::vector<std::string> extra) {
+    std::vector<std::string> argv = {Built("clients/scangate"), "scan", "--plaintext", "--watch", folder.string(),
                                      "--server", server_->address(), "--profile",
-                                     "pension-claim", "--station", "counter-3"};
+                                     profile, "--station", "counter-3"};
     argv.insert(argv.end(), extra.begin(), extra.end());
     return std::make_unique<BackgroundProcess>(argv, (dir_ / log).string());
   }
@@ -283,6 +311,91 @@ TEST_F(WatchStation, SigtermLeavesTheOpenBatchToResumeAndTheUsageNamesTheMode) {
   EXPECT_EQ(Sources(*closed), (std::vector<std::string>{"001-summary.jpg", "002-page.jpg"}));
   EXPECT_EQ(Names(hot() / "accepted" / t5),
             (std::set<std::string>{"001-summary.jpg", "002-page.jpg"}));
+}
+
+TEST_F(WatchStation, ABarcodeThatReadsAsAPathNamesAFolderInsideTheHotFolder) {
+  // Deep enough that ../../../x from DIR/accepted/<batch> stays in this test's folder.
+  const fs::path deep = dir_ / "site" / "counter" / "hot";
+  fs::create_directories(deep);
+  const std::string upward = "../../../x";
+  const std::string absolute = (dir_ / "outside" / "y").string();
+  const std::string upward_page = PageWithQrCode(upward, 501);
+  const std::string absolute_page = PageWithQrCode(absolute, 502);
+  const std::set<std::string> before = FilesUnder(dir_);
+  auto watch = WatchWith(deep, "default", "watch.log", {"--idle-close", "2", "--until-idle", "5"});
+  ASSERT_NE(watch->WaitForLine("watching ", 30s), "") << watch->Log();
+  std::ofstream(deep / "001-up.png", std::ios::binary) << upward_page;
+  ASSERT_NE(watch->WaitForLine("] page 0 ", 60s), "") << watch->Log();
+  std::ofstream(deep / "002-abs.png", std::ios::binary) << absolute_page;
+  ASSERT_NE(watch->WaitForLine("no new file for 5.0 s", 90s), "") << watch->Log();
+  EXPECT_EQ(watch->Stop(SIGTERM), 0);
+  const std::string log = watch->Log();
+
+  // Both codes were read as transactions and named their batches...
+  auto up = Lookup(upward);
+  ASSERT_TRUE(up) << log;
+  EXPECT_EQ(Sources(*up), std::vector<std::string>{"001-up.png"}) << log;
+  auto abs = Lookup(absolute);
+  ASSERT_TRUE(abs) << log;
+  EXPECT_EQ(Sources(*abs), std::vector<std::string>{"002-abs.png"}) << log;
+
+  // ...and each batch's files are in one escaped folder inside DIR.
+  auto filed = [&](const std::string& id) {
+    const std::string folder = FileNameFor(id);
+    return fs::exists(deep / "accepted" / folder) ? deep / "accepted" / folder
+                                                  : deep / "rejected" / folder;
+  };
+  EXPECT_EQ(Names(filed(upward)), std::set<std::string>{"001-up.png"}) << log;
+  EXPECT_EQ(Names(filed(absolute)), std::set<std::string>{"002-abs.png"}) << log;
+  EXPECT_FALSE(fs::exists(dir_ / "site" / "x"));
+  EXPECT_FALSE(fs::exists(dir_ / "outside"));
+  // Nothing written outside the hot folder but the server's data and the logs.
+  for (const std::string& f : FilesUnder(dir_)) {
+    if (before.count(f) || f.rfind("data/", 0) == 0 || f.rfind("site/counter/hot/", 0) == 0 ||
+        f == "watch.log")
+      continue;
+    ADD_FAILURE() << "written outside the hot folder: " << f;
+  }
+}
+
+TEST_F(WatchStation, ALinkIsNotTakenAndANameWithANewlineSurvivesTheJournal) {
+  // A file outside the folder, linked into it: never sent, never moved.
+  const fs::path secret = dir_ / "secret.jpg";
+  std::ofstream(secret, std::ios::binary) << TextPage(0);
+  fs::create_symlink(secret, hot() / "001-link.jpg");
+  const std::string newline_name = "002-line\nbreak.jpg";
+  auto watch = WatchWith(hot(), "default", "first.log", {"--idle-close", "30"});
+  ASSERT_NE(watch->WaitForLine("watching ", 30s), "") << watch->Log();
+  Write(newline_name, TextPage(1));
+  // The batch holds the file (in the journal) when the station is killed.
+  ASSERT_NE(watch->WaitForLine("] page 0 ", 60s), "") << watch->Log();
+  const std::string opened = watch->WaitForLine("batch ", 5s);
+  const std::string id = opened.substr(0, opened.find(' '));
+  ASSERT_FALSE(id.empty()) << watch->Log();
+  watch->Stop(SIGKILL);
+  const std::string first_log = watch->Log();
+
+  Write("003-page.jpg", TextPage(2));
+  auto again = WatchWith(hot(), "default", "second.log", {"--idle-close", "1", "--until-idle", "3"});
+  ASSERT_NE(again->WaitForLine("no new file for 3.0 s", 60s), "") << first_log << again->Log();
+  EXPECT_EQ(again->Stop(SIGTERM), 0);
+  const std::string log = again->Log();
+  EXPECT_NE(log.find("batch " + id + " resumed"), std::string::npos) << first_log << log;
+
+  auto batch = Lookup(id);
+  ASSERT_TRUE(batch) << first_log << log;
+  EXPECT_TRUE(batch->final());
+  // The newline is escaped in the page's source (the server takes no
+  // control characters), and each page is there once.
+  EXPECT_EQ(Sources(*batch), (std::vector<std::string>{"002-line%0Abreak.jpg", "003-page.jpg"}))
+      << first_log << log;
+  EXPECT_EQ(first_log.find("001-link"), std::string::npos) << first_log;
+  EXPECT_EQ(log.find("001-link"), std::string::npos) << log;
+  const fs::path filed = fs::exists(hot() / "accepted" / id) ? hot() / "accepted" / id
+                                                             : hot() / "rejected" / id;
+  EXPECT_EQ(Names(filed), (std::set<std::string>{newline_name, "003-page.jpg"}));
+  EXPECT_TRUE(fs::is_symlink(hot() / "001-link.jpg"));
+  EXPECT_TRUE(fs::exists(secret));
 }
 
 }  // namespace

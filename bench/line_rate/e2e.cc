@@ -106,7 +106,12 @@ void Station(const std::string& address, const std::vector<CorpusBatch>& corpus,
              double interval_s, Clock::time_point stop, std::mutex& mu, std::vector<double>& page_ms,
              std::vector<Clock::time_point>& page_sent, std::vector<double>& batch_ms,
              std::size_t& errors) {
-  auto stub = v1::Scangate::NewStub(grpc::CreateChannel(address, grpc::InsecureChannelCredentials()));
+  // Its own connection, as each counter's machine has: the server's quotas
+  // count streams per client (per connection without access control).
+  grpc::ChannelArguments args;
+  args.SetInt("scangate.bench_station", id);
+  auto stub = v1::Scangate::NewStub(
+      grpc::CreateCustomChannel(address, grpc::InsecureChannelCredentials(), args));
   // Counters work independently: each station starts somewhere in a batch's
   // time (spread by the golden ratio), so the stations' summary sheets, the
   // heaviest pages, do not all arrive in the same instant batch after batch.

@@ -43,7 +43,12 @@ double RssMib(pid_t pid) {
 
 void Station(const std::string& address, const std::vector<CorpusBatch>& corpus, int id,
              double interval_s, Clock::time_point stop, Tally& tally) {
-  auto stub = v1::Scangate::NewStub(grpc::CreateChannel(address, grpc::InsecureChannelCredentials()));
+  // Its own connection, as each counter's machine has: the server's quotas
+  // count streams per client (per connection without access control).
+  grpc::ChannelArguments args;
+  args.SetInt("scangate.bench_station", id);
+  auto stub = v1::Scangate::NewStub(
+      grpc::CreateCustomChannel(address, grpc::InsecureChannelCredentials(), args));
   auto interval = std::chrono::duration_cast<Clock::duration>(std::chrono::duration<double>(interval_s));
   auto next_send = Clock::now() + interval * (id % 10) / 10;
   std::size_t b = std::size_t(id);

@@ -36,6 +36,7 @@ address of NAME, e.g. a Kubernetes headless Service, again round_robin).
 """
 
 import argparse
+import hashlib
 import ipaddress
 import json
 import os
@@ -48,7 +49,10 @@ PROG = "scangate_client"
 # Largest message, as the C++ clients: a 600-dpi A4 colour page plus its envelope.
 MAX_MESSAGE = (128 << 20) + (1 << 20)
 CURSOR_FILE = ".scangate-cursor"
-MANIFEST_SAFE = set("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-_.")
+# Bytes a batch id keeps in its file name (file_name_for).
+FILE_NAME_SAFE = frozenset(b"abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-_.")
+# As server/file_names.h: room for ".json" and the temporary name beside it.
+MAX_MAPPED_NAME_BYTES = 200
 
 grpc = None  # imported once the generated modules are on sys.path (see load_modules)
 pb = None  # scangate.proto: requests and the service
@@ -217,13 +221,30 @@ def run_verdict(args):
 
 # --- follow --------------------------------------------------------------------
 
+def file_name_for(name):
+    """One file name for a batch id, and a different one for every other id:
+    server/file_names.h's FileNameFor, byte for byte. Safe bytes stay (a
+    leading '.' excepted), every other byte of the UTF-8 becomes %XX, the
+    empty id "%"; past 200 bytes, a prefix, '~' and the id's SHA-256."""
+    data = name.encode("utf-8", "surrogateescape")
+    if not data:
+        return "%"
+    out = "".join(chr(b) if b in FILE_NAME_SAFE and not (i == 0 and b == ord("."))
+                  else "%%%02X" % b for i, b in enumerate(data))
+    if len(out) <= MAX_MAPPED_NAME_BYTES:
+        return out
+    digest = hashlib.sha256(data).hexdigest()
+    keep = MAX_MAPPED_NAME_BYTES - 1 - len(digest)
+    if out[keep - 1] == "%":  # never half an escape
+        keep -= 1
+    elif out[keep - 2] == "%":
+        keep -= 2
+    return out[:keep] + "~" + digest
+
+
 def manifest_name(batch_id):
-    """As `scangate follow`: batch ids come from stations, so file names keep
-    to a safe alphabet."""
-    name = "".join(c if c in MANIFEST_SAFE else "_" for c in batch_id)
-    if not name or name.startswith("."):
-        name = "_" + name
-    return name + ".json"
+    """As `scangate follow`: the batch id escaped into a file name of its own."""
+    return file_name_for(batch_id) + ".json"
 
 
 def manifest_path(out, verdict):

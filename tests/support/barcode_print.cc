@@ -135,4 +135,20 @@ void ScanArea(cv::Mat& page, cv::Rect area, const ScanEffects& scan) {
   if (scan.bilevel) cv::threshold(region, region, scan.bilevel_threshold, 255, cv::THRESH_BINARY);
 }
 
+void PrintQrCode(cv::Mat& page, const std::string& text, cv::Point top_left, int module_px) {
+  const ZXing::BitMatrix bits =
+      ZXing::MultiFormatWriter(ZXing::BarcodeFormat::QRCode).setMargin(0).encode(text, 0, 0);
+  const int quiet = 4;
+  const int side = (bits.width() + 2 * quiet) * module_px;
+  const cv::Rect area = cv::Rect(top_left, cv::Size(side, side)) & cv::Rect(0, 0, page.cols, page.rows);
+  page(area).setTo(cv::Scalar::all(255));
+  for (int y = 0; y < bits.height(); ++y)
+    for (int x = 0; x < bits.width(); ++x)
+      if (bits.get(x, y))
+        cv::rectangle(page,
+                      cv::Rect(top_left.x + (quiet + x) * module_px,
+                               top_left.y + (quiet + y) * module_px, module_px, module_px),
+                      cv::Scalar::all(0), cv::FILLED);
+}
+
 }  // namespace scangate::synth

@@ -46,6 +46,11 @@ struct PrintedGeometry {
 PrintedGeometry PrintCode128(cv::Mat& page, const PrintedCode& code, cv::Point2f centre,
                              double degrees, double dpi);
 
+// Prints a QR code of `text`, crisp, with its top-left corner (quiet zone
+// included: four modules of paper white) at `top_left`, `module_px` page
+// pixels a module. `page` is 8-bit gray or BGR.
+void PrintQrCode(cv::Mat& page, const std::string& text, cv::Point top_left, int module_px);
+
 // What the scanner does to the printed code's surroundings (the rest of the
 // page is left alone, to keep generation fast).
 struct ScanEffects {

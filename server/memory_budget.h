@@ -1,0 +1,49 @@
+// One memory budget for the whole server: the bytes of every page received
+// and not yet judged, plus what judging it will allocate (its decoded
+// pixels, estimated from the image's header before anything is decoded).
+// A page is judged only once its cost is reserved here; a stream whose next
+// page does not fit stops being read (HTTP/2 flow control holds the station)
+// until pages in flight finish, and a one-shot check that does not fit is
+// refused. A reservation is released when the job that holds it ends,
+// whoever was waiting for its verdict.
+#pragma once
+
+#include <atomic>
+#include <cstdint>
+#include <memory>
+#include <string_view>
+
+namespace scangate {
+
+class MemoryBudget {
+ public:
+  explicit MemoryBudget(std::uint64_t limit_bytes) : limit_(limit_bytes) {}
+
+  std::uint64_t limit() const { return limit_; }
+  std::uint64_t used() const { return used_.load(std::memory_order_relaxed); }
+
+  // Reserves `bytes`, or returns null when they do not fit now. The bytes are
+  // released when the last copy of the returned handle goes.
+  std::shared_ptr<const void> TryReserve(std::uint64_t bytes) {
+    std::uint64_t now = used_.load(std::memory_order_relaxed);
+    do {
+      if (now + bytes > limit_) return nullptr;
+    } while (!used_.compare_exchange_weak(now, now + bytes, std::memory_order_relaxed));
+    return std::shared_ptr<const void>(this, [bytes](MemoryBudget* budget) {
+      budget->used_.fetch_sub(bytes, std::memory_order_relaxed);
+    });
+  }
+
+ private:
+  const std::uint64_t limit_;
+  std::atomic<std::uint64_t> used_{0};
+};
+
+// What judging `bytes` will hold at its peak, from the image's header: the
+// file itself, and for its largest page the decoded colour and gray planes
+// with the checks' working images (about 8 bytes a pixel, measured with the
+// image-checks bench's pages). A file whose header cannot be read costs its
+// bytes: the engine refuses it before decoding.
+std::uint64_t JudgingCost(std::string_view bytes);
+
+}  // namespace scangate

@@ -8,6 +8,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <cstdint>
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
@@ -26,11 +27,41 @@
 namespace scangate {
 namespace {
 
-// The first float or double anywhere in `message`, nested and repeated
-// fields included, that is NaN or infinite, as "path: message"; empty when
-// there is none. Every range check below then compares real numbers (NaN
-// fails no comparison, so it would pass each one).
-std::string NonFinite(const google::protobuf::Message& message, const std::string& prefix = "") {
+// True when `text` is well-formed UTF-8 (RFC 3629: no overlong forms, no
+// surrogates, nothing above U+10FFFF).
+bool ValidUtf8(std::string_view text) {
+  std::size_t i = 0;
+  while (i < text.size()) {
+    const auto c = static_cast<unsigned char>(text[i]);
+    std::size_t n = 0;
+    std::uint32_t code = 0;
+    if (c < 0x80) n = 0, code = c;
+    else if ((c & 0xE0) == 0xC0) n = 1, code = c & 0x1F;
+    else if ((c & 0xF0) == 0xE0) n = 2, code = c & 0x0F;
+    else if ((c & 0xF8) == 0xF0) n = 3, code = c & 0x07;
+    else return false;
+    if (n > text.size() - i - 1) return false;  // cut short
+    for (std::size_t k = 1; k <= n; ++k) {
+      const auto next = static_cast<unsigned char>(text[i + k]);
+      if ((next & 0xC0) != 0x80) return false;
+      code = (code << 6) | (next & 0x3F);
+    }
+    static constexpr std::uint32_t kLeast[] = {0, 0x80, 0x800, 0x10000};
+    if (code < kLeast[n] || code > 0x10FFFF || (code >= 0xD800 && code <= 0xDFFF)) return false;
+    i += n + 1;
+  }
+  return true;
+}
+
+// The first value anywhere in `message`, nested and repeated fields
+// included, that the profile cannot hold, as "path: message"; empty when
+// there is none: a float or double that is NaN or infinite (every range
+// check below then compares real numbers; NaN fails no comparison, so it
+// would pass each one), or a string that is not UTF-8 (text format takes
+// "\377"; a verdict or profile list carrying it could not be parsed by the
+// stations).
+std::string Unrepresentable(const google::protobuf::Message& message,
+                            const std::string& prefix = "") {
   using google::protobuf::FieldDescriptor;
   const google::protobuf::Reflection* reflection = message.GetReflection();
   std::vector<const FieldDescriptor*> fields;
@@ -54,7 +85,17 @@ std::string NonFinite(const google::protobuf::Message& message, const std::strin
           const google::protobuf::Message& nested =
               field->is_repeated() ? reflection->GetRepeatedMessage(message, field, i)
                                    : reflection->GetMessage(message, field);
-          if (std::string problem = NonFinite(nested, at + "."); !problem.empty()) return problem;
+          if (std::string problem = Unrepresentable(nested, at + "."); !problem.empty())
+            return problem;
+          continue;
+        }
+        case FieldDescriptor::CPPTYPE_STRING: {
+          std::string scratch;
+          const std::string& text =
+              field->is_repeated() ? reflection->GetRepeatedStringReference(message, field, i, &scratch)
+                                   : reflection->GetStringReference(message, field, &scratch);
+          if (field->type() == FieldDescriptor::TYPE_STRING && !ValidUtf8(text))
+            return at + ": not UTF-8 text";
           continue;
         }
         default:
@@ -344,7 +385,7 @@ bool ProfileStore::Load(const std::string& path, std::string_view text, LoadedPr
     return path + ":" + std::to_string(where.line + 1) + ":" + std::to_string(where.column + 1) +
            ": " + problem;
   };
-  std::string problem = NonFinite(definition);
+  std::string problem = Unrepresentable(definition);
   if (problem.empty()) problem = Validate(definition);
   if (problem.empty()) problem = ValidateSummary(definition);
   if (!problem.empty()) {

@@ -165,6 +165,19 @@ TEST_F(ProfileFolder, NanAndInfinitiesAreRefusedAtLoadNamingTheField) {
   EXPECT_NE(error.find("page_signature.min_score"), std::string::npos) << error;
 }
 
+// Text format takes "\377"; a profile name or zone label that is not UTF-8
+// made every verdict and profile list carrying it unparseable for stations.
+TEST_F(ProfileFolder, TextThatIsNotUtf8IsRefusedAtLoadNamingTheField) {
+  std::string error = Refusal("name: \"p\"\nretention: \"10y\\377\"\n");
+  EXPECT_NE(error.find("p.textproto:2:"), std::string::npos) << error;
+  EXPECT_NE(error.find("retention: not UTF-8"), std::string::npos) << error;
+
+  error = Refusal("name: \"p\"\nstructure {\n  categories { name: \"a\" label: \"\\xc0\\xaf\" }\n}\n");
+  EXPECT_NE(error.find("structure.categories[0].label: not UTF-8"), std::string::npos) << error;
+
+  EXPECT_EQ(Refusal("name: \"p\"\ndescription: \"养老金申领 \\360\\237\\223\\204\"\n"), "(loaded)");
+}
+
 // --- form templates ---------------------------------------------------------
 
 TEST_F(ProfileFolder, ATemplateIsReadOnlyFromInsideTheProfilesFolder) {

@@ -430,7 +430,9 @@ bool ProfileStore::LoadFolder(const std::string& dir, std::string& error) {
     if (ext != ".textproto" && ext != ".pbtxt") continue;
     std::error_code type_ec;
     const bool regular = it->is_regular_file(type_ec);
-    if (type_ec) {
+    // A dangling symlink is no profile file, as before; anything else that
+    // cannot be examined fails the load.
+    if (type_ec && type_ec != std::errc::no_such_file_or_directory) {
       error = file.string() + ": " + type_ec.message();
       return false;
     }

@@ -343,6 +343,14 @@ TEST_F(ReloadingServer, AReloadThatFailsUnexpectedlyIsAnsweredAndTheServerServes
   EXPECT_NE(status.error_message().find("loop.textproto"), std::string::npos)
       << status.error_message();
   EXPECT_EQ(Served(), (std::vector<std::string>{"default", "good"}));
+
+  // A dangling symlink is skipped, as it always was.
+  fs::remove(dir_ / "profiles" / "loop.textproto");
+  fs::create_symlink("gone.textproto", dir_ / "profiles" / "dangling.textproto");
+  WriteProfile("more", "name: \"more\"\n");
+  status = Reload();
+  EXPECT_TRUE(status.ok()) << status.error_message();
+  EXPECT_EQ(Served(), (std::vector<std::string>{"default", "good", "more"}));
 }
 
 // --- the work queue: a task that throws answers its call ------------------

@@ -202,7 +202,8 @@ std::optional<Reason> BarcodeAbsence(const PageVerdict& v, const BarcodeRule& ru
   if (!decoded.empty())
     return Reason{ReasonCode::kBarcodePayload,
                   "no barcode matches the transaction pattern" +
-                      (rule.payload_pattern.empty() ? std::string() : " " + rule.payload_pattern.source()) +
+                      (rule.payload_pattern.empty() ? std::string()
+                                                    : " " + rule.payload_pattern.source()) +
                       ": read " + decoded,
                   "barcode", std::nullopt};
   if (!unreadable.empty())

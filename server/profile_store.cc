@@ -92,8 +92,9 @@ std::string Unrepresentable(const google::protobuf::Message& message,
         case FieldDescriptor::CPPTYPE_STRING: {
           std::string scratch;
           const std::string& text =
-              field->is_repeated() ? reflection->GetRepeatedStringReference(message, field, i, &scratch)
-                                   : reflection->GetStringReference(message, field, &scratch);
+              field->is_repeated()
+                  ? reflection->GetRepeatedStringReference(message, field, i, &scratch)
+                  : reflection->GetStringReference(message, field, &scratch);
           if (field->type() == FieldDescriptor::TYPE_STRING && !ValidUtf8(text))
             return at + ": not UTF-8 text";
           continue;
@@ -243,7 +244,8 @@ std::string ValidateSummary(const v1::Profile& p) {
 
 // Reads at most `limit` + 1 bytes of the regular file `file` (so that a file
 // over the limit is seen to be). Empty with `problem` set when it cannot.
-std::string ReadBounded(const std::filesystem::path& file, std::size_t limit, std::string& problem) {
+std::string ReadBounded(const std::filesystem::path& file, std::size_t limit,
+                        std::string& problem) {
   std::error_code ec;
   const auto status = std::filesystem::status(file, ec);
   if (ec || !std::filesystem::is_regular_file(status)) {
@@ -303,8 +305,9 @@ std::string AttachTemplate(const std::string& profile_path, const v1::SummaryFor
   if (!probe.ok()) return at + (parent / named).string() + ": " + probe.error().message;
   // The pixels decode only once the header has passed the limits.
   try {
-    cv::Mat blank = cv::imdecode(
-        cv::Mat(1, int(bytes.size()), CV_8U, const_cast<char*>(bytes.data())), cv::IMREAD_GRAYSCALE);
+    cv::Mat blank =
+        cv::imdecode(cv::Mat(1, int(bytes.size()), CV_8U, const_cast<char*>(bytes.data())),
+                     cv::IMREAD_GRAYSCALE);
     if (blank.empty()) return at + (parent / named).string() + " is not an image";
     rule.blank = PrepareFormTemplate(blank, rule, problem);
   } catch (const std::exception& e) {  // cv::Exception, std::bad_alloc
@@ -354,7 +357,7 @@ bool ProfileStore::LoadText(const std::string& path, std::string_view text, Load
                             std::string& error) {
   try {
     return Load(path, text, out, error);
-  } catch (const std::exception& e) {  // e.g. std::bad_alloc: the profile is refused, not the server
+  } catch (const std::exception& e) {  // std::bad_alloc: the profile is refused, not the server
     error = path + ": cannot be loaded (" + e.what() + ")";
     return false;
   }

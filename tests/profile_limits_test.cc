@@ -121,7 +121,8 @@ structure { categories { name: "c" separator_pattern: "(a+)+$" } }
 }
 
 TEST_F(ProfileFolder, APatternRE2CannotTakeIsRefusedAtLoadWithFileAndLine) {
-  std::string error = Refusal("name: \"p\"\nmin_pages: 1\nbarcode { payload_pattern: \"(SI)\\\\1\" }\n");
+  std::string error =
+      Refusal("name: \"p\"\nmin_pages: 1\nbarcode { payload_pattern: \"(SI)\\\\1\" }\n");
   EXPECT_NE(error.find("p.textproto:3:"), std::string::npos) << error;
   EXPECT_NE(error.find("barcode.payload_pattern"), std::string::npos) << error;
   EXPECT_NE(error.find("RE2"), std::string::npos) << error;

@@ -21,6 +21,7 @@
 #include <opencv2/imgproc.hpp>
 
 #include "barcode.h"
+#include "batch.h"
 #include "ledger.h"
 #include "page_categories.h"
 #include "profile_store.h"
@@ -118,6 +119,29 @@ structure { categories { name: "c" separator_pattern: "(a+)+$" } }
   page = PageCarrying(as);
   categories.Classify(page, "", "", nullptr);
   EXPECT_TRUE(page.separator_sheet());
+}
+
+// Patterns apply to at most 8,192 bytes (above the 7,089 digits of the
+// largest QR code); a longer payload matches none, and the reason says so.
+TEST_F(ProfileFolder, APayloadPastTheBoundMatchesNoPatternAndTheReasonSaysWhy) {
+  const std::string file = WriteProfile("p", R"p(name: "p"
+barcode { payload_pattern: "[0-9]*([0-9])" page_count_group: 1 first_page_is_summary_sheet: true }
+)p");
+  LoadedProfile loaded;
+  std::string error;
+  ASSERT_TRUE(ProfileStore::LoadFile(file, loaded, error)) << error;
+  EXPECT_TRUE(RuleAccepts(loaded.profile->barcode, Code(std::string(8192, '7'))));
+  EXPECT_FALSE(RuleAccepts(loaded.profile->barcode, Code(std::string(8193, '7'))));
+
+  PageVerdict page;
+  page.barcodes.push_back(Code(std::string(9000, '7')));
+  const BatchVerdict batch = DecideBatch({page}, *loaded.profile, true);
+  EXPECT_TRUE(batch.transaction_id.empty());
+  std::string details;
+  for (const Reason& r : batch.reasons) details += r.detail + "\n";
+  EXPECT_NE(details.find("9000 bytes; patterns apply to at most 8192"), std::string::npos)
+      << details;
+  EXPECT_LT(details.size(), 1000u) << "the payload is named, not copied whole";
 }
 
 TEST_F(ProfileFolder, APatternRE2CannotTakeIsRefusedAtLoadWithFileAndLine) {

@@ -88,6 +88,11 @@ void BatchSession::Resumed(const v1::OpenBatch& open, BatchProfile profile,
   phase_ = Phase::kOpen;
 }
 
+const PageCategories& BatchSession::categories() const {
+  static const PageCategories kNone;
+  return profile_.categories ? *profile_.categories : kNone;
+}
+
 std::uint32_t BatchSession::next_page_index() const {
   return pages_.empty() ? 0 : pages_.rbegin()->first + 1;
 }
@@ -136,7 +141,7 @@ Refusable<std::vector<v1::PageVerdict>> BatchSession::AddJudged(
         separator = &it->second;
         break;
       }
-    profile_.categories.Classify(page, category_hint, record_.operator_id, separator);
+    categories().Classify(page, category_hint, record_.operator_id, separator);
     pages_[page.page_index()] = page;
     out.push_back(std::move(page));
   }
@@ -152,7 +157,7 @@ Refusable<v1::PageVerdict> BatchSession::SetCategory(std::uint32_t index,
                                                      const std::string& category) {
   auto it = pages_.find(index);
   if (it == pages_.end()) return NoPage(index, "classify");
-  if (!profile_.categories.Known(category))
+  if (!categories().Known(category))
     return Refusal{Refusal::Kind::kInvalidArgument,
                    "page " + std::to_string(index) + ": the profile '" + record_.profile +
                        "' has no category '" + category + "'"};
@@ -210,7 +215,7 @@ v1::BatchVerdict BatchSession::Decide(bool closed, std::int64_t now) {
   verdict.set_version(previous_version_ + 1);
   verdict.set_supersedes(previous_sequence_);
   for (const auto& [index, page] : pages_) *verdict.add_pages() = page;
-  for (v1::Reason& reason : profile_.categories.CheckCounts(all_pages)) {
+  for (v1::Reason& reason : categories().CheckCounts(all_pages)) {
     *verdict.add_reasons() = std::move(reason);
     verdict.set_decision(v1::REJECT);
   }

@@ -50,10 +50,11 @@ class Refusable {
   std::variant<T, Refusal> v_;
 };
 
-// The profile a batch is judged under: its rules and its archive structure.
+// The profile a batch is judged under: its rules and its archive structure
+// (compiled once when the profile was loaded; null: no structure).
 struct BatchProfile {
   std::shared_ptr<const Profile> rules;
-  PageCategories categories;
+  std::shared_ptr<const PageCategories> categories;
 };
 
 class BatchSession {
@@ -114,6 +115,8 @@ class BatchSession {
 
  private:
   Phase phase_ = Phase::kAwaitingOpen;
+  const PageCategories& categories() const;
+
   BatchOpenRecord record_;
   BatchProfile profile_;
   std::map<std::uint32_t, v1::PageVerdict> pages_;

@@ -241,7 +241,7 @@ constexpr double kZoneX = 110, kZoneY = 10, kZoneW = 84,
 BarcodeRule PensionRule() {
   BarcodeRule rule;
   rule.formats = {"Code128"};
-  rule.payload_pattern = "SI[0-9]{13}";
+  rule.payload_pattern = Pattern("SI[0-9]{13}");
   rule.zone = {kZoneX, kZoneY, kZoneW, kZoneH};
   return rule;
 }

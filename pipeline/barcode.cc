@@ -41,7 +41,6 @@
 #include <iterator>
 #include <numeric>
 #include <optional>
-#include <regex>
 #include <span>
 #include <string>
 #include <tuple>
@@ -623,30 +622,25 @@ BarcodeMeasure Unreadable(const cv::Mat& page, const BarField& field, double px_
 
 constexpr size_t kMaxUnreadableReported = 3;
 
-// Compiled once per page: format names compare as ZXing parses them.
+// Built once per page: format names compare as ZXing parses them. The
+// pattern was compiled once, with the profile.
 class Acceptor {
  public:
-  explicit Acceptor(const BarcodeRule& rule) {
+  explicit Acceptor(const BarcodeRule& rule) : pattern_(rule.payload_pattern) {
     for (const auto& name : rule.formats) formats_.push_back(ZXing::BarcodeFormatFromString(name));
-    if (rule.payload_pattern.empty()) return;
-    try {
-      pattern_.emplace(rule.payload_pattern);
-    } catch (const std::regex_error&) {
-      invalid_ = true;  // the profile store refuses such profiles
-    }
   }
   bool operator()(const BarcodeMeasure& m) const {
-    if (m.unreadable || m.format.empty() || invalid_) return false;
+    if (m.unreadable || m.format.empty()) return false;
     if (!formats_.empty() && std::find(formats_.begin(), formats_.end(),
                                        ZXing::BarcodeFormatFromString(m.format)) == formats_.end())
       return false;
-    return !pattern_ || std::regex_match(m.text, *pattern_);
+    // Compiled with the profile; one the loader refused matches nothing.
+    return pattern_.empty() || pattern_.FullMatch(m.text);
   }
 
  private:
   std::vector<BarcodeFormat> formats_;
-  std::optional<std::regex> pattern_;
-  bool invalid_ = false;
+  const Pattern& pattern_;
 };
 
 }  // namespace

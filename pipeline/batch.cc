@@ -6,7 +6,6 @@
 #include <algorithm>
 #include <charconv>
 #include <cstdio>
-#include <regex>
 
 namespace scangate {
 namespace {
@@ -15,15 +14,10 @@ namespace {
 // or nothing when the rule names no group or the group holds no number.
 std::optional<unsigned> CarriedPageCount(const std::string& payload, const BarcodeRule& rule) {
   if (rule.page_count_group == 0 || payload.empty()) return std::nullopt;
-  std::smatch m;
-  try {
-    const std::regex pattern(rule.payload_pattern);
-    if (!std::regex_match(payload, m, pattern) || rule.page_count_group >= m.size())
-      return std::nullopt;
-  } catch (const std::regex_error&) {
-    return std::nullopt;  // the profile loader refuses such a pattern
-  }
-  const std::string digits = m[rule.page_count_group].str();
+  const std::optional<std::string> group =
+      rule.payload_pattern.FullMatchGroup(payload, int(rule.page_count_group));
+  if (!group) return std::nullopt;
+  const std::string& digits = *group;
   unsigned count = 0;
   const auto [end, error] = std::from_chars(digits.data(), digits.data() + digits.size(), count);
   if (digits.empty() || error != std::errc() || end != digits.data() + digits.size())

@@ -8,13 +8,16 @@
 #include <string>
 #include <vector>
 
+#include "pattern.h"
+
 namespace scangate {
 
 struct BarcodeRule {
   // ZXing format names ("Code128", "QRCode", ...); empty means every format.
   std::vector<std::string> formats;
-  // ECMAScript regex the transaction barcode must match in full; empty: any.
-  std::string payload_pattern;
+  // What the transaction barcode's payload must match in full (RE2 syntax,
+  // compiled when the profile is loaded); empty: any payload.
+  Pattern payload_pattern;
   // A batch needs a page carrying a matching barcode (the summary sheet).
   bool required = false;
 

@@ -191,13 +191,21 @@ std::optional<Reason> BarcodeAbsence(const PageVerdict& v, const BarcodeRule& ru
                    (b.corners[0] + b.corners[4]) / 2, (b.corners[1] + b.corners[5]) / 2,
                    b.quality.symbol_contrast, b.quality.modulation);
     } else if (decoded_count++ < 3) {
-      decoded += (decoded.empty() ? "" : ", ") + b.format + " \"" + b.text + "\"";
+      // A payload past the patterns' bound matches none; it is named, not copied whole.
+      const std::string text =
+          b.text.size() > Pattern::kMaxTextBytes
+              ? b.text.substr(0, 32) + "...\" (" + std::to_string(b.text.size()) +
+                    " bytes; patterns apply to at most " +
+                    std::to_string(Pattern::kMaxTextBytes) + ")"
+              : b.text + "\"";
+      decoded += (decoded.empty() ? "" : ", ") + b.format + " \"" + text;
     }
   }
   if (!decoded.empty())
     return Reason{ReasonCode::kBarcodePayload,
                   "no barcode matches the transaction pattern" +
-                      (rule.payload_pattern.empty() ? std::string() : " " + rule.payload_pattern) +
+                      (rule.payload_pattern.empty() ? std::string()
+                                                    : " " + rule.payload_pattern.source()) +
                       ": read " + decoded,
                   "barcode", std::nullopt};
   if (!unreadable.empty())

@@ -10,7 +10,7 @@ PACKAGES=(
   build-essential cmake pkg-config
   libgrpc++-dev libprotobuf-dev protobuf-compiler protobuf-compiler-grpc
   libopencv-dev libtbb-dev libzxing-dev libtiff-dev zlib1g-dev libssl-dev
-  prometheus-cpp-dev libcivetweb-dev libsqlite3-dev libpq-dev
+  prometheus-cpp-dev libcivetweb-dev libsqlite3-dev libpq-dev libre2-dev
   libgtest-dev libgmock-dev libbenchmark-dev
   fonts-wqy-zenhei
   # tests only: the dashboard in a headless browser, a real Prometheus, a

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # The whole test suite: installs what is missing, builds, runs every test,
 # then the pipeline's tests again under AddressSanitizer + UBSan (build-asan)
-# and the libFuzzer target over a copy of its corpus (build-fuzz, clang).
+# and the libFuzzer targets over copies of their corpora (build-fuzz, clang).
 # SCANGATE_SKIP_SANITIZERS=1 runs the first part only (a quick local loop);
 # SCANGATE_SANITIZERS_ONLY=1 the second part only.
 set -euo pipefail
@@ -55,11 +55,11 @@ echo "sanitizers: done in $((SECONDS - start)) s"
 FUZZ_DIR="${SCANGATE_FUZZ_DIR:-$SCANGATE_ROOT/build-fuzz}"
 FUZZ_RUNS="${SCANGATE_FUZZ_RUNS:-2000}"
 start=$SECONDS
-echo "fuzz: building fuzz_page with clang in $FUZZ_DIR (log: $FUZZ_DIR/build.log)"
+echo "fuzz: building fuzz_page and fuzz_profile with clang in $FUZZ_DIR (log: $FUZZ_DIR/build.log)"
 mkdir -p "$FUZZ_DIR"
 if ! { CC=clang CXX=clang++ cmake -S "$SCANGATE_ROOT" -B "$FUZZ_DIR" -DCMAKE_BUILD_TYPE=Release \
          -DCMAKE_CXX_FLAGS_RELEASE="-O1" -DSCANGATE_FUZZ=ON &&
-       cmake --build "$FUZZ_DIR" -j "$(nproc)" --target fuzz_page; } >"$FUZZ_DIR/build.log" 2>&1; then
+       cmake --build "$FUZZ_DIR" -j "$(nproc)" --target fuzz_page fuzz_profile; } >"$FUZZ_DIR/build.log" 2>&1; then
   tail -n 40 "$FUZZ_DIR/build.log"
   echo "fuzz: the build failed" >&2
   exit 1
@@ -75,3 +75,22 @@ if ! "$FUZZ_DIR/tests/fuzz/fuzz_page" -runs="$FUZZ_RUNS" -seed=1 -max_len=65536 
   exit 1
 fi
 echo "fuzz: $(grep -E '^Done [0-9]+ runs' "$FUZZ_DIR/fuzz.log" || tail -n 1 "$FUZZ_DIR/fuzz.log") in $((SECONDS - start)) s"
+
+# The profile loader: profile text as a reload reads it, seeded with the
+# bundled profiles (and any findings kept in tests/fuzz/profile_corpus).
+PROFILE_FUZZ_RUNS="${SCANGATE_PROFILE_FUZZ_RUNS:-3000}"
+start=$SECONDS
+profile_corpus="$(mktemp -d)"
+trap 'rm -rf "$corpus" "$profile_corpus"' EXIT
+cp "$SCANGATE_ROOT"/profiles/*.textproto "$profile_corpus"/
+if [ -d "$SCANGATE_ROOT/tests/fuzz/profile_corpus" ]; then
+  cp "$SCANGATE_ROOT"/tests/fuzz/profile_corpus/* "$profile_corpus"/
+fi
+if ! "$FUZZ_DIR/tests/fuzz/fuzz_profile" -runs="$PROFILE_FUZZ_RUNS" -seed=1 -max_len=8192 \
+       -rss_limit_mb=2048 -timeout=10 -dict="$SCANGATE_ROOT/tests/fuzz/profile.dict" \
+       -artifact_prefix="$FUZZ_DIR/profile-" "$profile_corpus" >"$FUZZ_DIR/fuzz_profile.log" 2>&1; then
+  tail -n 60 "$FUZZ_DIR/fuzz_profile.log" >&2
+  echo "fuzz: a finding in the profile loader (the input is kept in $FUZZ_DIR)" >&2
+  exit 1
+fi
+echo "fuzz: profiles: $(grep -E '^Done [0-9]+ runs' "$FUZZ_DIR/fuzz_profile.log" || tail -n 1 "$FUZZ_DIR/fuzz_profile.log") in $((SECONDS - start)) s"

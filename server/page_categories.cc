@@ -1,59 +1,56 @@
 // See page_categories.h.
 #include "page_categories.h"
 
-#include <regex>
-#include <set>
+#include <utility>
 
 namespace scangate {
 namespace {
 
-bool Matches(const std::string& pattern, const std::string& text) {
-  if (pattern.empty() || text.empty()) return false;
-  try {
-    return std::regex_match(text, std::regex(pattern));
-  } catch (const std::regex_error&) {
-    return false;  // refused at profile load
-  }
+// An empty pattern files no page; text past Pattern::kMaxTextBytes matches none.
+bool Matches(const Pattern& pattern, const std::string& text) {
+  return !pattern.empty() && !text.empty() && pattern.FullMatch(text);
 }
 
 bool Counted(const v1::PageVerdict& p) {
   return p.error().empty() && !p.blank().blank() && !p.separator_sheet();
 }
 
-std::string ValidateCategory(const v1::ArchiveCategory& c, std::set<std::string>& names) {
-  if (c.name().empty()) return "a category has no name";
-  if (!names.insert(c.name()).second) return "category '" + c.name() + "' is declared twice";
-  if (c.max_pages() > 0 && c.min_pages() > c.max_pages())
-    return "category '" + c.name() + "': min_pages is above max_pages";
-  for (const std::string* pattern : {&c.separator_pattern(), &c.barcode_pattern()}) {
-    try {
-      if (!pattern->empty()) std::regex check(*pattern);
-    } catch (const std::regex_error& e) {
-      return "category '" + c.name() + "': '" + *pattern + "' is not a regex: " + e.what();
-    }
-  }
-  for (const v1::ArchiveCategory& sub : c.categories())
-    if (std::string problem = ValidateCategory(sub, names); !problem.empty()) return problem;
-  return {};
-}
-
 }  // namespace
 
 PageCategories::PageCategories(const v1::ArchiveStructure& structure) : structure_(structure) {
-  for (const v1::ArchiveCategory& c : structure_.categories()) Add(c, "");
+  for (int i = 0; i < structure_.categories_size(); ++i)
+    Add(structure_.categories(i), "", "categories[" + std::to_string(i) + "]");
 }
 
-void PageCategories::Add(const v1::ArchiveCategory& c, const std::string& parent) {
-  order_.push_back(c.name());
-  by_name_[c.name()] = {c, parent};
-  for (const v1::ArchiveCategory& sub : c.categories()) Add(sub, c.name());
+void PageCategories::Add(const v1::ArchiveCategory& c, const std::string& parent,
+                         const std::string& field) {
+  auto refuse = [&](std::string problem, std::string at) {
+    if (!problem_.empty()) return;  // the first one is reported
+    problem_ = std::move(problem);
+    problem_field_ = std::move(at);
+  };
+  if (c.name().empty()) refuse("a category has no name", field);
+  else if (by_name_.count(c.name())) refuse("category '" + c.name() + "' is declared twice", field);
+  else if (c.max_pages() > 0 && c.min_pages() > c.max_pages())
+    refuse("category '" + c.name() + "': min_pages is above max_pages", field + ".min_pages");
+  Node node{c, parent, Pattern(c.separator_pattern()), Pattern(c.barcode_pattern())};
+  for (auto [pattern, name] : {std::pair{&node.separator, "separator_pattern"},
+                               std::pair{&node.barcode, "barcode_pattern"}})
+    if (!pattern->ok())
+      refuse("category '" + c.name() + "': " + name + " '" + pattern->source() +
+                 "' is not a regex RE2 takes: " + pattern->error(),
+             field + "." + name);
+  node.category.clear_categories();  // the sub-categories are nodes of their own
+  if (!by_name_.count(c.name())) {
+    order_.push_back(c.name());
+    by_name_.emplace(c.name(), std::move(node));
+  }
+  for (int i = 0; i < c.categories_size(); ++i)
+    Add(c.categories(i), c.name(), field + ".categories[" + std::to_string(i) + "]");
 }
 
 std::string PageCategories::Validate(const v1::ArchiveStructure& structure) {
-  std::set<std::string> names;
-  for (const v1::ArchiveCategory& c : structure.categories())
-    if (std::string problem = ValidateCategory(c, names); !problem.empty()) return problem;
-  return {};
+  return PageCategories(structure).problem();
 }
 
 void PageCategories::SetByClerk(v1::PageVerdict& page, const std::string& name,
@@ -74,9 +71,9 @@ void PageCategories::Classify(v1::PageVerdict& page, const std::string& hint,
   // A separator sheet opens its category for the pages after it.
   if (page.error().empty()) {
     for (const std::string& name : order_) {
-      const v1::ArchiveCategory& c = by_name_.at(name).category;
+      const Node& node = by_name_.at(name);
       for (const v1::BarcodeMeasurement& b : page.barcodes())
-        if (!b.unreadable() && Matches(c.separator_pattern(), b.text())) {
+        if (!b.unreadable() && Matches(node.separator, b.text())) {
           page.set_separator_sheet(true);
           page.set_category(name);
           page.set_category_source(v1::SEPARATOR_SHEET);
@@ -94,9 +91,9 @@ void PageCategories::Classify(v1::PageVerdict& page, const std::string& hint,
   }
   if (page.error().empty()) {
     for (const std::string& name : order_) {
-      const v1::ArchiveCategory& c = by_name_.at(name).category;
+      const Node& node = by_name_.at(name);
       for (const v1::BarcodeMeasurement& b : page.barcodes())
-        if (!b.unreadable() && Matches(c.barcode_pattern(), b.text())) {
+        if (!b.unreadable() && Matches(node.barcode, b.text())) {
           page.set_category(name);
           page.set_category_source(v1::PAGE_BARCODE);
           return;

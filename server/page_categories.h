@@ -7,6 +7,7 @@
 #include <string>
 #include <vector>
 
+#include "pattern.h"
 #include "scangate/v1/profile.pb.h"
 #include "scangate/v1/verdict.pb.h"
 
@@ -15,7 +16,16 @@ namespace scangate {
 class PageCategories {
  public:
   PageCategories() = default;
+  // Checks the structure and compiles its patterns, once: a profile's
+  // categories are built when the profile is loaded (ProfileStore), and
+  // copies share the compiled patterns.
   explicit PageCategories(const v1::ArchiveStructure& structure);
+
+  // Empty when the structure is fine, else its first problem; problem_field()
+  // then names the field it was found at, below the structure
+  // ("categories[1].separator_pattern"; empty: the structure as a whole).
+  const std::string& problem() const { return problem_; }
+  const std::string& problem_field() const { return problem_field_; }
 
   // False when the profile declares no categories: nothing is classified.
   bool enabled() const { return !order_.empty(); }
@@ -41,18 +51,22 @@ class PageCategories {
   // the structure requires one.
   std::vector<v1::Reason> CheckCounts(const std::vector<v1::PageVerdict>& pages) const;
 
-  // Validation at profile load: names unique and non-empty, patterns valid,
-  // min <= max. Empty when fine, else the problem.
+  // Validation at profile load: names unique and non-empty, patterns ones
+  // RE2 takes, min <= max. Empty when fine, else the problem.
   static std::string Validate(const v1::ArchiveStructure& structure);
 
  private:
   struct Node {
     v1::ArchiveCategory category;  // a copy: the object stays copyable
     std::string parent;  // empty at the top
+    Pattern separator;   // compiled category.separator_pattern
+    Pattern barcode;     // compiled category.barcode_pattern
   };
-  void Add(const v1::ArchiveCategory& c, const std::string& parent);
+  void Add(const v1::ArchiveCategory& c, const std::string& parent, const std::string& field);
 
   v1::ArchiveStructure structure_;
+  std::string problem_;
+  std::string problem_field_;
   std::vector<std::string> order_;       // depth-first, as declared
   std::map<std::string, Node> by_name_;
 };

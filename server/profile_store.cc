@@ -7,15 +7,18 @@
 #include <google/protobuf/text_format.h>
 
 #include <algorithm>
+#include <cmath>
+#include <cstdint>
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
-#include <regex>
 #include <span>
-#include <sstream>
+#include <utility>
+#include <vector>
 
 #include <opencv2/imgcodecs.hpp>
 
+#include "decode.h"
 #include "form_registration.h"
 #include "judge.h"
 #include "text_format_errors.h"
@@ -23,6 +26,89 @@
 
 namespace scangate {
 namespace {
+
+// True when `text` is well-formed UTF-8 (RFC 3629: no overlong forms, no
+// surrogates, nothing above U+10FFFF).
+bool ValidUtf8(std::string_view text) {
+  std::size_t i = 0;
+  while (i < text.size()) {
+    const auto c = static_cast<unsigned char>(text[i]);
+    std::size_t n = 0;
+    std::uint32_t code = 0;
+    if (c < 0x80) n = 0, code = c;
+    else if ((c & 0xE0) == 0xC0) n = 1, code = c & 0x1F;
+    else if ((c & 0xF0) == 0xE0) n = 2, code = c & 0x0F;
+    else if ((c & 0xF8) == 0xF0) n = 3, code = c & 0x07;
+    else return false;
+    if (n > text.size() - i - 1) return false;  // cut short
+    for (std::size_t k = 1; k <= n; ++k) {
+      const auto next = static_cast<unsigned char>(text[i + k]);
+      if ((next & 0xC0) != 0x80) return false;
+      code = (code << 6) | (next & 0x3F);
+    }
+    static constexpr std::uint32_t kLeast[] = {0, 0x80, 0x800, 0x10000};
+    if (code < kLeast[n] || code > 0x10FFFF || (code >= 0xD800 && code <= 0xDFFF)) return false;
+    i += n + 1;
+  }
+  return true;
+}
+
+// The first value anywhere in `message`, nested and repeated fields
+// included, that the profile cannot hold, as "path: message"; empty when
+// there is none: a float or double that is NaN or infinite (every range
+// check below then compares real numbers; NaN fails no comparison, so it
+// would pass each one), or a string that is not UTF-8 (text format takes
+// "\377"; a verdict or profile list carrying it could not be parsed by the
+// stations).
+std::string Unrepresentable(const google::protobuf::Message& message,
+                            const std::string& prefix = "") {
+  using google::protobuf::FieldDescriptor;
+  const google::protobuf::Reflection* reflection = message.GetReflection();
+  std::vector<const FieldDescriptor*> fields;
+  reflection->ListFields(message, &fields);
+  for (const FieldDescriptor* field : fields) {
+    const int count = field->is_repeated() ? reflection->FieldSize(message, field) : 1;
+    for (int i = 0; i < count; ++i) {
+      const std::string at =
+          prefix + field->name() + (field->is_repeated() ? "[" + std::to_string(i) + "]" : "");
+      double value = 0;
+      switch (field->cpp_type()) {
+        case FieldDescriptor::CPPTYPE_DOUBLE:
+          value = field->is_repeated() ? reflection->GetRepeatedDouble(message, field, i)
+                                       : reflection->GetDouble(message, field);
+          break;
+        case FieldDescriptor::CPPTYPE_FLOAT:
+          value = field->is_repeated() ? reflection->GetRepeatedFloat(message, field, i)
+                                       : reflection->GetFloat(message, field);
+          break;
+        case FieldDescriptor::CPPTYPE_MESSAGE: {
+          const google::protobuf::Message& nested =
+              field->is_repeated() ? reflection->GetRepeatedMessage(message, field, i)
+                                   : reflection->GetMessage(message, field);
+          if (std::string problem = Unrepresentable(nested, at + "."); !problem.empty())
+            return problem;
+          continue;
+        }
+        case FieldDescriptor::CPPTYPE_STRING: {
+          std::string scratch;
+          const std::string& text =
+              field->is_repeated()
+                  ? reflection->GetRepeatedStringReference(message, field, i, &scratch)
+                  : reflection->GetStringReference(message, field, &scratch);
+          if (field->type() == FieldDescriptor::TYPE_STRING && !ValidUtf8(text))
+            return at + ": not UTF-8 text";
+          continue;
+        }
+        default:
+          continue;
+      }
+      if (!std::isfinite(value))
+        return at + ": " + (std::isnan(value) ? "NaN" : "an infinity") +
+               " is not a value a profile may hold";
+    }
+  }
+  return {};
+}
 
 // Semantic checks the schema cannot express. Empty when valid.
 std::string Validate(const v1::Profile& p) {
@@ -33,33 +119,49 @@ std::string Validate(const v1::Profile& p) {
   if (p.min_dpi() < 0 || p.min_dpi() > 2400) return "min_dpi: must be within 0..2400";
   if (p.max_skew_degrees() < 0 || p.max_skew_degrees() > 15)
     return "max_skew_degrees: must be within 0..15";
-  if (p.max_blur_sigma() < 0) return "max_blur_sigma: must not be negative";
+  if (p.max_blur_sigma() < 0 || p.max_blur_sigma() > 100)
+    return "max_blur_sigma: must be within 0..100";
   if (p.blank_max_ink_ratio() < 0 || p.blank_max_ink_ratio() > 1)
     return "blank_max_ink_ratio: must be within 0..1";
-  try {
-    std::regex check(p.barcode().payload_pattern());
-    if (p.barcode().page_count_group() > check.mark_count())
-      return "barcode.page_count_group: " + std::to_string(p.barcode().page_count_group()) +
-             " but payload_pattern has " + std::to_string(check.mark_count()) +
-             " capturing group(s)";
-  } catch (const std::regex_error& e) {
-    return "barcode.payload_pattern: not a valid regular expression (" + std::string(e.what()) +
-           ")";
-  }
   const v1::BarcodeRule& barcode = p.barcode();
   if (!barcode.min_grade().empty() &&
       (barcode.min_grade().size() != 1 ||
        std::string("ABCD").find(barcode.min_grade()[0]) == std::string::npos))
     return "barcode.min_grade: must be one of A, B, C, D";
-  if (barcode.min_x_dimension_mm() < 0) return "barcode.min_x_dimension_mm: must not be negative";
-  if (barcode.max_x_dimension_mm() < 0 ||
+  auto mm = [](double v) { return v >= 0 && v <= 1000; };
+  if (barcode.min_x_dimension_mm() < 0 || barcode.min_x_dimension_mm() > 100)
+    return "barcode.min_x_dimension_mm: must be within 0..100 mm";
+  if (barcode.max_x_dimension_mm() < 0 || barcode.max_x_dimension_mm() > 100 ||
       (barcode.max_x_dimension_mm() > 0 &&
        barcode.max_x_dimension_mm() < barcode.min_x_dimension_mm()))
-    return "barcode.max_x_dimension_mm: must not be negative or below min_x_dimension_mm";
-  if (barcode.zone().width_mm() < 0 || barcode.zone().height_mm() < 0)
+    return "barcode.max_x_dimension_mm: must be within 0..100 mm and not below min_x_dimension_mm";
+  const v1::Zone& zone = barcode.zone();
+  if (zone.width_mm() < 0 || zone.height_mm() < 0)
     return "barcode.zone.width_mm: the zone's width and height must not be negative";
+  for (auto [value, field] : {std::pair{zone.x_mm(), "x_mm"}, std::pair{zone.y_mm(), "y_mm"},
+                              std::pair{zone.width_mm(), "width_mm"},
+                              std::pair{zone.height_mm(), "height_mm"}})
+    if (!mm(value)) return std::string("barcode.zone.") + field + ": must be within 0..1000 mm";
+  for (int i = 0; i < barcode.orientations_degrees_size(); ++i)
+    if (std::abs(barcode.orientations_degrees(i)) > 360)
+      return "barcode.orientations_degrees[" + std::to_string(i) + "]: must be within -360..360";
   if (barcode.orientation_tolerance_degrees() < 0 || barcode.orientation_tolerance_degrees() > 180)
     return "barcode.orientation_tolerance_degrees: must be within 0..180";
+  if (!mm(barcode.min_bar_height_mm()))
+    return "barcode.min_bar_height_mm: must be within 0..1000 mm";
+  return {};
+}
+
+// The compiled patterns of a profile, checked against what uses them.
+std::string ValidatePatterns(const v1::Profile& definition, const Profile& p) {
+  const Pattern& pattern = p.barcode.payload_pattern;
+  if (!pattern.ok())
+    return "barcode.payload_pattern: '" + pattern.source() +
+           "' is not a regex RE2 takes (RE2 syntax: no backreferences, no lookaround): " +
+           pattern.error();
+  if (definition.barcode().page_count_group() > unsigned(pattern.groups()))
+    return "barcode.page_count_group: " + std::to_string(definition.barcode().page_count_group()) +
+           " but payload_pattern has " + std::to_string(pattern.groups()) + " capturing group(s)";
   return {};
 }
 
@@ -140,23 +242,78 @@ std::string ValidateSummary(const v1::Profile& p) {
   return {};
 }
 
-// Reads the form's blank template (relative to the profile file) and
-// prepares it for registration. "path: message" on failure.
+// Reads at most `limit` + 1 bytes of the regular file `file` (so that a file
+// over the limit is seen to be). Empty with `problem` set when it cannot.
+std::string ReadBounded(const std::filesystem::path& file, std::size_t limit,
+                        std::string& problem) {
+  std::error_code ec;
+  const auto status = std::filesystem::status(file, ec);
+  if (ec || !std::filesystem::is_regular_file(status)) {
+    problem = ec ? "cannot be read (" + ec.message() + ")" : "is not a regular file";
+    return {};
+  }
+  std::ifstream in(file, std::ios::binary);
+  if (!in) {
+    problem = "cannot be read";
+    return {};
+  }
+  std::string bytes;
+  char chunk[1 << 16];
+  while (bytes.size() <= limit && in.read(chunk, sizeof chunk).gcount() > 0)
+    bytes.append(chunk, std::size_t(in.gcount()));
+  if (in.bad()) problem = "cannot be read";
+  else if (bytes.size() > limit) problem = "is over " + std::to_string(limit) + " bytes";
+  return problem.empty() ? bytes : std::string();
+}
+
+// True when canonical `file` lies inside canonical `folder`.
+bool Inside(const std::filesystem::path& file, const std::filesystem::path& folder) {
+  auto [f, d] = std::mismatch(file.begin(), file.end(), folder.begin(), folder.end());
+  return d == folder.end() && f != file.end();
+}
+
+// Reads the form's blank template from the profile's own folder and prepares
+// it for registration. "path: message" on failure. A profile comes from a
+// folder an operator fills, but what it names is read by the server: only a
+// regular file inside that folder, within ProfileLimits::kTemplate, checked
+// from its header before a pixel is decoded.
 std::string AttachTemplate(const std::string& profile_path, const v1::SummaryForm& f,
                            SummaryFormRule& rule, std::string& bytes) {
-  const std::filesystem::path file =
-      std::filesystem::path(profile_path).parent_path() / f.template_image();
-  std::ifstream in(file, std::ios::binary);
-  std::stringstream content;
-  if (in) content << in.rdbuf();
-  bytes = content.str();
-  if (!in || bytes.empty()) return "form.template_image: " + file.string() + " cannot be read";
-  cv::Mat blank = cv::imdecode(
-      cv::Mat(1, int(bytes.size()), CV_8U, const_cast<char*>(bytes.data())), cv::IMREAD_GRAYSCALE);
-  if (blank.empty()) return "form.template_image: " + file.string() + " is not an image";
+  const std::string at = "form.template_image: ";
+  const std::filesystem::path named(f.template_image());
+  if (named.is_absolute() || named.has_root_path())
+    return at + "'" + f.template_image() + "' is not relative to the profile's folder";
+  for (const auto& part : named)
+    if (part == "..") return at + "'" + f.template_image() + "' leads out of the profile's folder";
+  std::error_code ec;
+  std::filesystem::path parent = std::filesystem::path(profile_path).parent_path();
+  if (parent.empty()) parent = ".";
+  const std::filesystem::path folder = std::filesystem::canonical(parent, ec);
+  if (ec) return at + "the profile's folder cannot be resolved (" + ec.message() + ")";
+  const std::filesystem::path file = std::filesystem::canonical(folder / named, ec);
+  if (ec) return at + (parent / named).string() + " cannot be read (" + ec.message() + ")";
+  if (!Inside(file, folder))
+    return at + (parent / named).string() + " resolves to " + file.string() +
+           ", outside the profile's folder";
+  const DecodeLimits& limits = ProfileLimits::kTemplate;
   std::string problem;
-  rule.blank = PrepareFormTemplate(blank, rule, problem);
-  if (!rule.blank) return "form.template_image: " + file.string() + ": " + problem;
+  bytes = ReadBounded(file, limits.max_bytes, problem);
+  if (!problem.empty()) return at + (parent / named).string() + " " + problem;
+  const std::span<const std::uint8_t> data(reinterpret_cast<const std::uint8_t*>(bytes.data()),
+                                           bytes.size());
+  Fallible<ImageProbe> probe = ProbeImage(data, limits);
+  if (!probe.ok()) return at + (parent / named).string() + ": " + probe.error().message;
+  // The pixels decode only once the header has passed the limits.
+  try {
+    cv::Mat blank =
+        cv::imdecode(cv::Mat(1, int(bytes.size()), CV_8U, const_cast<char*>(bytes.data())),
+                     cv::IMREAD_GRAYSCALE);
+    if (blank.empty()) return at + (parent / named).string() + " is not an image";
+    rule.blank = PrepareFormTemplate(blank, rule, problem);
+  } catch (const std::exception& e) {  // cv::Exception, std::bad_alloc
+    return at + (parent / named).string() + " cannot be decoded: " + e.what();
+  }
+  if (!rule.blank) return at + (parent / named).string() + ": " + problem;
   return {};
 }
 
@@ -178,6 +335,7 @@ LoadedProfile Builtin() {
   p.version = VersionOf(d);
   loaded.profile = std::make_shared<const Profile>(std::move(p));
   loaded.definition = d;
+  loaded.categories = std::make_shared<const PageCategories>();
   return loaded;
 }
 
@@ -186,42 +344,68 @@ LoadedProfile Builtin() {
 ProfileStore::ProfileStore() { Add(Builtin()); }
 
 bool ProfileStore::LoadFile(const std::string& path, LoadedProfile& out, std::string& error) {
-  std::ifstream in(path);
-  if (!in) {
-    error = path + ": cannot be read";
+  std::string problem;
+  const std::string text = ReadBounded(path, ProfileLimits::kMaxTextBytes, problem);
+  if (!problem.empty()) {
+    error = path + ": " + problem;
     return false;
   }
-  std::stringstream text;
-  text << in.rdbuf();
+  return LoadText(path, text, out, error);
+}
+
+bool ProfileStore::LoadText(const std::string& path, std::string_view text, LoadedProfile& out,
+                            std::string& error) {
+  try {
+    return Load(path, text, out, error);
+  } catch (const std::exception& e) {  // std::bad_alloc: the profile is refused, not the server
+    error = path + ": cannot be loaded (" + e.what() + ")";
+    return false;
+  }
+}
+
+bool ProfileStore::Load(const std::string& path, std::string_view text, LoadedProfile& out,
+                        std::string& error) {
+  if (text.size() > ProfileLimits::kMaxTextBytes) {
+    error = path + ": is over " + std::to_string(ProfileLimits::kMaxTextBytes) + " bytes";
+    return false;
+  }
   google::protobuf::TextFormat::Parser parser;
   FirstTextFormatError errors(path);
   parser.RecordErrorsTo(&errors);
   google::protobuf::TextFormat::ParseInfoTree locations;
   parser.WriteLocationsTo(&locations);
   v1::Profile definition;
-  if (!parser.ParseFromString(text.str(), &definition)) {
+  if (!parser.ParseFromString(std::string(text), &definition)) {
     error = errors.first().empty() ? path + ": not a valid profile" : errors.first();
     return false;
   }
   // "FILE:LINE:COLUMN: field: message" where the field (or the message
-  // holding it) was written.
-  auto located = [&](const std::string& problem) {
-    const std::string field = problem.substr(0, problem.find(':'));
+  // holding it) was written; `field` when the message names another.
+  auto located = [&](const std::string& problem, std::string field = {}) {
+    if (field.empty()) field = problem.substr(0, problem.find(':'));
     auto where = Locate(&locations, v1::Profile::descriptor(), field);
     if (where.line < 0) return path + ": " + problem;
     return path + ":" + std::to_string(where.line + 1) + ":" + std::to_string(where.column + 1) +
            ": " + problem;
   };
-  std::string problem = Validate(definition);
+  std::string problem = Unrepresentable(definition);
+  if (problem.empty()) problem = Validate(definition);
   if (problem.empty()) problem = ValidateSummary(definition);
-  if (problem.empty())
-    if (std::string s = PageCategories::Validate(definition.structure()); !s.empty())
-      problem = "structure: " + s;
   if (!problem.empty()) {
     error = located(problem);
     return false;
   }
+  auto categories = std::make_shared<const PageCategories>(definition.structure());
+  if (!categories->problem().empty()) {
+    error = located("structure: " + categories->problem(),
+                    "structure." + categories->problem_field());
+    return false;
+  }
   Profile p = FromProto(definition);
+  if (problem = ValidatePatterns(definition, p); !problem.empty()) {
+    error = located(problem);
+    return false;
+  }
   std::string template_bytes;
   if (p.form) {
     if (problem = AttachTemplate(path, definition.form(), *p.form, template_bytes); !problem.empty()) {
@@ -232,17 +416,30 @@ bool ProfileStore::LoadFile(const std::string& path, LoadedProfile& out, std::st
   p.version = VersionOf(definition, template_bytes);
   out.profile = std::make_shared<const Profile>(std::move(p));
   out.definition = std::move(definition);
+  out.categories = std::move(categories);
   out.path = path;
   return true;
 }
 
 bool ProfileStore::LoadFolder(const std::string& dir, std::string& error) {
+  // The error_code forms throughout: a reload runs on the server's work
+  // queue, and a folder entry that cannot be examined (a symlink loop) is an
+  // error to answer, not an exception.
   std::error_code ec;
   std::vector<std::filesystem::path> files;
-  for (const auto& entry : std::filesystem::directory_iterator(dir, ec)) {
-    auto ext = entry.path().extension();
-    if (entry.is_regular_file() && (ext == ".textproto" || ext == ".pbtxt"))
-      files.push_back(entry.path());
+  for (std::filesystem::directory_iterator it(dir, ec), end; !ec && it != end; it.increment(ec)) {
+    const std::filesystem::path& file = it->path();
+    const auto ext = file.extension();
+    if (ext != ".textproto" && ext != ".pbtxt") continue;
+    std::error_code type_ec;
+    const bool regular = it->is_regular_file(type_ec);
+    // A dangling symlink is no profile file, as before; anything else that
+    // cannot be examined fails the load.
+    if (type_ec && type_ec != std::errc::no_such_file_or_directory) {
+      error = file.string() + ": " + type_ec.message();
+      return false;
+    }
+    if (regular) files.push_back(file);
   }
   if (ec) {
     error = dir + ": " + ec.message();
@@ -294,6 +491,13 @@ std::shared_ptr<const v1::Profile> ProfileStore::FindDefinition(const std::strin
   auto it = current->find(name.empty() ? "default" : name);
   if (it == current->end()) return nullptr;
   return std::shared_ptr<const v1::Profile>(current, &it->second.definition);
+}
+
+std::shared_ptr<const PageCategories> ProfileStore::FindCategories(const std::string& name) const {
+  auto current = Current();
+  auto it = current->find(name.empty() ? "default" : name);
+  if (it == current->end()) return nullptr;
+  return it->second.categories;
 }
 
 std::vector<LoadedProfile> ProfileStore::List() const {

@@ -6,8 +6,11 @@
 #include <memory>
 #include <mutex>
 #include <string>
+#include <string_view>
 #include <vector>
 
+#include "decode.h"
+#include "page_categories.h"
 #include "profile.h"
 #include "scangate/v1/profile.pb.h"
 
@@ -16,7 +19,22 @@ namespace scangate {
 struct LoadedProfile {
   std::shared_ptr<const Profile> profile;
   v1::Profile definition;
+  // The archive structure's categories, patterns compiled once at load.
+  std::shared_ptr<const PageCategories> categories;
   std::string path;  // empty for the built-in profile
+};
+
+// What a profile file may make the loader read. A profile names files and
+// sizes; none of them may cost the server more than this.
+struct ProfileLimits {
+  // The profile's text.
+  static constexpr std::size_t kMaxTextBytes = 1u << 20;
+  // A form's blank template: a PNG of the printed form. An A4 form at
+  // 600 dpi is 35 Mpx (a few MB as a PNG); checked from the image's header
+  // before anything is decoded (decode.h).
+  static constexpr DecodeLimits kTemplate{.max_bytes = 32u << 20,
+                                          .max_pixels = 50'000'000,
+                                          .max_frames = 1};
 };
 
 // Find, List and Reload may be called from any thread; LoadFolder and Add
@@ -28,8 +46,15 @@ class ProfileStore {
   ProfileStore& operator=(ProfileStore&&) = default;
 
   // Parses and validates one file. On failure returns false and sets `error`
-  // to "FILE:LINE:COLUMN: message" or "FILE: field: message".
+  // to "FILE:LINE:COLUMN: message" or "FILE: field: message". Never throws,
+  // whatever the file holds. Patterns are compiled (RE2); a form's template
+  // is read from the profile's own folder only (a relative path, no "..",
+  // no symlink out of it, a regular file within ProfileLimits).
   static bool LoadFile(const std::string& path, LoadedProfile& out, std::string& error);
+  // The same for a profile's text as read from `path` (whose folder holds
+  // its templates).
+  static bool LoadText(const std::string& path, std::string_view text, LoadedProfile& out,
+                       std::string& error);
   // Adds every *.textproto and *.pbtxt in `dir`; stops at the first bad file.
   // Remembers `dir` for Reload.
   bool LoadFolder(const std::string& dir, std::string& error);
@@ -46,10 +71,16 @@ class ProfileStore {
   // The profile as its file declares it (e.g. its archive structure); null if unknown.
   // Shares the loaded set it comes from: a reload does not pull it away.
   std::shared_ptr<const v1::Profile> FindDefinition(const std::string& name) const;
+  // The profile's categories, compiled when it was loaded; null if unknown.
+  // Copying one is cheap: copies share the compiled patterns.
+  std::shared_ptr<const PageCategories> FindCategories(const std::string& name) const;
   std::vector<LoadedProfile> List() const;
 
  private:
   using Map = std::map<std::string, LoadedProfile>;
+  // LoadText's work; may throw (allocation), LoadText catches.
+  static bool Load(const std::string& path, std::string_view text, LoadedProfile& out,
+                   std::string& error);
   std::shared_ptr<const Map> Current() const;
 
   // Replaced whole (never changed in place) under the mutex, so readers

@@ -241,13 +241,17 @@ grpc::ServerUnaryReactor* ScangateService::GetBatchVerdict(
     reactor->Finish(std::move(invalid));
     return reactor;
   }
-  blocking_work_.Post([this, context, reactor, request, response] {
-    try {
-      reactor->Finish(FindBatchVerdict(*request, *context, *response));
-    } catch (const LedgerUnavailable& e) {
-      reactor->Finish({grpc::StatusCode::UNAVAILABLE, e.what()});
-    }
-  });
+  blocking_work_.Post(
+      [this, context, reactor, request, response] {
+        try {
+          reactor->Finish(FindBatchVerdict(*request, *context, *response));
+        } catch (const LedgerUnavailable& e) {
+          reactor->Finish({grpc::StatusCode::UNAVAILABLE, e.what()});
+        }
+      },
+      [reactor](const std::string& what) {
+        reactor->Finish({grpc::StatusCode::INTERNAL, "the batch verdict cannot be read: " + what});
+      });
   return reactor;
 }
 
@@ -304,16 +308,21 @@ grpc::ServerUnaryReactor* ScangateService::ReloadProfiles(grpc::CallbackServerCo
     return reactor;
   }
   // Reading and preparing form templates takes a while: not on gRPC's thread.
-  blocking_work_.Post([this, reactor, response] {
-    std::string error;
-    if (!profiles_.Reload(error)) {
-      reactor->Finish({grpc::StatusCode::FAILED_PRECONDITION,
-                       error + " (the profiles in force are unchanged)"});
-      return;
-    }
-    for (const LoadedProfile& p : profiles_.List()) Summarize(p, response->add_profiles());
-    reactor->Finish(grpc::Status::OK);
-  });
+  blocking_work_.Post(
+      [this, reactor, response] {
+        std::string error;
+        if (!profiles_.Reload(error)) {
+          reactor->Finish({grpc::StatusCode::FAILED_PRECONDITION,
+                           error + " (the profiles in force are unchanged)"});
+          return;
+        }
+        for (const LoadedProfile& p : profiles_.List()) Summarize(p, response->add_profiles());
+        reactor->Finish(grpc::Status::OK);
+      },
+      [reactor](const std::string& what) {
+        reactor->Finish({grpc::StatusCode::INTERNAL,
+                         "the reload failed: " + what + " (the profiles in force are unchanged)"});
+      });
   return reactor;
 }
 

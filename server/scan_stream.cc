@@ -267,11 +267,8 @@ class ScanSession : public LiveStream, public std::enable_shared_from_this<ScanS
   }
 
   BatchProfile FindProfileLocked(const std::string& name) const {
-    BatchProfile profile{service_.profiles().Find(name), {}};
-    if (!profile.rules) return profile;
-    std::shared_ptr<const v1::Profile> definition =
-        service_.profiles().FindDefinition(profile.rules->name);
-    if (definition) profile.categories = PageCategories(definition->structure());
+    BatchProfile profile{service_.profiles().Find(name), nullptr};
+    if (profile.rules) profile.categories = service_.profiles().FindCategories(profile.rules->name);
     return profile;
   }
 
@@ -280,17 +277,20 @@ class ScanSession : public LiveStream, public std::enable_shared_from_this<ScanS
   // UNAVAILABLE: the station may try again later.
   void LoadLocked(const std::string& batch_id,
                   std::function<void(ScanSession&, std::optional<StoredBatch>)> then) {
-    service_.blocking_work().Post([weak = weak_from_this(), batch_id, then = std::move(then),
-                                   &ledger = service_.ledger()] {
-      std::optional<StoredBatch> stored;
-      try {
-        stored = ledger.LoadBatch(batch_id);
-      } catch (const LedgerUnavailable& e) {
-        if (auto self = weak.lock()) self->OnLoadFailed(e.what());
-        return;
-      }
-      if (auto self = weak.lock()) then(*self, std::move(stored));
-    });
+    service_.blocking_work().Post(
+        [weak = weak_from_this(), batch_id, then = std::move(then), &ledger = service_.ledger()] {
+          std::optional<StoredBatch> stored;
+          try {
+            stored = ledger.LoadBatch(batch_id);
+          } catch (const LedgerUnavailable& e) {
+            if (auto self = weak.lock()) self->OnLoadFailed(e.what());
+            return;
+          }
+          if (auto self = weak.lock()) then(*self, std::move(stored));
+        },
+        [weak = weak_from_this()](const std::string& what) {
+          if (auto self = weak.lock()) self->OnLoadFailed("the batch cannot be read: " + what);
+        });
   }
 
   void OnLoadFailed(const std::string& why) {

@@ -97,6 +97,12 @@ class WatchSession : public LiveStream, public std::enable_shared_from_this<Watc
         self->events_.push_back(std::move(e));
       }
       self->NextLocked();
+    }, [weak = weak_from_this()](const std::string& what) {
+      auto self = weak.lock();
+      if (!self) return;
+      std::lock_guard lock(self->mu_);
+      self->fetching_ = false;
+      self->FinishLocked({grpc::StatusCode::INTERNAL, "the feed cannot be read: " + what});
     });
   }
 

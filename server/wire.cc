@@ -200,7 +200,8 @@ Profile FromProto(const v1::Profile& in) {
   if (in.max_blur_sigma() > 0) p.max_blur_sigma = in.max_blur_sigma();
   if (in.blank_max_ink_ratio() > 0) p.blank_max_ink_ratio = in.blank_max_ink_ratio();
   p.barcode.formats.assign(in.barcode().formats().begin(), in.barcode().formats().end());
-  p.barcode.payload_pattern = in.barcode().payload_pattern();
+  // Compiled here, once; ProfileStore refuses a profile whose pattern RE2 refused.
+  p.barcode.payload_pattern = Pattern(in.barcode().payload_pattern());
   p.barcode.required = in.barcode().required();
   {
     const v1::BarcodeRule& r = in.barcode();

@@ -285,7 +285,7 @@ constexpr BarcodeRule::Zone kSheetZone{110, 10, 84, 26};
 BarcodeRule TransactionRule() {
   BarcodeRule rule;
   rule.formats = {"Code128"};
-  rule.payload_pattern = "SI[0-9]{13}";
+  rule.payload_pattern = Pattern("SI[0-9]{13}");
   rule.zone = kSheetZone;
   return rule;
 }
@@ -646,7 +646,7 @@ TEST(BarcodeVerdict, FirstPageSummarySheetSaysWhyItsBarcodeIsMissing) {
 
 TEST(BatchRules, PageCountCarriedInTheTransactionNumberOverridesTheRange) {
   Profile p;
-  p.barcode.payload_pattern = "SI[0-9]{11}P([0-9]{2})";  // ...P03: three pages
+  p.barcode.payload_pattern = Pattern("SI[0-9]{11}P([0-9]{2})");  // ...P03: three pages
   p.barcode.page_count_group = 1;
   p.barcode.required = true;
   p.min_pages = 1;

@@ -7,12 +7,16 @@
 #include <cmath>
 #include <fstream>
 #include <memory>
+#include <opencv2/imgproc.hpp>
 #include <sstream>
 #include <string>
 #include <vector>
 
 #include "../bench/corpus/image_corpus.h"
+#include "blur.h"
+#include "ink.h"
 #include "judge.h"
+#include "resolution.h"
 #include "support/test_data.h"
 
 namespace scangate {
@@ -291,6 +295,34 @@ TEST(ImageChecksResolution, DpiIsInferredFromThePaperSizeWhenTheFileHasNone) {
   EXPECT_FALSE(j.verdict.resolution.inferred);
   EXPECT_NEAR(j.verdict.resolution.dpi, 150, 0.5);  // PNG stores dots per metre
   EXPECT_TRUE(Rejected(j.verdict, ReasonCode::kLowResolution));
+}
+
+// A 1-pixel side "is" a sheet at 0.1 dpi, and a 80000-pixel one a sheet at
+// 7000: the inferred dpi stays within what scanners are set to.
+TEST(ImageChecksResolution, DpiInferredFromAbsurdSidesIsKeptToWhatScannersUse) {
+  for (auto [w, h] : {std::pair<int, int>{100000, 1}, {1, 100000}, {3, 60000}, {60000, 80000}}) {
+    const ResolutionMeasure r = MeasureResolution(w, h, 0, 0);
+    EXPECT_TRUE(r.inferred) << w << "x" << h;
+    EXPECT_GE(r.dpi, 50) << w << "x" << h;
+    EXPECT_LE(r.dpi, 2400) << w << "x" << h;
+  }
+}
+
+// Whatever shape and dpi reach it, the blur grid is sized and indexed
+// without overflow: at 0.12 dpi a 100000-pixel strip once asked for 29
+// million 12.5-mm cells (1.6 GB) and wrapped an int placing them.
+TEST(ImageChecksBlur, GridIsSafeWhateverTheShapeOrDpi) {
+  cv::Mat strip(1, 100000, CV_8UC1, cv::Scalar(255));
+  for (int x = 0; x < strip.cols; x += 7) strip.at<std::uint8_t>(0, x) = 0;
+  cv::Mat page(600, 400, CV_8UC1, cv::Scalar(255));
+  cv::putText(page, "Archive", {20, 300}, cv::FONT_HERSHEY_SIMPLEX, 2, cv::Scalar(0), 3);
+  for (const cv::Mat& gray : {strip, cv::Mat(strip.t()), page})
+    for (double dpi : {0.12, 1e12, -5.0, std::nan("")}) {
+      const InkMap ink = FindInk(gray, dpi);
+      const BlurMeasure m = MeasureBlur(gray, ink, dpi, false, {});
+      EXPECT_LE(m.text_cells, int(gray.total())) << gray.size() << " at " << dpi << " dpi";
+      EXPECT_GE(m.sigma_300dpi, 0);
+    }
 }
 
 }  // namespace

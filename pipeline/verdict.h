@@ -33,6 +33,8 @@ enum class ReasonCode {
   kSummarySheetMissing = 13,
   kInternalError = 14,
   kBatchIncomplete = 15,
+  // 16 and 17 are the server's category reasons (server/page_categories.cc).
+  kPageTooDark = 19,
 };
 
 struct Reason {
@@ -74,6 +76,7 @@ struct PageVerdict {
   SkewMeasure skew;
   BlankMeasure blank;
   bool is_blank = false;
+  bool too_dark = false;  // dark almost everywhere, nothing legible: never blank
   BarcodeMeasures barcodes;
   // The summary sheet. `summary_sheet` says this page is the batch's summary
   // sheet; DecidePage sets it when the page registers to the profile's form

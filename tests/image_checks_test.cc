@@ -17,6 +17,7 @@
 #include "ink.h"
 #include "judge.h"
 #include "resolution.h"
+#include "support/synthetic_page.h"
 #include "support/test_data.h"
 
 namespace scangate {
@@ -276,6 +277,125 @@ TEST(ImageChecksBlank, OneShortLineOrASignatureAloneIsNotBlank) {
     EXPECT_FALSE(j.verdict.is_blank) << corpus::ContentName(c) << " ink " << j.verdict.blank.ink_ratio;
     EXPECT_GT(j.verdict.blank.ink_ratio, 0);
   }
+}
+
+// ------------------------------------------------------------ dark pages
+
+PageVerdict JudgeImage(const cv::Mat& page, double dpi, const std::string& name) {
+  return JudgeBytes(synth::EncodePng(page, dpi), name);
+}
+
+// An A4 page at 200 dpi of one gray level under sensor noise.
+cv::Mat UniformPage(int level, double noise_sigma, int type = CV_8UC1) {
+  cv::Mat page(2339, 1654, type, cv::Scalar::all(level));
+  return noise_sigma > 0 ? synth::AddNoise(page, noise_sigma, std::uint32_t(level) + 1) : page;
+}
+
+// The lamp off, the lid open, a dim lamp over nothing: every one of them
+// once passed for a blank back and was accepted.
+TEST(ImageChecksDark, BlackAndUniformlyDarkPagesAreTooDarkNotBlank) {
+  struct Case {
+    const char* name;
+    cv::Mat page;
+  };
+  for (const Case& c : {Case{"black", UniformPage(0, 0)}, Case{"black, noisy", UniformPage(10, 4)},
+                        Case{"dark gray", UniformPage(60, 4)},
+                        Case{"dim gray", UniformPage(80, 8)},
+                        Case{"dark colour", UniformPage(45, 3, CV_8UC3)}}) {
+    const PageVerdict v = JudgeImage(c.page, 200, c.name);
+    EXPECT_TRUE(v.too_dark) << c.name << ": tones " << v.blank.dark_level << ".." << v.blank.bright_level;
+    EXPECT_FALSE(v.is_blank) << c.name;
+    EXPECT_TRUE(Rejected(v, ReasonCode::kPageTooDark)) << c.name;
+    EXPECT_EQ(v.decision, Decision::kReject) << c.name;
+  }
+}
+
+TEST(ImageChecksDark, BlankWhiteBackIsBlankNotDark) {
+  corpus::Recipe r = TextPage(141, 0.3);
+  r.content = corpus::Content::kBlank;
+  r.artefacts = corpus::kDust | corpus::kEdgeShadow | corpus::kBlackBands;
+  Judged j = Judge(r);
+  EXPECT_FALSE(j.verdict.too_dark) << "tones " << j.verdict.blank.dark_level << ".."
+                                   << j.verdict.blank.bright_level;
+  EXPECT_TRUE(j.verdict.is_blank);
+  EXPECT_EQ(j.verdict.decision, Decision::kAccept);
+}
+
+// A photo of a dark scene in colour: mostly dark, with its highlights.
+cv::Mat DarkPhoto() {
+  cv::Mat coarse(12, 9, CV_8UC3);
+  cv::RNG rng(7);
+  rng.fill(coarse, cv::RNG::UNIFORM, cv::Scalar::all(5), cv::Scalar::all(110));
+  cv::Mat photo;
+  cv::resize(coarse, photo, {1654, 2339}, 0, 0, cv::INTER_CUBIC);
+  cv::circle(photo, {500, 700}, 60, cv::Scalar(180, 220, 250), cv::FILLED);  // a lamp
+  cv::circle(photo, {1200, 1500}, 25, cv::Scalar(250, 250, 250), cv::FILLED);
+  return synth::AddNoise(photo, 5, 8);
+}
+
+// Dark-looking documents that can be read are no too-dark page: an ID card
+// copied on a black lid, heavy black borders, black table headers, a photo,
+// white print on black, black print on paper lit too dimly.
+TEST(ImageChecksDark, DarkButLegiblePagesAreNotTooDark) {
+  std::vector<std::pair<std::string, PageVerdict>> judged;
+  corpus::Recipe card = TextPage(151, 3);
+  card.content = corpus::Content::kIdCard;
+  card.artefacts = corpus::kDarkBackground;
+  judged.push_back({"ID card on a dark background", Judge(card).verdict});
+  corpus::Recipe bands = TextPage(152, 4);
+  bands.content = corpus::Content::kSparsePage;
+  bands.artefacts = corpus::kBlackBands | corpus::kDarkBackground;
+  judged.push_back({"sparse page in black borders", Judge(bands).verdict});
+  corpus::Recipe sheet = TextPage(153);
+  sheet.content = corpus::Content::kSummarySheet;
+  sheet.color = corpus::Color::kColor;
+  judged.push_back({"summary sheet", Judge(sheet).verdict});
+
+  synth::PageSpec spec;
+  spec.dpi = 200;
+  cv::Mat headers = synth::TextPage(spec);
+  for (int y = 300; y < 2100; y += 450) headers(cv::Rect(150, y, 1350, 220)).setTo(20);
+  judged.push_back({"black table headers", JudgeImage(headers, 200, "headers")});
+  // A white page shown in a small window of black: 90% of it border.
+  cv::Mat border(2339, 1654, CV_8UC1, cv::Scalar(5));
+  synth::PageSpec small = spec;
+  small.width_mm = 70;
+  small.height_mm = 90;
+  small.margin_mm = 5;
+  small.text_lines = 8;
+  synth::TextPage(small).copyTo(border(cv::Rect(600, 900, 551, 709)));
+  judged.push_back({"page mostly black border", JudgeImage(border, 200, "border")});
+  judged.push_back({"dark photo", JudgeImage(DarkPhoto(), 200, "photo")});
+  cv::Mat reversed = 255 - synth::TextPage(spec);
+  judged.push_back({"white print on black", JudgeImage(reversed, 200, "reversed")});
+  // Black print on paper lit at a third of white.
+  cv::Mat dim;
+  synth::TextPage(spec).convertTo(dim, CV_8U, 80.0 / 255);
+  judged.push_back({"dim scan of print", JudgeImage(synth::AddNoise(dim, 3, 9), 200, "dim")});
+  for (const auto& [name, v] : judged) {
+    EXPECT_FALSE(v.too_dark) << name << ": tones " << v.blank.dark_level << ".." << v.blank.bright_level;
+    EXPECT_FALSE(Rejected(v, ReasonCode::kPageTooDark)) << name;
+  }
+}
+
+TEST(ImageChecksDark, RealScansAreNotTooDark) {
+  const std::string dir = testing::SharedData("scans");
+  int checked = 0;
+  for (const char* file : {"colorpage.030.jpg", "feyn.tif", "form1.tif", "form2.tif",
+                           "harmoniam-11.tif", "pageseg1.tif", "pageseg2.tif", "pageseg3.tif",
+                           "pageseg4.tif", "scots-frag.tif", "shearer.148.tif", "tickets.tif",
+                           "witten.tif"}) {
+    const std::string bytes = testing::ReadAll(dir + "/" + file);
+    if (bytes.empty()) continue;
+    const std::vector<std::uint8_t> data(bytes.begin(), bytes.end());
+    for (const PageVerdict& v : JudgeFile(data, file, Profile{}, JudgeOptions{})) {
+      EXPECT_EQ(v.error, "") << file;
+      EXPECT_FALSE(v.too_dark) << file << ": tones " << v.blank.dark_level << ".." << v.blank.bright_level;
+      EXPECT_FALSE(Rejected(v, ReasonCode::kPageTooDark)) << file;
+    }
+    ++checked;
+  }
+  if (checked == 0) GTEST_SKIP() << "no shared scans in " << dir;
 }
 
 // ------------------------------------------------------------ resolution

@@ -1,6 +1,7 @@
 // Header parsers for PNG, JPEG, BMP and WebP. See image_headers.h.
 #include "image_headers.h"
 
+#include <algorithm>
 #include <cstring>
 #include <string>
 
@@ -123,6 +124,7 @@ Fallible<ImageProbe> ProbeJpeg(Bytes b) {
   double dpi_x = 0, dpi_y = 0;
   bool exif_dpi = false, saw_scan = false, progressive = false;
   unsigned precision = 8, components = 1;
+  std::uint64_t coefficient_bytes = 0;
   while (at + 4 <= b.size()) {
     if (b[at] != 0xFF) return Corrupt("JPEG", "marker expected at byte " + std::to_string(at));
     unsigned marker = b[at + 1];
@@ -148,6 +150,19 @@ Fallible<ImageProbe> ProbeJpeg(Bytes b) {
       // Progressive (and hierarchical or arithmetic progressive) frames keep
       // every coefficient of the image until the last scan.
       progressive = marker == 0xC2 || marker == 0xC6 || marker == 0xCA || marker == 0xCE;
+      // libjpeg keeps them as 2-byte values in whole 8x8 blocks, each
+      // component at its own sampling (chroma is usually half each way).
+      unsigned h_max = 1, v_max = 1;
+      for (unsigned c = 0; c < components && 6 + 3 * c + 1 < seg.size(); ++c) {
+        h_max = std::max(h_max, unsigned(seg[7 + 3 * c] >> 4));
+        v_max = std::max(v_max, unsigned(seg[7 + 3 * c] & 15));
+      }
+      coefficient_bytes = 0;
+      for (unsigned c = 0; c < components && 6 + 3 * c + 1 < seg.size(); ++c) {
+        const std::uint64_t cw = (std::uint64_t(w) * (seg[7 + 3 * c] >> 4) + h_max - 1) / h_max;
+        const std::uint64_t ch = (std::uint64_t(h) * (seg[7 + 3 * c] & 15) + v_max - 1) / v_max;
+        coefficient_bytes += 2 * ((cw + 7) / 8 * 8) * ((ch + 7) / 8 * 8);
+      }
     } else if (marker == 0xE0 && seg.size() >= 12 && std::memcmp(seg.data(), "JFIF", 5) == 0 &&
                !exif_dpi) {
       unsigned unit = seg[7];
@@ -177,9 +192,8 @@ Fallible<ImageProbe> ProbeJpeg(Bytes b) {
     }
   }
   if (!has_eoi) return Truncated("JPEG", "no end-of-image marker");
-  // libjpeg's coefficients: 2 bytes per sample, chroma counted at full size.
-  const unsigned coefficients = progressive ? 2 * components : 0;
-  return Single(ImageFormat::kJpeg, w, h, dpi_x, dpi_y, false, components, precision, coefficients);
+  return Single(ImageFormat::kJpeg, w, h, dpi_x, dpi_y, false, components, precision, 0,
+                progressive ? coefficient_bytes : 0);
 }
 
 Fallible<ImageProbe> ProbeBmp(Bytes b) {

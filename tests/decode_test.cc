@@ -420,6 +420,24 @@ TEST(DecodeRefuses, PageWhoseDecodingNeedsMoreThanTheMemoryBudget) {
       << deep.error().message;
 }
 
+// libjpeg keeps a progressive JPEG's coefficients (2 bytes each, chroma at
+// its own sampling) until the last scan; a baseline one it decodes by rows.
+TEST(Decode, ProgressiveJpegCountsItsCoefficientsInTheDecodingBudget) {
+  const cv::Mat page = Document(CV_8UC3);
+  auto baseline = ProbeImage(AsBytes(Encode(page, ".jpg")), DecodeLimits{});
+  auto progressive =
+      ProbeImage(AsBytes(Encode(page, ".jpg", {cv::IMWRITE_JPEG_PROGRESSIVE, 1})), DecodeLimits{});
+  ASSERT_TRUE(baseline.ok() && progressive.ok());
+  const double pixels = double(page.total());
+  EXPECT_EQ(baseline.value().frames[0].decoder_bytes, 0u);
+  EXPECT_EQ(baseline.value().frames[0].samples_per_pixel, 3u);
+  // 4:2:0 sampling is 3 bytes a pixel; 4:4:4 is 6.
+  EXPECT_GE(progressive.value().frames[0].decoder_bytes, 3 * pixels);
+  EXPECT_LE(progressive.value().frames[0].decoder_bytes, 6.2 * pixels);
+  EXPECT_EQ(DecodeBytes(progressive.value().frames[0]),
+            4 * page.total() + progressive.value().frames[0].decoder_bytes);
+}
+
 TEST(Decode, SixteenBitColourPngWithAlphaIsEightBitBgrOverWhitePaper) {
   cv::Mat deep(40, 60, CV_16UC4, cv::Scalar(0x2020, 0x8080, 0xC0C0, 65535));  // BGRA
   deep(cv::Rect(0, 0, 20, 40)).setTo(cv::Scalar(0, 0, 0, 0));  // left half transparent

@@ -209,17 +209,23 @@ BlurMeasure MeasureBlur(const cv::Mat& gray, const InkMap& ink, double dpi, bool
   // pixels long read at a dpi inferred from a 1-pixel side once asked for
   // tens of millions of cells and wrapped an int.
   const double cell_px = std::isfinite(ink.dpi) ? std::max(1.0, kCellMm * ink.dpi / 25.4) : 1.0;
-  const int nx = int(std::clamp(std::round(mask.cols / cell_px), 1.0, double(std::max(1, mask.cols))));
-  const int ny = int(std::clamp(std::round(mask.rows / cell_px), 1.0, double(std::max(1, mask.rows))));
-  auto cell_at = [nx](int cx, int cy) { return std::size_t(cy) * std::size_t(nx) + std::size_t(cx); };
+  const int nx =
+      int(std::clamp(std::round(mask.cols / cell_px), 1.0, double(std::max(1, mask.cols))));
+  const int ny =
+      int(std::clamp(std::round(mask.rows / cell_px), 1.0, double(std::max(1, mask.rows))));
+  auto cell_at = [nx](int cx, int cy) {
+    return std::size_t(cy) * std::size_t(nx) + std::size_t(cx);
+  };
+  // The first pixel of cell `i` of `n` along a side of `length` pixels.
+  auto cell_start = [](int length, int i, int n) { return int(std::int64_t(length) * i / n); };
   std::vector<Cell> cells(std::size_t(nx) * std::size_t(ny));
   std::size_t sampled = 0, grays = 0;
   std::vector<int> profile, row_ink, col_ink, lines;
   std::vector<Ramp> ramps;
   for (int cy = 0; cy < ny; ++cy)
     for (int cx = 0; cx < nx; ++cx) {
-      const int x0 = int(std::int64_t(mask.cols) * cx / nx), x1 = int(std::int64_t(mask.cols) * (cx + 1) / nx);
-      const int y0 = int(std::int64_t(mask.rows) * cy / ny), y1 = int(std::int64_t(mask.rows) * (cy + 1) / ny);
+      const int x0 = cell_start(mask.cols, cx, nx), x1 = cell_start(mask.cols, cx + 1, nx);
+      const int y0 = cell_start(mask.rows, cy, ny), y1 = cell_start(mask.rows, cy + 1, ny);
       // One pass over the cell: ink per row and column, and the darkest ink
       // (the cell's contrast is paper against it).
       row_ink.assign(std::size_t(y1 - y0), 0);

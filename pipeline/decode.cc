@@ -70,7 +70,9 @@ std::string OneDecimal(double v) {
   return text;
 }
 
-std::string Megabytes(std::uint64_t bytes) { return std::to_string((bytes + 500'000) / 1'000'000) + " MB"; }
+std::string Megabytes(std::uint64_t bytes) {
+  return std::to_string((bytes + 500'000) / 1'000'000) + " MB";
+}
 
 // The limits one page of the file is held to, from its header alone.
 std::optional<PageError> CheckFrame(const char* format, std::size_t index, const FrameInfo& f,
@@ -91,8 +93,9 @@ std::optional<PageError> CheckFrame(const char* format, std::size_t index, const
                          std::to_string(limits.min_short_side) + " pixels"};
   if (double(long_side) > limits.max_aspect_ratio * short_side)
     return PageError{PageErrorKind::kImplausibleGeometry,
-                     page() + ": its aspect ratio of 1:" + OneDecimal(double(long_side) / short_side) +
-                         " is above the limit of 1:" + OneDecimal(limits.max_aspect_ratio)};
+                     page() + ": its aspect ratio of 1:" +
+                         OneDecimal(double(long_side) / short_side) + " is above the limit of 1:" +
+                         OneDecimal(limits.max_aspect_ratio)};
   const std::uint64_t bytes = DecodeBytes(f);
   if (bytes > limits.max_decode_bytes)
     return PageError{PageErrorKind::kTooMuchMemory,
@@ -153,7 +156,8 @@ cv::Mat OverWhite(const cv::Mat& with_alpha) {
     std::uint8_t* o = out.ptr<std::uint8_t>(y);
     for (int x = 0; x < with_alpha.cols; ++x, in += colours + 1, o += colours) {
       const int alpha = in[colours];
-      for (int c = 0; c < colours; ++c) o[c] = std::uint8_t((in[c] * alpha + 255 * (255 - alpha) + 127) / 255);
+      for (int c = 0; c < colours; ++c)
+        o[c] = std::uint8_t((in[c] * alpha + 255 * (255 - alpha) + 127) / 255);
     }
   }
   return out;

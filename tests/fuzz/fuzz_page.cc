@@ -46,9 +46,12 @@ scangate::Profile PensionClaim() {
   auto zone = [](const char* name, double x, double y, double w, double h) {
     return scangate::FormZone{name, "", x, y, w, h};
   };
-  form.fields = {zone("applicant_name", 21.5, 58.5, 80, 12), zone("citizen_id", 108.5, 58.5, 80, 12),
-                 zone("social_security_card", 21.5, 82.5, 80, 12), zone("phone", 108.5, 82.5, 80, 12),
-                 zone("address", 21.5, 106.5, 80, 12), zone("bank_name", 108.5, 106.5, 80, 12),
+  form.fields = {zone("applicant_name", 21.5, 58.5, 80, 12),
+                 zone("citizen_id", 108.5, 58.5, 80, 12),
+                 zone("social_security_card", 21.5, 82.5, 80, 12),
+                 zone("phone", 108.5, 82.5, 80, 12),
+                 zone("address", 21.5, 106.5, 80, 12),
+                 zone("bank_name", 108.5, 106.5, 80, 12),
                  zone("bank_account", 21.5, 130.5, 80, 12),
                  zone("benefit_type", 108.5, 130.5, 80, 12)};
   form.signatures = {zone("applicant_signature", 21.5, 158.5, 97, 28),

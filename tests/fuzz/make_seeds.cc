@@ -35,7 +35,8 @@ int main(int argc, char** argv) {
   const std::string form_profile(1, '\x01'), signature_profile(1, '\x02');
   cv::Mat sheet = scangate::synth::CompletedSheet("pension-claim", 75, "SI2026112700042", 3);
   write("sheet-75dpi.jpg", form_profile + scangate::synth::EncodeJpeg(sheet, 40, 75));
-  cv::Mat sheet_gray = scangate::synth::CompletedSheet("pension-claim", 100, "SI2026112700042", 5, false);
+  cv::Mat sheet_gray =
+      scangate::synth::CompletedSheet("pension-claim", 100, "SI2026112700042", 5, false);
   write("sheet-g4.tif",
         form_profile + scangate::synth::EncodeTiffG4(scangate::synth::ToBilevel(sheet_gray), 100));
   write("signed-page.png", signature_profile + scangate::synth::EncodePng(page, 100));

@@ -8,6 +8,11 @@
 //
 // Marks are found as runs of ink joined row to row (8-connected): a nearly
 // empty page costs one pass over its bytes, skipped eight at a time.
+//
+// Ink is judged against the paper's own level, so a page scanned with the
+// lamp off has no ink on it: its "paper" is black. Its tones tell it apart:
+// even the brightest thousandth of it stays dark, and its darkest thousandth
+// is no darker (no print on a paper lit too dimly).
 #include "blank.h"
 
 #include <algorithm>
@@ -24,6 +29,34 @@ namespace {
 constexpr double kMinMarkMm2 = 0.3;
 // More ink than this share of the page is no blank page: skip the marks.
 constexpr double kSurelyInked = 0.01;
+
+// A scanner's calibration strip or the edge of an open lid can light a few
+// rows of a page that is black otherwise: its tones are read inside this.
+constexpr double kToneMarginMm = 5;
+// Share of the page the two tone levels leave above and below them.
+constexpr double kToneTail = 0.001;
+
+// The levels kToneTail of the page is brighter, and darker, than.
+void MeasureTones(const InkMap& ink, BlankMeasure& m) {
+  const cv::Mat& gray = ink.coarse;
+  const int margin = int(std::lround(kToneMarginMm * ink.dpi / 25.4));
+  cv::Rect inner(0, 0, gray.cols, gray.rows);
+  if (gray.cols > 4 * margin && gray.rows > 4 * margin)
+    inner = cv::Rect(margin, margin, gray.cols - 2 * margin, gray.rows - 2 * margin);
+  std::uint64_t histogram[256] = {};
+  for (int y = inner.y; y < inner.y + inner.height; ++y) {
+    const std::uint8_t* row = gray.ptr<std::uint8_t>(y);
+    for (int x = inner.x; x < inner.x + inner.width; ++x) ++histogram[row[x]];
+  }
+  const double tail = kToneTail * double(inner.area());
+  double seen = 0;
+  int dark = 0, bright = 255;
+  while (dark < 255 && (seen += double(histogram[dark])) <= tail) ++dark;
+  seen = 0;
+  while (bright > 0 && (seen += double(histogram[bright])) <= tail) --bright;
+  m.dark_level = dark;
+  m.bright_level = bright;
+}
 
 struct Run {
   int y, x0, x1;  // [x0, x1)
@@ -80,7 +113,8 @@ bool LooksLikePunchHole(const Mark& mark, cv::Size page, double px_per_mm) {
 
 BlankMeasure MeasureBlank(const InkMap& ink) {
   BlankMeasure m;
-  if (ink.mask.empty()) return m;
+  if (ink.mask.empty() || ink.coarse.empty()) return m;
+  MeasureTones(ink, m);
   const double page = double(ink.mask.total());
   const double inked = cv::countNonZero(ink.mask);
   if (inked > kSurelyInked * page) {

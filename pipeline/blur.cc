@@ -189,7 +189,9 @@ BlurMeasure MeasureBlur(const cv::Mat& gray, const InkMap& ink, double dpi, bool
                         const BlurOptions& options) {
   BlurMeasure m;
   if (bilevel || gray.empty() || ink.mask.empty()) return m;
-  const double page_dpi = dpi > 0 ? dpi : 300;
+  // Whatever dpi comes in (resolution.cc keeps it to what scanners use),
+  // the pixel sizes below stay small integers.
+  const double page_dpi = std::isfinite(dpi) && dpi > 0 ? std::clamp(dpi, 25.0, 4800.0) : 300;
   const double to_300 = 300.0 / page_dpi;
   // Rises over ~0.17 mm (two pixels at 300 dpi): half the noise of a one-pixel
   // difference, and still three times finer than the blur to be found.
@@ -202,17 +204,28 @@ BlurMeasure MeasureBlur(const cv::Mat& gray, const InkMap& ink, double dpi, bool
   const ReadingToSpread& spreads = SpreadTable(step);
 
   const cv::Mat& mask = ink.mask;
-  const double cell_px = kCellMm * ink.dpi / 25.4;
-  const int nx = std::max(1, int(std::lround(mask.cols / cell_px)));
-  const int ny = std::max(1, int(std::lround(mask.rows / cell_px)));
-  std::vector<Cell> cells(std::size_t(nx * ny));
+  // Cells are at least a pixel of the mask, so there are never more cells
+  // than mask pixels, and positions are computed in 64 bits: a page 100000
+  // pixels long read at a dpi inferred from a 1-pixel side once asked for
+  // tens of millions of cells and wrapped an int.
+  const double cell_px = std::isfinite(ink.dpi) ? std::max(1.0, kCellMm * ink.dpi / 25.4) : 1.0;
+  const int nx =
+      int(std::clamp(std::round(mask.cols / cell_px), 1.0, double(std::max(1, mask.cols))));
+  const int ny =
+      int(std::clamp(std::round(mask.rows / cell_px), 1.0, double(std::max(1, mask.rows))));
+  auto cell_at = [nx](int cx, int cy) {
+    return std::size_t(cy) * std::size_t(nx) + std::size_t(cx);
+  };
+  // The first pixel of cell `i` of `n` along a side of `length` pixels.
+  auto cell_start = [](int length, int i, int n) { return int(std::int64_t(length) * i / n); };
+  std::vector<Cell> cells(std::size_t(nx) * std::size_t(ny));
   std::size_t sampled = 0, grays = 0;
   std::vector<int> profile, row_ink, col_ink, lines;
   std::vector<Ramp> ramps;
   for (int cy = 0; cy < ny; ++cy)
     for (int cx = 0; cx < nx; ++cx) {
-      const int x0 = mask.cols * cx / nx, x1 = mask.cols * (cx + 1) / nx;
-      const int y0 = mask.rows * cy / ny, y1 = mask.rows * (cy + 1) / ny;
+      const int x0 = cell_start(mask.cols, cx, nx), x1 = cell_start(mask.cols, cx + 1, nx);
+      const int y0 = cell_start(mask.rows, cy, ny), y1 = cell_start(mask.rows, cy + 1, ny);
       // One pass over the cell: ink per row and column, and the darkest ink
       // (the cell's contrast is paper against it).
       row_ink.assign(std::size_t(y1 - y0), 0);
@@ -233,7 +246,7 @@ BlurMeasure MeasureBlur(const cv::Mat& gray, const InkMap& ink, double dpi, bool
       }
       const double contrast = ink.paper - darkest;
       if (inked < 4 || contrast < 40) continue;
-      Cell& cell = cells[std::size_t(cy * nx + cx)];
+      Cell& cell = cells[cell_at(cx, cy)];
       cell.text = true;
       for (int dir = 0; dir < 2; ++dir) {
         // Coarse rows (dir 0) or columns (dir 1) of the cell that cross ink.
@@ -291,7 +304,7 @@ BlurMeasure MeasureBlur(const cv::Mat& gray, const InkMap& ink, double dpi, bool
   std::vector<float> cell_sigma, pool;
   for (int cy = 0; cy < ny; ++cy)
     for (int cx = 0; cx < nx; ++cx) {
-      const Cell& cell = cells[std::size_t(cy * nx + cx)];
+      const Cell& cell = cells[cell_at(cx, cy)];
       // Every cell with ink is text area, even where blur left it no edge
       // of its own: its neighbourhood speaks for it.
       if (!cell.text) continue;
@@ -302,7 +315,7 @@ BlurMeasure MeasureBlur(const cv::Mat& gray, const InkMap& ink, double dpi, bool
           for (int dx = -1; dx <= 1; ++dx) {
             const int x = cx + dx, y = cy + dy;
             if (x < 0 || y < 0 || x >= nx || y >= ny) continue;
-            const auto& e = cells[std::size_t(y * nx + x)].along[dir];
+            const auto& e = cells[cell_at(x, y)].along[dir];
             pool.insert(pool.end(), e.begin(), e.end());
           }
         if (pool.size() >= kMinEdges) reading = std::max(reading, Median(pool));

@@ -1,7 +1,11 @@
 // Format sniffing, limit checks and decoding. See decode.h.
 #include "decode.h"
 
+#include <algorithm>
+#include <cstdio>
 #include <cstring>
+#include <optional>
+#include <string>
 #include <opencv2/imgcodecs.hpp>
 #include <opencv2/imgproc.hpp>
 
@@ -30,6 +34,8 @@ const char* PageErrorKindName(PageErrorKind kind) {
     case PageErrorKind::kTooManyBytes: return "too_many_bytes";
     case PageErrorKind::kTooManyPixels: return "too_many_pixels";
     case PageErrorKind::kTooManyFrames: return "too_many_frames";
+    case PageErrorKind::kImplausibleGeometry: return "implausible_geometry";
+    case PageErrorKind::kTooMuchMemory: return "too_much_memory";
     case PageErrorKind::kInternal: return "internal";
   }
   return "internal";
@@ -47,6 +53,60 @@ ImageFormat SniffFormat(std::span<const std::uint8_t> b) {
     return ImageFormat::kWebp;
   return ImageFormat::kUnknown;
 }
+
+std::uint64_t DecodeBytes(const FrameInfo& f) {
+  const std::uint64_t pixels = std::uint64_t(f.width) * f.height;
+  // 8-bit gray, plus 8-bit BGR where the file holds colour (gray and alpha
+  // is gray; palette and CMYK count as colour).
+  const std::uint64_t kept = f.samples_per_pixel >= 3 ? 4 : 1;
+  return pixels * kept + f.decoder_bytes;
+}
+
+namespace {
+
+std::string OneDecimal(double v) {
+  char text[32];
+  std::snprintf(text, sizeof text, "%.1f", v);
+  return text;
+}
+
+std::string Megabytes(std::uint64_t bytes) {
+  return std::to_string((bytes + 500'000) / 1'000'000) + " MB";
+}
+
+// The limits one page of the file is held to, from its header alone.
+std::optional<PageError> CheckFrame(const char* format, std::size_t index, const FrameInfo& f,
+                                    const DecodeLimits& limits) {
+  auto page = [&] {
+    return std::string(format) + " page " + std::to_string(index) + " is " +
+           std::to_string(f.width) + "x" + std::to_string(f.height) + " pixels";
+  };
+  const std::uint64_t pixels = std::uint64_t(f.width) * f.height;
+  if (pixels > limits.max_pixels)
+    return PageError{PageErrorKind::kTooManyPixels,
+                     page() + ", above the limit of " + std::to_string(limits.max_pixels)};
+  const std::uint32_t short_side = std::min(f.width, f.height);
+  const std::uint32_t long_side = std::max(f.width, f.height);
+  if (short_side < limits.min_short_side)
+    return PageError{PageErrorKind::kImplausibleGeometry,
+                     page() + ": its short side is below the limit of " +
+                         std::to_string(limits.min_short_side) + " pixels"};
+  if (double(long_side) > limits.max_aspect_ratio * short_side)
+    return PageError{PageErrorKind::kImplausibleGeometry,
+                     page() + ": its aspect ratio of 1:" +
+                         OneDecimal(double(long_side) / short_side) + " is above the limit of 1:" +
+                         OneDecimal(limits.max_aspect_ratio)};
+  const std::uint64_t bytes = DecodeBytes(f);
+  if (bytes > limits.max_decode_bytes)
+    return PageError{PageErrorKind::kTooMuchMemory,
+                     page() + " of " + std::to_string(f.samples_per_pixel) + "x" +
+                         std::to_string(f.bits_per_sample) + "-bit samples: decoding needs " +
+                         Megabytes(bytes) + ", above the limit of " +
+                         Megabytes(limits.max_decode_bytes) + " per page"};
+  return std::nullopt;
+}
+
+}  // namespace
 
 Fallible<ImageProbe> ProbeImage(std::span<const std::uint8_t> bytes, const DecodeLimits& limits) {
   if (bytes.empty()) return PageError{PageErrorKind::kEmpty, "the file is empty (0 bytes)"};
@@ -66,59 +126,58 @@ Fallible<ImageProbe> ProbeImage(std::span<const std::uint8_t> bytes, const Decod
                        "not a supported image (JPEG, PNG, TIFF, BMP or WebP expected)"};
   }
   if (!probe.ok()) return probe;
-  for (std::size_t i = 0; i < probe.value().frames.size(); ++i) {
-    const FrameInfo& f = probe.value().frames[i];
-    std::uint64_t pixels = std::uint64_t(f.width) * f.height;
-    if (pixels > limits.max_pixels)
-      return PageError{PageErrorKind::kTooManyPixels,
-                       std::string(ImageFormatName(probe.value().format)) + " page " +
-                           std::to_string(i) + " is " + std::to_string(f.width) + "x" +
-                           std::to_string(f.height) + " pixels, above the limit of " +
-                           std::to_string(limits.max_pixels)};
+  ImageProbe& p = probe.value();
+  const char* format = ImageFormatName(p.format);
+  p.total_pixels = 0;
+  for (std::size_t i = 0; i < p.frames.size(); ++i) {
+    if (std::optional<PageError> refused = CheckFrame(format, i, p.frames[i], limits))
+      return *refused;
+    // Each page is at most max_pixels: the sum cannot wrap.
+    p.total_pixels += std::uint64_t(p.frames[i].width) * p.frames[i].height;
   }
+  if (p.total_pixels > limits.max_file_pixels)
+    return PageError{PageErrorKind::kTooManyPixels,
+                     std::string(format) + " file holds " + std::to_string(p.total_pixels) +
+                         " pixels in " + std::to_string(p.frames.size()) +
+                         " pages, above the limit of " + std::to_string(limits.max_file_pixels) +
+                         " per file"};
   return probe;
 }
 
 namespace {
 
-// Brings whatever OpenCV decoded to 8-bit gray, plus 8-bit BGR for colour.
+// Each pixel over white paper by its alpha, row by row: whole-image
+// temporaries would cost several times the page.
+cv::Mat OverWhite(const cv::Mat& with_alpha) {
+  const int colours = with_alpha.channels() - 1;
+  cv::Mat out(with_alpha.size(), CV_8UC(colours));
+  for (int y = 0; y < with_alpha.rows; ++y) {
+    const std::uint8_t* in = with_alpha.ptr<std::uint8_t>(y);
+    std::uint8_t* o = out.ptr<std::uint8_t>(y);
+    for (int x = 0; x < with_alpha.cols; ++x, in += colours + 1, o += colours) {
+      const int alpha = in[colours];
+      for (int c = 0; c < colours; ++c)
+        o[c] = std::uint8_t((in[c] * alpha + 255 * (255 - alpha) + 127) / 255);
+    }
+  }
+  return out;
+}
+
+// Brings what OpenCV decoded (JPEG, BMP, WebP: 8 bits already) to 8-bit
+// gray, plus 8-bit BGR for colour.
 PageImage Normalise(cv::Mat decoded, const FrameInfo& info) {
-  if (decoded.depth() == CV_16U) decoded.convertTo(decoded, CV_8U, 1.0 / 257.0);
+  if (decoded.depth() != CV_8U) decoded.convertTo(decoded, CV_8U, 1.0 / 257.0);
+  if (decoded.channels() == 2 || decoded.channels() == 4) decoded = OverWhite(decoded);
   PageImage page;
   page.file_dpi_x = info.dpi_x;
   page.file_dpi_y = info.dpi_y > 0 ? info.dpi_y : info.dpi_x;
-  switch (decoded.channels()) {
-    case 1:
-      page.gray = decoded;
-      break;
-    case 2: {  // gray + alpha: compose over white paper
-      cv::Mat planes[2];
-      cv::split(decoded, planes);
-      cv::Mat inv_alpha;
-      cv::subtract(cv::Scalar(255), planes[1], inv_alpha);
-      page.gray = planes[0].mul(planes[1], 1.0 / 255) + inv_alpha;
-      break;
-    }
-    case 4: {
-      cv::Mat bgr, alpha;
-      cv::cvtColor(decoded, bgr, cv::COLOR_BGRA2BGR);
-      cv::extractChannel(decoded, alpha, 3);
-      cv::Mat alpha3, white(bgr.size(), CV_8UC3, cv::Scalar::all(255));
-      cv::cvtColor(alpha, alpha3, cv::COLOR_GRAY2BGR);
-      cv::Mat inv;
-      cv::subtract(cv::Scalar::all(255), alpha3, inv);
-      page.color = bgr.mul(alpha3, 1.0 / 255) + inv;
-      break;
-    }
-    default:
-      page.color = decoded;
-      break;
-  }
-  if (!page.color.empty()) {
+  if (decoded.channels() == 1) {
+    page.gray = decoded;
+    page.color_mode = info.bilevel ? ColorMode::kBilevel : ColorMode::kGray;
+  } else {
+    page.color = decoded;
     cv::cvtColor(page.color, page.gray, cv::COLOR_BGR2GRAY);
     page.color_mode = ColorMode::kColor;
-  } else {
-    page.color_mode = info.bilevel ? ColorMode::kBilevel : ColorMode::kGray;
   }
   return page;
 }
@@ -130,6 +189,7 @@ Fallible<PageImage> DecodeFrame(std::span<const std::uint8_t> bytes, const Image
   if (frame >= probe.frames.size())
     return PageError{PageErrorKind::kInternal, "no page " + std::to_string(frame) + " in the file"};
   if (probe.format == ImageFormat::kTiff) return headers::DecodeTiffFrame(bytes, frame);
+  if (probe.format == ImageFormat::kPng) return headers::DecodePngFrame(bytes, probe.frames[frame]);
   // imdecode only reads the buffer; the Mat header is how it takes bytes.
   cv::Mat raw(1, int(bytes.size()), CV_8UC1, const_cast<std::uint8_t*>(bytes.data()));
   cv::Mat decoded = cv::imdecode(raw, cv::IMREAD_UNCHANGED);

@@ -1,6 +1,7 @@
 // Header parsers for PNG, JPEG, BMP and WebP. See image_headers.h.
 #include "image_headers.h"
 
+#include <algorithm>
 #include <cstring>
 #include <string>
 
@@ -26,11 +27,19 @@ PageError Corrupt(const char* format, const std::string& what) {
   return {PageErrorKind::kCorrupt, std::string(format) + " header is corrupt: " + what};
 }
 
+// `decoded_samples`: samples per pixel of an image the decoder hands back
+// whole before it is brought to the page's 8-bit planes (alpha composed over
+// white), 0 when it decodes straight into them.
 ImageProbe Single(ImageFormat format, std::uint32_t w, std::uint32_t h, double dpi_x, double dpi_y,
-                  bool bilevel) {
+                  bool bilevel, unsigned samples, unsigned bits, unsigned decoded_samples = 0,
+                  std::uint64_t decoder_bytes = 0) {
   ImageProbe probe;
   probe.format = format;
-  probe.frames.push_back({w, h, dpi_x, dpi_y, bilevel});
+  FrameInfo f{w, h, dpi_x, dpi_y, bilevel};
+  f.samples_per_pixel = samples;
+  f.bits_per_sample = bits;
+  f.decoder_bytes = std::uint64_t(w) * h * decoded_samples + decoder_bytes;
+  probe.frames.push_back(f);
   return probe;
 }
 
@@ -97,14 +106,25 @@ Fallible<ImageProbe> ProbePng(Bytes b) {
     at += 12 + len;
   }
   if (!saw_end) return Truncated("PNG", saw_data ? "no IEND chunk" : "no image data");
-  return Single(ImageFormat::kPng, w, h, dpi_x, dpi_y, depth == 1 && colour_type == 0);
+  // Colour types 0 gray, 2 RGB, 3 palette, 4 gray and alpha, 6 RGBA.
+  const unsigned samples = colour_type == 2 || colour_type == 3 ? 3
+                           : colour_type == 4                   ? 2
+                           : colour_type == 6                   ? 4
+                                                                : 1;
+  // Decoded row by row into the page's own planes (png_codec.cc): libpng
+  // holds two rows at the file's depth.
+  const std::uint64_t rows = 2 * ((std::uint64_t(w) * samples * depth + 7) / 8 + 1);
+  return Single(ImageFormat::kPng, w, h, dpi_x, dpi_y, depth == 1 && colour_type == 0, samples,
+                depth, 0, rows);
 }
 
 Fallible<ImageProbe> ProbeJpeg(Bytes b) {
   std::size_t at = 2;
   std::uint32_t w = 0, h = 0;
   double dpi_x = 0, dpi_y = 0;
-  bool exif_dpi = false, saw_scan = false;
+  bool exif_dpi = false, saw_scan = false, progressive = false;
+  unsigned precision = 8, components = 1;
+  std::uint64_t coefficient_bytes = 0;
   while (at + 4 <= b.size()) {
     if (b[at] != 0xFF) return Corrupt("JPEG", "marker expected at byte " + std::to_string(at));
     unsigned marker = b[at + 1];
@@ -122,9 +142,27 @@ Fallible<ImageProbe> ProbeJpeg(Bytes b) {
     Bytes seg = b.subspan(at + 4, len - 2);
     bool sof = (marker >= 0xC0 && marker <= 0xCF) && marker != 0xC4 && marker != 0xC8 &&
                marker != 0xCC;
-    if (sof && seg.size() >= 5) {
+    if (sof && seg.size() >= 6) {
+      precision = seg[0];
       h = Be16(seg, 1);
       w = Be16(seg, 3);
+      components = seg[5];
+      // Progressive (and hierarchical or arithmetic progressive) frames keep
+      // every coefficient of the image until the last scan.
+      progressive = marker == 0xC2 || marker == 0xC6 || marker == 0xCA || marker == 0xCE;
+      // libjpeg keeps them as 2-byte values in whole 8x8 blocks, each
+      // component at its own sampling (chroma is usually half each way).
+      unsigned h_max = 1, v_max = 1;
+      for (unsigned c = 0; c < components && 6 + 3 * c + 1 < seg.size(); ++c) {
+        h_max = std::max(h_max, unsigned(seg[7 + 3 * c] >> 4));
+        v_max = std::max(v_max, unsigned(seg[7 + 3 * c] & 15));
+      }
+      coefficient_bytes = 0;
+      for (unsigned c = 0; c < components && 6 + 3 * c + 1 < seg.size(); ++c) {
+        const std::uint64_t cw = (std::uint64_t(w) * (seg[7 + 3 * c] >> 4) + h_max - 1) / h_max;
+        const std::uint64_t ch = (std::uint64_t(h) * (seg[7 + 3 * c] & 15) + v_max - 1) / v_max;
+        coefficient_bytes += 2 * ((cw + 7) / 8 * 8) * ((ch + 7) / 8 * 8);
+      }
     } else if (marker == 0xE0 && seg.size() >= 12 && std::memcmp(seg.data(), "JFIF", 5) == 0 &&
                !exif_dpi) {
       unsigned unit = seg[7];
@@ -154,7 +192,8 @@ Fallible<ImageProbe> ProbeJpeg(Bytes b) {
     }
   }
   if (!has_eoi) return Truncated("JPEG", "no end-of-image marker");
-  return Single(ImageFormat::kJpeg, w, h, dpi_x, dpi_y, false);
+  return Single(ImageFormat::kJpeg, w, h, dpi_x, dpi_y, false, components, precision, 0,
+                progressive ? coefficient_bytes : 0);
 }
 
 Fallible<ImageProbe> ProbeBmp(Bytes b) {
@@ -189,7 +228,10 @@ Fallible<ImageProbe> ProbeBmp(Bytes b) {
   }
   if (dpi_x < 0) dpi_x = 0;
   if (dpi_y < 0) dpi_y = 0;
-  return Single(ImageFormat::kBmp, std::uint32_t(w), std::uint32_t(h), dpi_x, dpi_y, bpp == 1);
+  // OpenCV hands back 32-bit pixels as BGRA, to compose over white; palettes
+  // and 16/24-bit pixels as BGR, which the page keeps.
+  return Single(ImageFormat::kBmp, std::uint32_t(w), std::uint32_t(h), dpi_x, dpi_y, bpp == 1,
+                bpp == 32 ? 4 : 3, bpp <= 8 ? bpp : 8, bpp == 32 ? 4 : 0);
 }
 
 Fallible<ImageProbe> ProbeWebp(Bytes b) {
@@ -197,6 +239,7 @@ Fallible<ImageProbe> ProbeWebp(Bytes b) {
   std::uint64_t riff = Le32(b, 4);
   if (riff + 8 > b.size()) return Truncated("WebP", "RIFF size exceeds the data");
   std::uint32_t w = 0, h = 0;
+  bool alpha = false;
   if (std::memcmp(b.data() + 12, "VP8 ", 4) == 0) {
     if (b[23] != 0x9d || b[24] != 0x01 || b[25] != 0x2a) return Corrupt("WebP", "VP8 start code");
     w = Le16(b, 26) & 0x3FFF;
@@ -206,14 +249,17 @@ Fallible<ImageProbe> ProbeWebp(Bytes b) {
     std::uint32_t bits = Le32(b, 21);
     w = (bits & 0x3FFF) + 1;
     h = ((bits >> 14) & 0x3FFF) + 1;
+    alpha = (bits >> 28) & 1;
   } else if (std::memcmp(b.data() + 12, "VP8X", 4) == 0) {
     w = Le24(b, 24) + 1;
     h = Le24(b, 27) + 1;
+    alpha = b[20] & 0x10;
   } else {
     return Corrupt("WebP", "unknown first chunk");
   }
   if (w == 0 || h == 0) return Corrupt("WebP", "zero width or height");
-  return Single(ImageFormat::kWebp, w, h, 0, 0, false);
+  // With alpha, OpenCV hands back BGRA, composed over white afterwards.
+  return Single(ImageFormat::kWebp, w, h, 0, 0, false, alpha ? 4 : 3, 8, alpha ? 4 : 0);
 }
 
 }  // namespace scangate::headers

@@ -16,6 +16,10 @@ Fallible<ImageProbe> ProbeWebp(std::span<const std::uint8_t> bytes);
 // Walks every directory of the file, stopping once max_frames is exceeded.
 Fallible<ImageProbe> ProbeTiff(std::span<const std::uint8_t> bytes, unsigned max_frames);
 
+// Decodes a PNG straight to 8-bit gray or BGR, alpha composed over white,
+// holding no more than a row at the file's own depth.
+Fallible<PageImage> DecodePngFrame(std::span<const std::uint8_t> bytes, const FrameInfo& info);
+
 // Decodes one TIFF directory (OpenCV cannot decode multi-page TIFF from memory).
 Fallible<PageImage> DecodeTiffFrame(std::span<const std::uint8_t> bytes, std::size_t frame);
 

@@ -81,7 +81,9 @@ bool DarkBorder(const cv::Mat& coarse, double paper, cv::Mat& border, std::vecto
 }  // namespace
 
 void FindInk(const cv::Mat& gray, double page_dpi, InkMap& ink) {
-  const double dpi = page_dpi > 0 ? page_dpi : 300;
+  // Kept to a range where the kernel sizes below stay small integers.
+  const double dpi =
+      std::isfinite(page_dpi) && page_dpi > 0 ? std::clamp(page_dpi, 25.0, 4800.0) : 300;
   InkMap::Workspace& work = ink.work;
   cv::Mat level = gray;
   double level_dpi = dpi;

@@ -35,6 +35,11 @@ struct BlankMeasure {
   double ink_ratio = 0;
   // Area of the largest ink mark, as a share of the page.
   double largest_mark_ratio = 0;
+  // The page's tones, gray 0..255, its outer 5 mm left out: the level only
+  // 0.1% of the page is brighter than, and the level only 0.1% is darker
+  // than. A lamp that failed or an open lid leaves both low and close.
+  double bright_level = 255;
+  double dark_level = 0;
 };
 
 struct ResolutionMeasure {

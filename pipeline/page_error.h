@@ -16,6 +16,8 @@ enum class PageErrorKind {
   kTooManyBytes,   // file larger than the byte limit
   kTooManyPixels,  // header claims more pixels than the limit
   kTooManyFrames,  // multi-page file with more pages than the limit
+  kImplausibleGeometry,  // a shape no scanned document has (1 x 100000 pixels)
+  kTooMuchMemory,  // decoding would allocate more than the per-page budget
   kInternal,       // a check failed on a page it should have handled
 };
 

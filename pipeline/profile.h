@@ -104,6 +104,15 @@ struct Profile {
   // blank backs with artefacts stay below 6e-5, one short printed line or a
   // signature alone starts near 1.4e-4.
   double blank_max_ink_ratio = 9e-5;
+  // A page too dark to read (PAGE_TOO_DARK, never blank): even its brightest
+  // tones (BlankMeasure.bright_level) below dark_page_max_level and all its
+  // tones within dark_page_max_contrast of each other. Paper, even grey
+  // recycled or tinted, reflects well over 40% (gray 100); legible print on
+  // it spans far more than 48 gray levels, while the sensor noise of a black
+  // scan, read on the 75-150 dpi working image, spans 10 to 30 (a black
+  // 200-dpi page under noise of sigma 4 spans 12). 0 disables.
+  double dark_page_max_level = 100;
+  double dark_page_max_contrast = 48;
   // Skew is only judged when the estimate is at least this sure.
   double min_skew_confidence = 0.3;
   BarcodeRule barcode;

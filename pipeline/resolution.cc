@@ -18,6 +18,11 @@ constexpr Paper kPapers[] = {
     {"B5", 176, 250},    {"Legal", 215.9, 355.6},  {"ID card", 53.98, 85.6}, {"A6", 105, 148},
 };
 constexpr double kScanDpis[] = {100, 150, 200, 240, 300, 400, 600, 1200};
+// What scanners are set to, from a fax's coarsest to a photo scanner's
+// finest: a file's own dpi is trusted within it, and an inferred one kept in
+// it. Without the clamp a 1-pixel side "is" a sheet at 0.1 dpi, and every
+// check sizing its grid in millimetres sizes it in millions of cells.
+constexpr double kMinScanDpi = 50, kMaxScanDpi = 2400;
 
 double NearestScanDpi(double dpi) {
   double best = kScanDpis[0];
@@ -35,7 +40,7 @@ ResolutionMeasure MeasureResolution(int width_px, int height_px, double file_dpi
   // Many programs write 72 or 96 dpi whatever the scan: trust the file only
   // where the paper it implies is a plausible size for a scanned document,
   // from a card (40 mm) to the glass of an A3+ scanner (483 mm).
-  if (dpi >= 50 && dpi <= 2400) {
+  if (dpi >= kMinScanDpi && dpi <= kMaxScanDpi) {
     double long_mm = long_px / dpi * 25.4, short_mm = short_px / dpi * 25.4;
     if (long_mm <= 500 && short_mm >= 40) return {dpi, false, ""};
   }
@@ -58,6 +63,7 @@ ResolutionMeasure MeasureResolution(int width_px, int height_px, double file_dpi
     // No paper matched (a cropped scan): assume an A4 width, the usual sheet.
     best = {short_px / kPapers[0].short_mm * 25.4, true, ""};
   }
+  best.dpi = std::clamp(best.dpi, kMinScanDpi, kMaxScanDpi);
   return best;
 }
 

@@ -76,6 +76,18 @@ PageError TiffError(MemoryFile& file, const std::string& what) {
   return {PageErrorKind::kCorrupt, message};
 }
 
+// Strip-organised 1- and 8-bit gray pages are read row by row into the page
+// (ReadGrayRows); everything else through libtiff's RGBA reader.
+bool ReadsAsGrayRows(TIFF* t) {
+  std::uint16_t bps = 1, spp = 1, photometric = PHOTOMETRIC_MINISWHITE;
+  TIFFGetFieldDefaulted(t, TIFFTAG_BITSPERSAMPLE, &bps);
+  TIFFGetFieldDefaulted(t, TIFFTAG_SAMPLESPERPIXEL, &spp);
+  TIFFGetField(t, TIFFTAG_PHOTOMETRIC, &photometric);
+  const bool gray_photometric =
+      photometric == PHOTOMETRIC_MINISWHITE || photometric == PHOTOMETRIC_MINISBLACK;
+  return spp == 1 && (bps == 1 || bps == 8) && gray_photometric && !TIFFIsTiled(t);
+}
+
 FrameInfo ReadInfo(TIFF* t) {
   FrameInfo info;
   std::uint32_t w = 0, h = 0;
@@ -95,6 +107,18 @@ FrameInfo ReadInfo(TIFF* t) {
   if (has_y && yres > 0) info.dpi_y = yres * scale;
   if (info.dpi_y == 0) info.dpi_y = info.dpi_x;
   info.bilevel = bps == 1 && spp == 1;
+  info.samples_per_pixel = spp;
+  info.bits_per_sample = bps;
+  // Row by row: one scanline. The RGBA reader: the whole page as RGBA, and
+  // one strip or tile at the file's own depth (a single-strip page is all of
+  // it: 16-bit RGB is 6 bytes a pixel).
+  const std::uint64_t pixels = std::uint64_t(w) * h;
+  if (ReadsAsGrayRows(t)) {
+    info.decoder_bytes = TIFFScanlineSize64(t);
+  } else {
+    const std::uint64_t chunk = TIFFIsTiled(t) ? TIFFTileSize64(t) : TIFFStripSize64(t);
+    info.decoder_bytes = 4 * pixels + chunk;
+  }
   return info;
 }
 
@@ -149,9 +173,7 @@ Fallible<PageImage> DecodeTiffFrame(std::span<const std::uint8_t> bytes, std::si
   PageImage page;
   page.file_dpi_x = info.dpi_x;
   page.file_dpi_y = info.dpi_y;
-  bool gray_photometric = photometric == PHOTOMETRIC_MINISWHITE ||
-                          photometric == PHOTOMETRIC_MINISBLACK;
-  if (spp == 1 && (bps == 1 || bps == 8) && gray_photometric && !TIFFIsTiled(t.get())) {
+  if (ReadsAsGrayRows(t.get())) {
     page.gray.create(h, w, CV_8UC1);
     if (!ReadGrayRows(t.get(), page.gray, bps, photometric == PHOTOMETRIC_MINISWHITE))
       return PageError{PageErrorKind::kTruncated,

@@ -98,7 +98,20 @@ void DecidePage(PageVerdict& v, const Profile& profile) {
                          v.error, "", std::nullopt});
     return;
   }
-  v.is_blank = v.blank.ink_ratio < profile.blank_max_ink_ratio;
+  // A page scanned with the lamp off or the lid open has no ink against its
+  // black "paper": it would pass for a blank back. It is a page, unreadable.
+  v.too_dark = v.blank.bright_level < profile.dark_page_max_level &&
+               v.blank.bright_level - v.blank.dark_level < profile.dark_page_max_contrast;
+  v.is_blank = !v.too_dark && v.blank.ink_ratio < profile.blank_max_ink_ratio;
+  if (v.too_dark)
+    v.reasons.push_back({ReasonCode::kPageTooDark,
+                         Format("the page is too dark to read: its brightest tones reach gray "
+                                "%.0f of 255 (%.0f needed) and its tones span %.0f levels (%.0f "
+                                "needed)",
+                                v.blank.bright_level, profile.dark_page_max_level,
+                                v.blank.bright_level - v.blank.dark_level,
+                                profile.dark_page_max_contrast),
+                         "", std::nullopt});
   v.blurred = v.blur.applicable && (v.blur.sigma_300dpi > profile.max_blur_sigma ||
                                     v.blur.blurred_area_ratio >= profile.max_blurred_area_ratio);
 

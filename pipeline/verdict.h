@@ -37,6 +37,7 @@ enum class ReasonCode {
   kCategoryCount = 16,
   kCategoryMissing = 17,
   kDuplicatePage = 18,
+  kPageTooDark = 19,
 };
 
 struct Reason {
@@ -81,6 +82,7 @@ struct PageVerdict {
   SkewMeasure skew;
   BlankMeasure blank;
   bool is_blank = false;
+  bool too_dark = false;  // dark almost everywhere, nothing legible: never blank
   BarcodeMeasures barcodes;
   // The summary sheet. `summary_sheet` says this page is the batch's summary
   // sheet; DecidePage sets it when the page registers to the profile's form

@@ -1,11 +1,12 @@
 // One memory budget for the whole server: the bytes of every page received
 // and not yet judged, plus what judging it will allocate (its decoded
 // pixels, estimated from the image's header before anything is decoded).
-// A page is judged only once its cost is reserved here; a stream whose next
-// page does not fit stops being read (HTTP/2 flow control holds the station)
-// until pages in flight finish, and a one-shot check that does not fit is
-// refused. A reservation is released when the job that holds it ends,
-// whoever was waiting for its verdict.
+// A received page's bytes are counted at once; it is judged only once what
+// judging it allocates is reserved too. While the budget is full, streams
+// are not read (HTTP/2 flow control holds the stations), so it is exceeded
+// by at most the messages already arriving when it filled; a one-shot check
+// that does not fit is refused. A reservation is released when the job that
+// holds it ends, whoever was waiting for its verdict.
 #pragma once
 
 #include <atomic>
@@ -29,21 +30,35 @@ class MemoryBudget {
     do {
       if (now + bytes > limit_) return nullptr;
     } while (!used_.compare_exchange_weak(now, now + bytes, std::memory_order_relaxed));
+    return Handle(bytes);
+  }
+
+  // Counts `bytes` that are held already (a message gRPC has received),
+  // over the limit if need be: streams then stop reading (full()).
+  std::shared_ptr<const void> Charge(std::uint64_t bytes) {
+    used_.fetch_add(bytes, std::memory_order_relaxed);
+    return Handle(bytes);
+  }
+
+  bool full() const { return used() >= limit_; }
+
+ private:
+  std::shared_ptr<const void> Handle(std::uint64_t bytes) {
     return std::shared_ptr<const void>(this, [bytes](MemoryBudget* budget) {
       budget->used_.fetch_sub(bytes, std::memory_order_relaxed);
     });
   }
 
- private:
   const std::uint64_t limit_;
   std::atomic<std::uint64_t> used_{0};
 };
 
 // What judging `bytes` will hold at its peak, from the image's header: the
-// file itself, and for its largest page the decoded colour and gray planes
-// with the checks' working images (about 8 bytes a pixel, measured with the
-// image-checks bench's pages). A file whose header cannot be read costs its
-// bytes: the engine refuses it before decoding.
+// file itself, and for its largest page what decoding it allocates
+// (DecodeBytes, by format and depth) and the checks' working images. The
+// pages of a multi-page file are judged one after the other. A file whose
+// header cannot be read costs its bytes: the engine refuses it before
+// decoding.
 std::uint64_t JudgingCost(std::string_view bytes);
 
 }  // namespace scangate

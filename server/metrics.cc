@@ -32,10 +32,11 @@ std::array<double, 7> CheckSeconds(const CheckTimes& t) {
   return {t.decode, t.resolution, t.ink, t.skew, t.blank, t.blur, t.barcode};
 }
 
-constexpr std::array<PageErrorKind, 7> kDecodeErrorKinds = {
-    PageErrorKind::kEmpty,        PageErrorKind::kUnsupported,  PageErrorKind::kTruncated,
-    PageErrorKind::kCorrupt,      PageErrorKind::kTooManyBytes, PageErrorKind::kTooManyPixels,
-    PageErrorKind::kTooManyFrames};
+constexpr std::array<PageErrorKind, 9> kDecodeErrorKinds = {
+    PageErrorKind::kEmpty,         PageErrorKind::kUnsupported,  PageErrorKind::kTruncated,
+    PageErrorKind::kCorrupt,       PageErrorKind::kTooManyBytes, PageErrorKind::kTooManyPixels,
+    PageErrorKind::kTooManyFrames, PageErrorKind::kImplausibleGeometry,
+    PageErrorKind::kTooMuchMemory};
 
 }  // namespace
 

@@ -142,6 +142,7 @@ class ScanSession : public LiveStream, public std::enable_shared_from_this<ScanS
     std::lock_guard lock(mu_);
     if (!reactor_ || finish_requested_) return;
     SubmitHeldLocked();
+    if (OpenedLocked() && !draining_ && HasCapacityLocked()) StartReadLocked();
     const auto timeout = service_.options().scan_idle_timeout;
     const bool waiting_for_station = reading_ && !opening_ && !held_ && !writing_ &&
                                      writes_.empty() && files_judged_ == files_submitted_ &&
@@ -168,8 +169,10 @@ class ScanSession : public LiveStream, public std::enable_shared_from_this<ScanS
   // once its verdicts are with this session, so it never finishes early.
   // Verdicts waiting for the station to read them count too: a station that
   // never reads holds the server to a few, not to every page it sends.
+  // A full memory budget stops every stream's reading: what gRPC would
+  // receive next is not allocated until pages in flight finish.
   bool HasCapacityLocked() const {
-    return !held_ &&
+    return !held_ && !service_.memory_budget().full() &&
            files_submitted_ - files_judged_ < service_.options().max_in_flight_per_stream &&
            writes_.size() < kMaxUnsentResponses;
   }
@@ -351,15 +354,18 @@ class ScanSession : public LiveStream, public std::enable_shared_from_this<ScanS
       if (std::optional<Refusal> refused = core_.CheckReplace(*replaces))
         return RefuseLocked(*refused);
     if (auto* metrics = service_.metrics()) metrics->PageReceived(page->content().size());
+    MemoryBudget& budget = service_.memory_budget();
     held_ = HeldPage{std::move(*page->mutable_content()), page->file_name(), page->category(),
-                     replaces, std::chrono::steady_clock::now(), 0};
-    held_->cost = JudgingCost(held_->bytes);
-    if (held_->cost > service_.memory_budget().limit())
+                     replaces, std::chrono::steady_clock::now(), 0, nullptr};
+    const std::uint64_t cost = JudgingCost(held_->bytes);
+    if (cost > budget.limit())
       return FailLocked({grpc::StatusCode::RESOURCE_EXHAUSTED,
                          "page '" + held_->file_name + "' would take " +
-                             std::to_string(held_->cost >> 20) +
+                             std::to_string(cost >> 20) +
                              " MiB to judge, more than the server's memory budget of " +
-                             std::to_string(service_.memory_budget().limit() >> 20) + " MiB"});
+                             std::to_string(budget.limit() >> 20) + " MiB"});
+    held_->charged = budget.Charge(held_->bytes.size());  // gRPC holds them already
+    held_->judging = cost - held_->bytes.size();
     SubmitHeldLocked();
   }
 
@@ -368,10 +374,14 @@ class ScanSession : public LiveStream, public std::enable_shared_from_this<ScanS
   // control holds the station), and the service's tick tries again.
   void SubmitHeldLocked() {
     if (!held_) return;
-    std::shared_ptr<const void> reservation = service_.memory_budget().TryReserve(held_->cost);
-    if (!reservation) return;
+    std::shared_ptr<const void> judging = service_.memory_budget().TryReserve(held_->judging);
+    if (!judging) return;
     HeldPage page = std::move(*held_);
     held_.reset();
+    // One handle for both: released when the engine's job ends.
+    auto reservation = std::make_shared<std::pair<std::shared_ptr<const void>,
+                                                  std::shared_ptr<const void>>>(
+        std::move(page.charged), std::move(judging));
     received_at_.push_back(page.received);
     category_hints_.push_back(std::move(page.category));
     sequencer_->Submit({std::move(page.bytes), std::move(page.file_name), core_.shared_profile(),
@@ -531,7 +541,8 @@ class ScanSession : public LiveStream, public std::enable_shared_from_this<ScanS
     std::string bytes, file_name, category;
     std::optional<std::uint32_t> replaces;
     std::chrono::steady_clock::time_point received;
-    std::uint64_t cost;  // JudgingCost: what the memory budget must hold for it
+    std::uint64_t judging;  // what judging allocates besides the bytes (JudgingCost)
+    std::shared_ptr<const void> charged;  // the bytes, counted in the budget
   };
   std::optional<HeldPage> held_;  // received, waiting for the memory budget
   std::deque<std::chrono::steady_clock::time_point> received_at_;  // files in the engine

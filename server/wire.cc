@@ -51,6 +51,9 @@ void ToProto(const PageVerdict& in, v1::PageVerdict* out) {
   out->mutable_skew()->set_confidence(in.skew.confidence);
   out->mutable_blank()->set_blank(in.is_blank);
   out->mutable_blank()->set_ink_ratio(in.blank.ink_ratio);
+  out->mutable_blank()->set_too_dark(in.too_dark);
+  out->mutable_blank()->set_bright_level(in.blank.bright_level);
+  out->mutable_blank()->set_dark_level(in.blank.dark_level);
   for (const BarcodeMeasure& b : in.barcodes) {
     auto* pb = out->add_barcodes();
     pb->set_format(b.format);
@@ -144,6 +147,13 @@ PageVerdict FromProto(const v1::PageVerdict& in) {
   v.skew = {in.skew().degrees(), in.skew().confidence()};
   v.blank.ink_ratio = in.blank().ink_ratio();
   v.is_blank = in.blank().blank();
+  v.too_dark = in.blank().too_dark();
+  // Verdicts stored before the tones were measured carry none: they keep the
+  // defaults of a page that is not dark, rather than tones of black.
+  if (in.blank().too_dark() || in.blank().bright_level() > 0) {
+    v.blank.bright_level = in.blank().bright_level();
+    v.blank.dark_level = in.blank().dark_level();
+  }
   for (const v1::BarcodeMeasurement& b : in.barcodes()) {
     BarcodeMeasure m;
     m.format = b.format();

@@ -7,12 +7,17 @@
 #include <cmath>
 #include <fstream>
 #include <memory>
+#include <opencv2/imgproc.hpp>
 #include <sstream>
 #include <string>
 #include <vector>
 
 #include "../bench/corpus/image_corpus.h"
+#include "blur.h"
+#include "ink.h"
 #include "judge.h"
+#include "resolution.h"
+#include "support/synthetic_page.h"
 #include "support/test_data.h"
 
 namespace scangate {
@@ -274,6 +279,125 @@ TEST(ImageChecksBlank, OneShortLineOrASignatureAloneIsNotBlank) {
   }
 }
 
+// ------------------------------------------------------------ dark pages
+
+PageVerdict JudgeImage(const cv::Mat& page, double dpi, const std::string& name) {
+  return JudgeBytes(synth::EncodePng(page, dpi), name);
+}
+
+// An A4 page at 200 dpi of one gray level under sensor noise.
+cv::Mat UniformPage(int level, double noise_sigma, int type = CV_8UC1) {
+  cv::Mat page(2339, 1654, type, cv::Scalar::all(level));
+  return noise_sigma > 0 ? synth::AddNoise(page, noise_sigma, std::uint32_t(level) + 1) : page;
+}
+
+// The lamp off, the lid open, a dim lamp over nothing: every one of them
+// once passed for a blank back and was accepted.
+TEST(ImageChecksDark, BlackAndUniformlyDarkPagesAreTooDarkNotBlank) {
+  struct Case {
+    const char* name;
+    cv::Mat page;
+  };
+  for (const Case& c : {Case{"black", UniformPage(0, 0)}, Case{"black, noisy", UniformPage(10, 4)},
+                        Case{"dark gray", UniformPage(60, 4)},
+                        Case{"dim gray", UniformPage(80, 8)},
+                        Case{"dark colour", UniformPage(45, 3, CV_8UC3)}}) {
+    const PageVerdict v = JudgeImage(c.page, 200, c.name);
+    EXPECT_TRUE(v.too_dark) << c.name << ": tones " << v.blank.dark_level << ".." << v.blank.bright_level;
+    EXPECT_FALSE(v.is_blank) << c.name;
+    EXPECT_TRUE(Rejected(v, ReasonCode::kPageTooDark)) << c.name;
+    EXPECT_EQ(v.decision, Decision::kReject) << c.name;
+  }
+}
+
+TEST(ImageChecksDark, BlankWhiteBackIsBlankNotDark) {
+  corpus::Recipe r = TextPage(141, 0.3);
+  r.content = corpus::Content::kBlank;
+  r.artefacts = corpus::kDust | corpus::kEdgeShadow | corpus::kBlackBands;
+  Judged j = Judge(r);
+  EXPECT_FALSE(j.verdict.too_dark) << "tones " << j.verdict.blank.dark_level << ".."
+                                   << j.verdict.blank.bright_level;
+  EXPECT_TRUE(j.verdict.is_blank);
+  EXPECT_EQ(j.verdict.decision, Decision::kAccept);
+}
+
+// A photo of a dark scene in colour: mostly dark, with its highlights.
+cv::Mat DarkPhoto() {
+  cv::Mat coarse(12, 9, CV_8UC3);
+  cv::RNG rng(7);
+  rng.fill(coarse, cv::RNG::UNIFORM, cv::Scalar::all(5), cv::Scalar::all(110));
+  cv::Mat photo;
+  cv::resize(coarse, photo, {1654, 2339}, 0, 0, cv::INTER_CUBIC);
+  cv::circle(photo, {500, 700}, 60, cv::Scalar(180, 220, 250), cv::FILLED);  // a lamp
+  cv::circle(photo, {1200, 1500}, 25, cv::Scalar(250, 250, 250), cv::FILLED);
+  return synth::AddNoise(photo, 5, 8);
+}
+
+// Dark-looking documents that can be read are no too-dark page: an ID card
+// copied on a black lid, heavy black borders, black table headers, a photo,
+// white print on black, black print on paper lit too dimly.
+TEST(ImageChecksDark, DarkButLegiblePagesAreNotTooDark) {
+  std::vector<std::pair<std::string, PageVerdict>> judged;
+  corpus::Recipe card = TextPage(151, 3);
+  card.content = corpus::Content::kIdCard;
+  card.artefacts = corpus::kDarkBackground;
+  judged.push_back({"ID card on a dark background", Judge(card).verdict});
+  corpus::Recipe bands = TextPage(152, 4);
+  bands.content = corpus::Content::kSparsePage;
+  bands.artefacts = corpus::kBlackBands | corpus::kDarkBackground;
+  judged.push_back({"sparse page in black borders", Judge(bands).verdict});
+  corpus::Recipe sheet = TextPage(153);
+  sheet.content = corpus::Content::kSummarySheet;
+  sheet.color = corpus::Color::kColor;
+  judged.push_back({"summary sheet", Judge(sheet).verdict});
+
+  synth::PageSpec spec;
+  spec.dpi = 200;
+  cv::Mat headers = synth::TextPage(spec);
+  for (int y = 300; y < 2100; y += 450) headers(cv::Rect(150, y, 1350, 220)).setTo(20);
+  judged.push_back({"black table headers", JudgeImage(headers, 200, "headers")});
+  // A white page shown in a small window of black: 90% of it border.
+  cv::Mat border(2339, 1654, CV_8UC1, cv::Scalar(5));
+  synth::PageSpec small = spec;
+  small.width_mm = 70;
+  small.height_mm = 90;
+  small.margin_mm = 5;
+  small.text_lines = 8;
+  synth::TextPage(small).copyTo(border(cv::Rect(600, 900, 551, 709)));
+  judged.push_back({"page mostly black border", JudgeImage(border, 200, "border")});
+  judged.push_back({"dark photo", JudgeImage(DarkPhoto(), 200, "photo")});
+  cv::Mat reversed = 255 - synth::TextPage(spec);
+  judged.push_back({"white print on black", JudgeImage(reversed, 200, "reversed")});
+  // Black print on paper lit at a third of white.
+  cv::Mat dim;
+  synth::TextPage(spec).convertTo(dim, CV_8U, 80.0 / 255);
+  judged.push_back({"dim scan of print", JudgeImage(synth::AddNoise(dim, 3, 9), 200, "dim")});
+  for (const auto& [name, v] : judged) {
+    EXPECT_FALSE(v.too_dark) << name << ": tones " << v.blank.dark_level << ".." << v.blank.bright_level;
+    EXPECT_FALSE(Rejected(v, ReasonCode::kPageTooDark)) << name;
+  }
+}
+
+TEST(ImageChecksDark, RealScansAreNotTooDark) {
+  const std::string dir = testing::SharedData("scans");
+  int checked = 0;
+  for (const char* file : {"colorpage.030.jpg", "feyn.tif", "form1.tif", "form2.tif",
+                           "harmoniam-11.tif", "pageseg1.tif", "pageseg2.tif", "pageseg3.tif",
+                           "pageseg4.tif", "scots-frag.tif", "shearer.148.tif", "tickets.tif",
+                           "witten.tif"}) {
+    const std::string bytes = testing::ReadAll(dir + "/" + file);
+    if (bytes.empty()) continue;
+    const std::vector<std::uint8_t> data(bytes.begin(), bytes.end());
+    for (const PageVerdict& v : JudgeFile(data, file, Profile{}, JudgeOptions{})) {
+      EXPECT_EQ(v.error, "") << file;
+      EXPECT_FALSE(v.too_dark) << file << ": tones " << v.blank.dark_level << ".." << v.blank.bright_level;
+      EXPECT_FALSE(Rejected(v, ReasonCode::kPageTooDark)) << file;
+    }
+    ++checked;
+  }
+  if (checked == 0) GTEST_SKIP() << "no shared scans in " << dir;
+}
+
 // ------------------------------------------------------------ resolution
 
 TEST(ImageChecksResolution, DpiIsInferredFromThePaperSizeWhenTheFileHasNone) {
@@ -291,6 +415,34 @@ TEST(ImageChecksResolution, DpiIsInferredFromThePaperSizeWhenTheFileHasNone) {
   EXPECT_FALSE(j.verdict.resolution.inferred);
   EXPECT_NEAR(j.verdict.resolution.dpi, 150, 0.5);  // PNG stores dots per metre
   EXPECT_TRUE(Rejected(j.verdict, ReasonCode::kLowResolution));
+}
+
+// A 1-pixel side "is" a sheet at 0.1 dpi, and a 80000-pixel one a sheet at
+// 7000: the inferred dpi stays within what scanners are set to.
+TEST(ImageChecksResolution, DpiInferredFromAbsurdSidesIsKeptToWhatScannersUse) {
+  for (auto [w, h] : {std::pair<int, int>{100000, 1}, {1, 100000}, {3, 60000}, {60000, 80000}}) {
+    const ResolutionMeasure r = MeasureResolution(w, h, 0, 0);
+    EXPECT_TRUE(r.inferred) << w << "x" << h;
+    EXPECT_GE(r.dpi, 50) << w << "x" << h;
+    EXPECT_LE(r.dpi, 2400) << w << "x" << h;
+  }
+}
+
+// Whatever shape and dpi reach it, the blur grid is sized and indexed
+// without overflow: at 0.12 dpi a 100000-pixel strip once asked for 29
+// million 12.5-mm cells (1.6 GB) and wrapped an int placing them.
+TEST(ImageChecksBlur, GridIsSafeWhateverTheShapeOrDpi) {
+  cv::Mat strip(1, 100000, CV_8UC1, cv::Scalar(255));
+  for (int x = 0; x < strip.cols; x += 7) strip.at<std::uint8_t>(0, x) = 0;
+  cv::Mat page(600, 400, CV_8UC1, cv::Scalar(255));
+  cv::putText(page, "Archive", {20, 300}, cv::FONT_HERSHEY_SIMPLEX, 2, cv::Scalar(0), 3);
+  for (const cv::Mat& gray : {strip, cv::Mat(strip.t()), page})
+    for (double dpi : {0.12, 1e12, -5.0, std::nan("")}) {
+      const InkMap ink = FindInk(gray, dpi);
+      const BlurMeasure m = MeasureBlur(gray, ink, dpi, false, {});
+      EXPECT_LE(m.text_cells, int(gray.total())) << gray.size() << " at " << dpi << " dpi";
+      EXPECT_GE(m.sigma_300dpi, 0);
+    }
 }
 
 }  // namespace

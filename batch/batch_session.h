@@ -18,12 +18,13 @@
 #include <memory>
 #include <optional>
 #include <string>
-#include <variant>
+#include <variant>  // std::monostate
 #include <vector>
 
 #include "batch_record.h"
 #include "page_categories.h"
 #include "profile.h"
+#include "result.h"
 #include "scangate/v1/scangate.pb.h"
 #include "verdict.h"
 
@@ -38,17 +39,7 @@ struct Refusal {
 
 // A value, or the refusal that prevented it.
 template <class T>
-class Refusable {
- public:
-  Refusable(T value) : v_(std::move(value)) {}          // NOLINT: implicit by design
-  Refusable(Refusal refusal) : v_(std::move(refusal)) {}  // NOLINT
-  bool ok() const { return v_.index() == 0; }
-  T& value() { return std::get<0>(v_); }
-  const Refusal& refusal() const { return std::get<1>(v_); }
-
- private:
-  std::variant<T, Refusal> v_;
-};
+using Refusable = Result<T, Refusal>;
 
 // The profile a batch is judged under: its rules and its archive structure
 // (compiled once when the profile was loaded; null: no structure).

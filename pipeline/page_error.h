@@ -2,8 +2,8 @@
 #pragma once
 
 #include <string>
-#include <utility>
-#include <variant>
+
+#include "result.h"
 
 namespace scangate {
 
@@ -28,19 +28,8 @@ struct PageError {
   std::string message;
 };
 
-// Either a value or the error that prevented it.
+// Either a page's value or the error that prevented it.
 template <class T>
-class Fallible {
- public:
-  Fallible(T value) : v_(std::move(value)) {}  // NOLINT: implicit by design
-  Fallible(PageError error) : v_(std::move(error)) {}  // NOLINT
-  bool ok() const { return v_.index() == 0; }
-  T& value() { return std::get<0>(v_); }
-  const T& value() const { return std::get<0>(v_); }
-  const PageError& error() const { return std::get<1>(v_); }
-
- private:
-  std::variant<T, PageError> v_;
-};
+using Fallible = Result<T, PageError>;
 
 }  // namespace scangate

@@ -396,7 +396,7 @@ class ScanSession : public LiveStream, public std::enable_shared_from_this<ScanS
     if (!OpenedLocked())
       return FailLocked({grpc::StatusCode::FAILED_PRECONDITION, "DeletePage before OpenBatch"});
     const std::uint32_t index = request_.delete_().page_index();
-    if (auto deleted = core_.Delete(index); !deleted.ok()) return RefuseLocked(deleted.refusal());
+    if (auto deleted = core_.Delete(index); !deleted.ok()) return RefuseLocked(deleted.error());
     service_.ledger().DeletePage(core_.record().batch_id, index, Durable([this, index] {
       v1::ScanResponse response;
       response.mutable_deleted()->set_page_index(index);
@@ -412,7 +412,7 @@ class ScanSession : public LiveStream, public std::enable_shared_from_this<ScanS
       return FailLocked({grpc::StatusCode::FAILED_PRECONDITION, "SetCategory before OpenBatch"});
     const v1::SetCategory& set = request_.set_category();
     auto page = core_.SetCategory(set.page_index(), set.category());
-    if (!page.ok()) return RefuseLocked(page.refusal());
+    if (!page.ok()) return RefuseLocked(page.error());
     RecordCorrectionLocked(page.value());
   }
 
@@ -422,7 +422,7 @@ class ScanSession : public LiveStream, public std::enable_shared_from_this<ScanS
     if (!OpenedLocked())
       return FailLocked({grpc::StatusCode::FAILED_PRECONDITION, "WaiveReason before OpenBatch"});
     auto page = core_.Waive(request_.waive_reason());
-    if (!page.ok()) return RefuseLocked(page.refusal());
+    if (!page.ok()) return RefuseLocked(page.error());
     RecordCorrectionLocked(page.value());
   }
 
@@ -451,7 +451,7 @@ class ScanSession : public LiveStream, public std::enable_shared_from_this<ScanS
     if (auto* metrics = service_.metrics())
       for (const PageVerdict& v : verdicts) metrics->PageJudged(v);
     auto pages = core_.AddJudged(verdicts, replaces, category_hint);
-    if (!pages.ok()) return RefuseLocked(pages.refusal());
+    if (!pages.ok()) return RefuseLocked(pages.error());
     for (v1::PageVerdict& page : pages.value()) {
       service_.ledger().RecordPage(
           core_.record().batch_id, page, Durable([this, page, received] {

@@ -178,7 +178,7 @@ TEST(BatchSession, ARescanOfSeveralPagesIsRefusedAndThePageIsUnchanged) {
   BatchSession batch = OpenWith({Judged(0, Sha('a'), 0, Decision::kReject)});
   auto refused = batch.AddJudged({Judged(0, Sha('m'), 0), Judged(1, Sha('m'), 1)}, 0u, "");
   ASSERT_FALSE(refused.ok());
-  EXPECT_EQ(refused.refusal().kind, Refusal::Kind::kInvalidArgument);
+  EXPECT_EQ(refused.error().kind, Refusal::Kind::kInvalidArgument);
   EXPECT_EQ(batch.pages().at(0).sha256(), Sha('a'));
   EXPECT_TRUE(batch.CheckReplace(5));
   EXPECT_EQ(batch.CheckReplace(5)->kind, Refusal::Kind::kFailedPrecondition);
@@ -190,15 +190,15 @@ TEST(BatchSession, DeletingAPageThatIsNotThereIsAnErrorOfTheCall) {
   EXPECT_EQ(batch.pages().size(), 1u);
   auto again = batch.Delete(1);
   ASSERT_FALSE(again.ok());
-  EXPECT_NE(again.refusal().message.find("no judged page 1"), std::string::npos);
+  EXPECT_NE(again.error().message.find("no judged page 1"), std::string::npos);
 }
 
 TEST(BatchSession, AnUnknownCategoryIsAnErrorOfTheCallNamingIt) {
   BatchSession batch = OpenWith({Judged(0, Sha('a'))});
   auto refused = batch.SetCategory(0, "id-crad");
   ASSERT_FALSE(refused.ok());
-  EXPECT_EQ(refused.refusal().kind, Refusal::Kind::kInvalidArgument);
-  EXPECT_NE(refused.refusal().message.find("'id-crad'"), std::string::npos);
+  EXPECT_EQ(refused.error().kind, Refusal::Kind::kInvalidArgument);
+  EXPECT_NE(refused.error().message.find("'id-crad'"), std::string::npos);
   EXPECT_FALSE(batch.SetCategory(3, "id-card").ok());
 }
 
@@ -209,7 +209,7 @@ TEST(BatchSession, AWaiverRecordsTheOperatorAndAcceptsThePage) {
   waive.set_code(v1::SKEWED);
   waive.set_note("form printed askew");
   auto page = batch.Waive(waive);
-  ASSERT_TRUE(page.ok()) << page.refusal().message;
+  ASSERT_TRUE(page.ok()) << page.error().message;
   EXPECT_EQ(page.value().decision(), v1::ACCEPT);
   EXPECT_EQ(page.value().reasons(0).waived_by(), "clerk-7");
   EXPECT_EQ(batch.Decide(true, 1700000100).decision(), v1::ACCEPT);
@@ -222,8 +222,8 @@ TEST(BatchSession, AWaiverForACodeThePageLacksIsAnErrorOfTheCall) {
   waive.set_code(v1::BLURRED);
   auto refused = batch.Waive(waive);
   ASSERT_FALSE(refused.ok());
-  EXPECT_EQ(refused.refusal().kind, Refusal::Kind::kInvalidArgument);
-  EXPECT_NE(refused.refusal().message.find("no BLURRED reason"), std::string::npos);
+  EXPECT_EQ(refused.error().kind, Refusal::Kind::kInvalidArgument);
+  EXPECT_NE(refused.error().message.find("no BLURRED reason"), std::string::npos);
   EXPECT_EQ(batch.pages().at(0).decision(), v1::REJECT) << "nothing changed";
 }
 

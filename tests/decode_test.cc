@@ -501,7 +501,14 @@ TEST(Decode, SixteenBitRgbaPngOf80MpxIsJudgedWithinItsBudget) {
   const long peak_mb = ChildPeakRssMb(png);
   ASSERT_GT(peak_mb, 0) << "the child judging the page failed";
   std::printf("judging 80 Mpx of 16-bit RGBA peaked at %ld MB\n", peak_mb);
-  EXPECT_LT(peak_mb, 600) << "peak resident memory " << peak_mb << " MB";
+  // 468 MB in the release build. AddressSanitizer keeps freed memory in its
+  // quarantine (256 MB by default) and adds its shadow: 600 MB there.
+#if defined(__SANITIZE_ADDRESS__)
+  constexpr long kBoundMb = 900;
+#else
+  constexpr long kBoundMb = 600;
+#endif
+  EXPECT_LT(peak_mb, kBoundMb) << "peak resident memory " << peak_mb << " MB";
 }
 
 }  // namespace

@@ -2,35 +2,70 @@
 # The whole test suite: installs what is missing, builds, runs every test,
 # then the pipeline's tests again under AddressSanitizer + UBSan (build-asan)
 # and the libFuzzer targets over copies of their corpora (build-fuzz, clang).
+# The sanitizer and fuzzer builds run at the lowest priority while the suite
+# runs (its process tests leave the cores idle much of the time), so the whole
+# stays within CI's 15 minutes on two cores.
 # SCANGATE_SKIP_SANITIZERS=1 runs the first part only (a quick local loop);
 # SCANGATE_SANITIZERS_ONLY=1 the second part only.
 set -euo pipefail
 source "$(dirname "${BASH_SOURCE[0]}")/setup.sh"
 install_missing
+
+ASAN_DIR="${SCANGATE_ASAN_DIR:-$SCANGATE_ROOT/build-asan}"
+ASAN_TESTS=(decode_test engine_test barcode_test)
+FUZZ_DIR="${SCANGATE_FUZZ_DIR:-$SCANGATE_ROOT/build-fuzz}"
+
+# The ASan+UBSan tests and the libFuzzer targets, built one after the other.
+build_sanitized() {
+  mkdir -p "$ASAN_DIR" "$FUZZ_DIR"
+  if ! { cmake -S "$SCANGATE_ROOT" -B "$ASAN_DIR" -DCMAKE_BUILD_TYPE=Release \
+           -DCMAKE_CXX_FLAGS_RELEASE="-O1" -DSCANGATE_SANITIZE=ON -DSCANGATE_BUILD_BENCH=OFF &&
+         cmake --build "$ASAN_DIR" -j "$(nproc)" --target "${ASAN_TESTS[@]}"; } \
+       >"$ASAN_DIR/build.log" 2>&1; then
+    echo asan >"$ASAN_DIR/failed"
+    return 1
+  fi
+  if ! { CC=clang CXX=clang++ cmake -S "$SCANGATE_ROOT" -B "$FUZZ_DIR" -DCMAKE_BUILD_TYPE=Release \
+           -DCMAKE_CXX_FLAGS_RELEASE="-O1" -DSCANGATE_FUZZ=ON &&
+         cmake --build "$FUZZ_DIR" -j "$(nproc)" --target fuzz_page fuzz_profile; } \
+       >"$FUZZ_DIR/build.log" 2>&1; then
+    echo fuzz >"$FUZZ_DIR/failed"
+    return 1
+  fi
+}
+
+sanitized_pid=""
+if [ "${SCANGATE_SKIP_SANITIZERS:-0}" != 1 ]; then
+  rm -f "$ASAN_DIR/failed" "$FUZZ_DIR/failed"
+  if [ "${SCANGATE_SANITIZERS_ONLY:-0}" = 1 ]; then
+    build_sanitized || true
+  else
+    # The main build first, alone: the suite needs it.
+    build
+    echo "sanitizers: building ${ASAN_TESTS[*]} (ASan+UBSan, $ASAN_DIR) and the fuzz targets (clang, $FUZZ_DIR) at low priority beside the suite"
+    nice -n 19 bash -c "$(declare -f build_sanitized); $(declare -p ASAN_DIR FUZZ_DIR ASAN_TESTS SCANGATE_ROOT); build_sanitized" &
+    sanitized_pid=$!
+  fi
+fi
 if [ "${SCANGATE_SANITIZERS_ONLY:-0}" != 1 ]; then
-  build
+  [ -n "$sanitized_pid" ] || build
   (cd "$BUILD_DIR" && ctest --output-on-failure -j "$(nproc)" --timeout 600)
 fi
 
 [ "${SCANGATE_SKIP_SANITIZERS:-0}" = 1 ] && exit 0
+start=$SECONDS
+[ -z "$sanitized_pid" ] || wait "$sanitized_pid" || true
+if [ -f "$ASAN_DIR/failed" ] || [ -f "$FUZZ_DIR/failed" ]; then
+  for log in "$ASAN_DIR/build.log" "$FUZZ_DIR/build.log"; do [ -f "$log" ] && tail -n 40 "$log"; done
+  echo "sanitizers: a sanitized build failed" >&2
+  exit 1
+fi
+echo "sanitizers: builds done ($((SECONDS - start)) s waited after the suite)"
 
 # --- ASan + UBSan: the pipeline (decode, engine, barcodes) --------------------
 # Only the tests over untrusted bytes and the engine's threads: the rest of
 # the suite adds minutes under ASan without reaching other code of ours.
-ASAN_DIR="${SCANGATE_ASAN_DIR:-$SCANGATE_ROOT/build-asan}"
-ASAN_TESTS=(decode_test engine_test barcode_test)
 start=$SECONDS
-echo "sanitizers: building ${ASAN_TESTS[*]} with ASan+UBSan in $ASAN_DIR (log: $ASAN_DIR/build.log)"
-mkdir -p "$ASAN_DIR"
-if ! { cmake -S "$SCANGATE_ROOT" -B "$ASAN_DIR" -DCMAKE_BUILD_TYPE=Release \
-         -DCMAKE_CXX_FLAGS_RELEASE="-O1" -DSCANGATE_SANITIZE=ON -DSCANGATE_BUILD_BENCH=OFF &&
-       cmake --build "$ASAN_DIR" -j "$(nproc)" --target "${ASAN_TESTS[@]}"; } \
-     >"$ASAN_DIR/build.log" 2>&1; then
-  tail -n 40 "$ASAN_DIR/build.log"
-  echo "sanitizers: the build failed" >&2
-  exit 1
-fi
-echo "sanitizers: built in $((SECONDS - start)) s"
 export ASAN_OPTIONS="halt_on_error=1:abort_on_error=1:detect_leaks=1:strict_string_checks=1"
 export UBSAN_OPTIONS="halt_on_error=1:print_stacktrace=1"
 pids=()
@@ -52,18 +87,8 @@ done
 echo "sanitizers: done in $((SECONDS - start)) s"
 
 # --- libFuzzer: a short fixed run over a copy of the corpus -------------------
-FUZZ_DIR="${SCANGATE_FUZZ_DIR:-$SCANGATE_ROOT/build-fuzz}"
-FUZZ_RUNS="${SCANGATE_FUZZ_RUNS:-2000}"
+FUZZ_RUNS="${SCANGATE_FUZZ_RUNS:-1000}"
 start=$SECONDS
-echo "fuzz: building fuzz_page and fuzz_profile with clang in $FUZZ_DIR (log: $FUZZ_DIR/build.log)"
-mkdir -p "$FUZZ_DIR"
-if ! { CC=clang CXX=clang++ cmake -S "$SCANGATE_ROOT" -B "$FUZZ_DIR" -DCMAKE_BUILD_TYPE=Release \
-         -DCMAKE_CXX_FLAGS_RELEASE="-O1" -DSCANGATE_FUZZ=ON &&
-       cmake --build "$FUZZ_DIR" -j "$(nproc)" --target fuzz_page fuzz_profile; } >"$FUZZ_DIR/build.log" 2>&1; then
-  tail -n 40 "$FUZZ_DIR/build.log"
-  echo "fuzz: the build failed" >&2
-  exit 1
-fi
 corpus="$(mktemp -d)"
 trap 'rm -rf "$corpus"' EXIT
 cp "$SCANGATE_ROOT"/tests/fuzz/corpus/* "$corpus"/

@@ -35,7 +35,7 @@ scangate::Profile PensionClaim() {
   scangate::Profile p = ImageChecksOnly();
   p.name = "pension-claim";
   p.barcode.formats = {"Code128"};
-  p.barcode.payload_pattern = "SI[0-9]{13}";
+  p.barcode.payload_pattern = scangate::Pattern("SI[0-9]{13}");
   p.barcode.required = true;
   p.barcode.min_grade = "C";
   p.barcode.min_x_dimension_mm = 0.25;

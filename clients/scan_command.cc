@@ -128,9 +128,11 @@ std::string ReasonList(const google::protobuf::RepeatedPtrField<v1::Reason>& rea
   return out;
 }
 
-// Streams tried again after the server in use was lost or refused the
-// stream as busy: about 15 s in all, the next server of a list each time.
+// Streams tried again after the server in use was lost (about 15 s in all,
+// the next server of a list each time), and how long a station keeps trying
+// when the servers refuse it as busy ("retry later").
 constexpr int kFailoverAttempts = 8;
+constexpr auto kBusyRetry = std::chrono::seconds(60);
 
 }  // namespace
 
@@ -402,13 +404,22 @@ int RunScan(const std::vector<std::string>& args) {
         return false;
     }
   };
-  for (int attempt = 1; worth_again(outcome) && attempt <= kFailoverAttempts; ++attempt) {
+  const auto busy_until = std::chrono::steady_clock::now() + kBusyRetry;
+  int lost = 0;
+  for (int attempt = 1; worth_again(outcome); ++attempt) {
+    const bool busy = outcome.status.error_code() == grpc::StatusCode::RESOURCE_EXHAUSTED;
+    if (busy ? std::chrono::steady_clock::now() >= busy_until : ++lost > kFailoverAttempts) break;
     // Unanswered open: the batch may or may not exist on the ledger.
     const bool was_opened = !outcome.batch_id.empty() || resume;
     const std::string id = outcome.batch_id.empty() ? batch_id : outcome.batch_id;
-    progress.Print("scangate scan: %s (code %d); %s batch %s on another server (attempt %d of %d)\n",
-                   outcome.status.error_message().c_str(), int(outcome.status.error_code()),
-                   was_opened ? "resuming" : "opening", id.c_str(), attempt, kFailoverAttempts);
+    if (busy)
+      progress.Print("scangate scan: %s; %s batch %s again in a moment\n",
+                     outcome.status.error_message().c_str(), was_opened ? "resuming" : "opening",
+                     id.c_str());
+    else
+      progress.Print("scangate scan: %s (code %d); %s batch %s on another server (%d of %d)\n",
+                     outcome.status.error_message().c_str(), int(outcome.status.error_code()),
+                     was_opened ? "resuming" : "opening", id.c_str(), lost, kFailoverAttempts);
     std::this_thread::sleep_for(std::chrono::milliseconds(500) * std::min(attempt, 4));
     progress.sent = 0;
     Outcome next = run_stream(id, was_opened, false);

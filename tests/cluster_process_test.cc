@@ -353,16 +353,19 @@ TEST_F(Cluster, TheCommandLineStationCarriesItsBatchToALiveServerWhenItsServerIs
            "cli-station-" + std::to_string(s), (dir_ / "cli-pages").string()},
           240);
     });
-  // Kill a server while stations stream to it.
+  // Kill a server while stations stream to it: one holding two streams
+  // that have pages judged, or after 20 s one holding any.
   int victim = -1;
-  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(60);
+  const auto start = std::chrono::steady_clock::now();
+  const auto deadline = start + std::chrono::seconds(60);
   while (victim < 0 && std::chrono::steady_clock::now() < deadline) {
+    const double wanted = std::chrono::steady_clock::now() - start < std::chrono::seconds(20) ? 2 : 1;
     for (int s = 0; s < 3 && victim < 0; ++s) {
       const std::string body = testing::HttpGet(servers_[s]->metrics_address(), "/metrics").body;
       const std::size_t at = body.find("\nscangate_pages_total");
       const std::size_t open = body.find("\nscangate_open_streams ");
       if (at != std::string::npos && open != std::string::npos &&
-          std::stod(body.substr(open + 23)) >= 1)
+          std::stod(body.substr(open + 23)) >= wanted)
         victim = s;
     }
     std::this_thread::sleep_for(std::chrono::milliseconds(20));

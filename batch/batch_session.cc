@@ -1,10 +1,10 @@
 // See batch_session.h.
-#include "batch_session.h"
+#include "batch/batch_session.h"
 
 #include <random>
 
-#include "batch.h"
-#include "wire.h"
+#include "pipeline/batch.h"
+#include "wire/wire.h"
 
 namespace scangate {
 namespace {

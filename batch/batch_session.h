@@ -21,12 +21,12 @@
 #include <variant>  // std::monostate
 #include <vector>
 
-#include "batch_record.h"
-#include "page_categories.h"
-#include "profile.h"
-#include "result.h"
+#include "batch/batch_record.h"
+#include "wire/page_categories.h"
+#include "pipeline/profile.h"
+#include "common/result.h"
 #include "scangate/v1/scangate.pb.h"
-#include "verdict.h"
+#include "pipeline/verdict.h"
 
 namespace scangate {
 

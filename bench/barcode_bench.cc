@@ -39,11 +39,11 @@
 #include <opencv2/imgcodecs.hpp>
 #include <opencv2/imgproc.hpp>
 
-#include "barcode.h"
-#include "barcode_grade.h"
-#include "barcode_print.h"
-#include "barcode_zone.h"
-#include "synthetic_page.h"
+#include "pipeline/barcode/barcode.h"
+#include "pipeline/barcode/barcode_grade.h"
+#include "tests/support/barcode_print.h"
+#include "pipeline/barcode/barcode_zone.h"
+#include "tests/support/synthetic_page.h"
 
 #ifndef SCANGATE_SHARED_DATA_DIR
 #error "the build defines SCANGATE_SHARED_DATA_DIR (the shared data folder)"

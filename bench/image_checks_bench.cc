@@ -24,15 +24,15 @@
 #include <string>
 #include <vector>
 
-#include "blank.h"
-#include "blur.h"
-#include "decode.h"
-#include "image_corpus.h"
-#include "ink.h"
-#include "judge.h"
-#include "resolution.h"
-#include "skew.h"
-#include "verdict.h"
+#include "pipeline/image/blank.h"
+#include "pipeline/image/blur.h"
+#include "pipeline/decode/decode.h"
+#include "bench/corpus/image_corpus.h"
+#include "pipeline/image/ink.h"
+#include "pipeline/judge.h"
+#include "pipeline/image/resolution.h"
+#include "pipeline/image/skew.h"
+#include "pipeline/verdict.h"
 
 #ifdef SCANGATE_HAVE_LEPTONICA
 #include <leptonica/allheaders.h>

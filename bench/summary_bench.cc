@@ -20,20 +20,20 @@
 #include <opencv2/imgcodecs.hpp>
 #include <opencv2/imgproc.hpp>
 
-#include "blur.h"
-#include "decode.h"
-#include "form_registration.h"
-#include "form_zone.h"
-#include "ink.h"
-#include "page_signature.h"
-#include "profile_store.h"
-#include "resolution.h"
-#include "seal.h"
-#include "signature.h"
-#include "skew.h"
-#include "summary_corpus.h"
-#include "summary_sheet.h"
-#include "verdict.h"
+#include "pipeline/image/blur.h"
+#include "pipeline/decode/decode.h"
+#include "pipeline/sheet/form_registration.h"
+#include "pipeline/sheet/form_zone.h"
+#include "pipeline/image/ink.h"
+#include "pipeline/sheet/page_signature.h"
+#include "wire/profile_store.h"
+#include "pipeline/image/resolution.h"
+#include "pipeline/sheet/seal.h"
+#include "pipeline/sheet/signature.h"
+#include "pipeline/image/skew.h"
+#include "bench/summary/summary_corpus.h"
+#include "pipeline/sheet/summary_sheet.h"
+#include "pipeline/verdict.h"
 
 namespace {
 

@@ -1,5 +1,5 @@
 // See channel.h.
-#include "channel.h"
+#include "clients/channel.h"
 
 #include <arpa/inet.h>
 

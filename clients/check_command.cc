@@ -5,11 +5,12 @@
 #include <iostream>
 #include <mutex>
 
-#include "engine.h"
-#include "files.h"
-#include "profile_store.h"
-#include "commands.h"
-#include "wire.h"
+#include "pipeline/engine.h"
+#include "clients/files.h"
+#include "common/read_file.h"
+#include "wire/profile_store.h"
+#include "clients/commands.h"
+#include "wire/wire.h"
 
 namespace scangate::cli {
 namespace {
@@ -89,12 +90,13 @@ int RunCheck(const std::vector<std::string>& args) {
   int status = 0;
   for (const std::string& path : ExpandPageFiles(inputs)) {
     PageJob job{"", BaseName(path), profile};
-    std::string error;
-    if (!ReadFileBytes(path, options.judge.limits.max_bytes, job.bytes, error)) {
-      std::cerr << "scangate check: " << error << "\n";
+    auto read = ReadFileBytes(path, options.judge.limits.max_bytes);
+    if (!read.ok()) {
+      std::cerr << "scangate check: " << read.error().message << "\n";
       status = 2;
       continue;
     }
+    job.bytes = std::move(read.value());
     sequencer->WaitForCapacity();
     sequencer->Submit(std::move(job));
   }

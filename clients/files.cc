@@ -1,10 +1,9 @@
 // See files.h.
-#include "files.h"
+#include "clients/files.h"
 
 #include <algorithm>
 #include <cctype>
 #include <filesystem>
-#include <fstream>
 
 namespace scangate::cli {
 namespace fs = std::filesystem;
@@ -37,25 +36,6 @@ std::vector<std::string> ExpandPageFiles(const std::vector<std::string>& args) {
     }
   }
   return files;
-}
-
-bool ReadFileBytes(const std::string& path, std::size_t limit, std::string& out,
-                   std::string& error) {
-  std::ifstream in(path, std::ios::binary);
-  if (!in) {
-    error = path + ": cannot be opened";
-    return false;
-  }
-  std::error_code ec;
-  std::uintmax_t size = fs::file_size(path, ec);
-  out.assign(ec ? limit + 1 : std::min<std::uintmax_t>(size, limit + 1), '\0');
-  in.read(out.data(), std::streamsize(out.size()));
-  out.resize(std::size_t(in.gcount()));
-  if (in.bad()) {
-    error = path + ": read error";
-    return false;
-  }
-  return true;
 }
 
 std::string BaseName(const std::string& path) { return fs::path(path).filename().string(); }

@@ -1,4 +1,4 @@
-// Finding and reading the page files a client is given.
+// Finding the page files a client is given (common/read_file.h reads them).
 #pragma once
 
 #include <cstddef>
@@ -10,11 +10,6 @@ namespace scangate::cli {
 // Files as given, and the image files in each directory (sorted by name).
 // Unreadable paths are returned too, so that each gets its own error.
 std::vector<std::string> ExpandPageFiles(const std::vector<std::string>& args);
-
-// Reads at most `limit` + 1 bytes: enough for the decoder to refuse a file
-// over the limit without the client holding all of it. False if unreadable.
-bool ReadFileBytes(const std::string& path, std::size_t limit, std::string& out,
-                   std::string& error);
 
 std::string BaseName(const std::string& path);
 

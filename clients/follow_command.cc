@@ -15,11 +15,12 @@
 #include <mutex>
 #include <thread>
 
-#include "channel.h"
-#include "commands.h"
-#include "file_names.h"
+#include "clients/channel.h"
+#include "common/signals.h"
+#include "clients/commands.h"
+#include "wire/file_names.h"
 #include "scangate/v1/scangate.grpc.pb.h"
-#include "wire.h"
+#include "wire/wire.h"
 
 namespace scangate::cli {
 namespace {
@@ -107,11 +108,7 @@ int RunFollow(const std::vector<std::string>& args) {
   }
 
   // Signals stop the follower between manifests, never in the middle of one.
-  sigset_t signals;
-  sigemptyset(&signals);
-  sigaddset(&signals, SIGTERM);
-  sigaddset(&signals, SIGINT);
-  pthread_sigmask(SIG_BLOCK, &signals, nullptr);
+  BlockTerminationSignals();
 
   std::string channel_error;
   auto channel = OpenChannel(connection, channel_error);

@@ -1,5 +1,5 @@
 // See hot_folder.h.
-#include "hot_folder.h"
+#include "clients/hot_folder.h"
 
 #include <fcntl.h>
 #include <sys/stat.h>
@@ -12,8 +12,8 @@
 #include <fstream>
 #include <sstream>
 
-#include "file_names.h"
-#include "names.h"
+#include "wire/file_names.h"
+#include "wire/names.h"
 
 namespace scangate::cli {
 namespace fs = std::filesystem;

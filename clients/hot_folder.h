@@ -39,7 +39,7 @@ class HotFolder {
                        std::size_t limit, std::string& out, std::string& error);
 
   // The file name a page is sent with (its verdict's source): the name
-  // itself where the server takes it (server/names.h) and it holds no '%';
+  // itself where the server takes it (wire/names.h) and it holds no '%';
   // otherwise escaped as file_names.h escapes a batch id. One source per name.
   static std::string SourceName(const std::string& name);
 

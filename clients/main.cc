@@ -3,8 +3,8 @@
 #include <string>
 #include <vector>
 
-#include "channel.h"
-#include "commands.h"
+#include "clients/channel.h"
+#include "clients/commands.h"
 
 int main(int argc, char** argv) {
   std::vector<std::string> args(argv + 1, argv + argc);

@@ -3,8 +3,8 @@
 // the file and line.
 #include <iostream>
 
-#include "channel.h"
-#include "commands.h"
+#include "clients/channel.h"
+#include "clients/commands.h"
 #include "scangate/v1/scangate.grpc.pb.h"
 
 namespace scangate::cli {

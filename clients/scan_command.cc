@@ -2,7 +2,7 @@
 // it arrives. A sender thread writes pages while the main thread reads
 // verdicts; gRPC's flow control paces the sender to the server's engine. On a
 // long batch a progress line also comes while no verdict does.
-#include "commands.h"
+#include "clients/commands.h"
 
 #include <grpcpp/grpcpp.h>
 
@@ -18,9 +18,10 @@
 #include <set>
 #include <thread>
 
-#include "channel.h"
-#include "files.h"
-#include "judge.h"
+#include "clients/channel.h"
+#include "clients/files.h"
+#include "common/read_file.h"
+#include "common/sha256.h"
 #include "scangate/v1/scangate.grpc.pb.h"
 
 namespace scangate::cli {
@@ -294,10 +295,10 @@ int RunScan(const std::vector<std::string>& args) {
         for (const auto& [index, path] : replacements) {
           v1::ScanRequest rescan;
           rescan.mutable_replace()->set_page_index(index);
-          std::string error;
-          if (!ReadFileBytes(path, std::size_t(kMaxMessage) - (1 << 20),
-                             *rescan.mutable_replace()->mutable_page()->mutable_content(), error))
-            std::cerr << "scangate scan: " << error << "\n";
+          if (auto read = ReadFileBytes(path, std::size_t(kMaxMessage) - (1 << 20)); read.ok())
+            rescan.mutable_replace()->mutable_page()->set_content(std::move(read.value()));
+          else
+            std::cerr << "scangate scan: " << read.error().message << "\n";
           rescan.mutable_replace()->mutable_page()->set_file_name(BaseName(path));
           if (!stream->Write(rescan)) return;
         }
@@ -310,16 +311,15 @@ int RunScan(const std::vector<std::string>& args) {
         const std::string& path = files[f];
         v1::ScanRequest page;
         page.mutable_page()->set_category(file_categories[f]);
-        std::string error;
         // An unreadable file is sent as an empty page: it gets its own error
         // verdict in its place, and the batch shows it.
-        if (!ReadFileBytes(path, std::size_t(kMaxMessage) - (1 << 20),
-                           *page.mutable_page()->mutable_content(), error))
-          std::cerr << "scangate scan: " << error << "\n";
+        if (auto read = ReadFileBytes(path, std::size_t(kMaxMessage) - (1 << 20)); read.ok())
+          page.mutable_page()->set_content(std::move(read.value()));
+        else
+          std::cerr << "scangate scan: " << read.error().message << "\n";
         const std::string& bytes = page.page().content();
         if (!bytes.empty() &&
-            in_ledger.count(Sha256Hex({reinterpret_cast<const std::uint8_t*>(bytes.data()),
-                                       bytes.size()}))) {
+            in_ledger.count(Sha256Hex(bytes))) {
           progress.Print("  %s is in the batch already: not sent again\n",
                                              BaseName(path).c_str());
           ++progress.sent;

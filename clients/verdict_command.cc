@@ -2,10 +2,10 @@
 // transaction number (what a branch system asks before volume assembly).
 #include <iostream>
 
-#include "channel.h"
-#include "commands.h"
+#include "clients/channel.h"
+#include "clients/commands.h"
 #include "scangate/v1/scangate.grpc.pb.h"
-#include "wire.h"
+#include "wire/wire.h"
 
 namespace scangate::cli {
 

@@ -8,9 +8,9 @@
 #include <span>
 #include <sstream>
 
-#include "commands.h"
-#include "judge.h"
-#include "verdict_signature.h"
+#include "clients/commands.h"
+#include "common/sha256.h"
+#include "wire/verdict_signature.h"
 
 namespace scangate::cli {
 namespace {
@@ -65,7 +65,7 @@ int RunVerify(const std::vector<std::string>& args) {
   int status = 0;
   for (const std::string& image : images) {
     std::string bytes = Slurp(image);
-    std::string sha = Sha256Hex(std::span(reinterpret_cast<const std::uint8_t*>(bytes.data()), bytes.size()));
+    std::string sha = Sha256Hex(bytes);
     bool known = checked.count(sha);
     std::cout << image << ": " << (known ? "a checked page" : "NOT a page of this batch") << "\n";
     if (!known) status = 1;

@@ -43,11 +43,12 @@
 #include <stdexcept>
 #include <thread>
 
-#include "channel.h"
-#include "commands.h"
-#include "file_names.h"
-#include "hot_folder.h"
-#include "names.h"
+#include "clients/channel.h"
+#include "common/signals.h"
+#include "clients/commands.h"
+#include "wire/file_names.h"
+#include "clients/hot_folder.h"
+#include "wire/names.h"
 #include "scangate/v1/scangate.grpc.pb.h"
 
 namespace scangate::cli {
@@ -750,11 +751,7 @@ int RunWatch(const std::vector<std::string>& args) {
     }
   // Signals are taken between pages, never in the middle of one; blocked
   // before gRPC starts its threads, so that they inherit the mask.
-  sigset_t signals;
-  sigemptyset(&signals);
-  sigaddset(&signals, SIGTERM);
-  sigaddset(&signals, SIGINT);
-  pthread_sigmask(SIG_BLOCK, &signals, nullptr);
+  BlockTerminationSignals();
   std::string channel_error;
   o.channel = OpenChannel(o.connection, channel_error);
   if (!o.channel) {

@@ -1,7 +1,7 @@
 // See batch.h.
-#include "batch.h"
+#include "pipeline/batch.h"
 
-#include "barcode.h"
+#include "pipeline/barcode/barcode.h"
 
 #include <algorithm>
 #include <charconv>

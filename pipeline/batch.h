@@ -4,8 +4,8 @@
 #include <string>
 #include <vector>
 
-#include "profile.h"
-#include "verdict.h"
+#include "pipeline/profile.h"
+#include "pipeline/verdict.h"
 
 namespace scangate {
 

@@ -1,5 +1,5 @@
 // See engine.h.
-#include "engine.h"
+#include "pipeline/engine.h"
 
 #include <chrono>
 #include <exception>
@@ -20,7 +20,7 @@ Engine::Engine(EngineOptions options)
 
 Engine::~Engine() { WaitIdle(); }
 
-void Engine::Submit(PageJob job, std::function<void(PageJob&, std::vector<PageVerdict>)> done) {
+void Engine::Submit(PageJob incoming, std::function<void(PageJob&, std::vector<PageVerdict>)> done) {
   {
     std::lock_guard lock(mu_);
     ++pending_;
@@ -34,7 +34,7 @@ void Engine::Submit(PageJob job, std::function<void(PageJob&, std::vector<PageVe
   // enqueue never blocks the caller, unlike execute(); it takes a const
   // functor, so the task's state lives behind a pointer.
   auto task = std::make_shared<Task>(
-      Task{std::move(job), std::move(done), std::chrono::steady_clock::now()});
+      Task{std::move(incoming), std::move(done), std::chrono::steady_clock::now()});
   arena_.enqueue([this, task] {
     if (options_.on_judge_start)
       options_.on_judge_start(

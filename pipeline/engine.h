@@ -17,9 +17,9 @@
 #include <tbb/task_arena.h>
 #include <vector>
 
-#include "judge.h"
-#include "profile.h"
-#include "verdict.h"
+#include "pipeline/judge.h"
+#include "pipeline/profile.h"
+#include "pipeline/verdict.h"
 
 namespace scangate {
 

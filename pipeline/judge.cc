@@ -1,22 +1,23 @@
 // See judge.h.
-#include "judge.h"
+#include "pipeline/judge.h"
 
-#include <openssl/evp.h>
+#include "common/sha256.h"
+
 
 #include <chrono>
 #include <exception>
 #include <new>
 #include <opencv2/core.hpp>
 
-#include "barcode.h"
-#include "barcode_zone.h"
-#include "blank.h"
-#include "blur.h"
-#include "ink.h"
-#include "page_signature.h"
-#include "resolution.h"
-#include "skew.h"
-#include "summary_sheet.h"
+#include "pipeline/barcode/barcode.h"
+#include "pipeline/barcode/barcode_zone.h"
+#include "pipeline/image/blank.h"
+#include "pipeline/image/blur.h"
+#include "pipeline/image/ink.h"
+#include "pipeline/sheet/page_signature.h"
+#include "pipeline/image/resolution.h"
+#include "pipeline/image/skew.h"
+#include "pipeline/sheet/summary_sheet.h"
 
 namespace scangate {
 namespace {
@@ -84,19 +85,6 @@ PageVerdict Internal(const std::string& what) {
 }
 
 }  // namespace
-
-std::string Sha256Hex(std::span<const std::uint8_t> bytes) {
-  unsigned char digest[EVP_MAX_MD_SIZE];
-  unsigned int len = 0;
-  EVP_Digest(bytes.data(), bytes.size(), digest, &len, EVP_sha256(), nullptr);
-  static const char* hex = "0123456789abcdef";
-  std::string out;
-  for (unsigned i = 0; i < len; ++i) {
-    out += hex[digest[i] >> 4];
-    out += hex[digest[i] & 15];
-  }
-  return out;
-}
 
 std::vector<PageVerdict> JudgeFile(std::span<const std::uint8_t> bytes, const std::string& source,
                                    const Profile& profile, const JudgeOptions& options) {

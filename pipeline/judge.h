@@ -8,9 +8,9 @@
 #include <string>
 #include <vector>
 
-#include "decode.h"
-#include "profile.h"
-#include "verdict.h"
+#include "pipeline/decode/decode.h"
+#include "pipeline/profile.h"
+#include "pipeline/verdict.h"
 
 namespace scangate {
 
@@ -23,7 +23,5 @@ struct JudgeOptions {
 std::vector<PageVerdict> JudgeFile(std::span<const std::uint8_t> bytes, const std::string& source,
                                    const Profile& profile, const JudgeOptions& options);
 
-// Lower-case hex SHA-256.
-std::string Sha256Hex(std::span<const std::uint8_t> bytes);
 
 }  // namespace scangate

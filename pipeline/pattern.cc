@@ -1,5 +1,5 @@
 // See pattern.h.
-#include "pattern.h"
+#include "pipeline/pattern.h"
 
 #include <re2/re2.h>
 

@@ -8,7 +8,7 @@
 #include <string>
 #include <vector>
 
-#include "pattern.h"
+#include "pipeline/pattern.h"
 
 namespace scangate {
 

@@ -1,7 +1,7 @@
 // See verdict.h: the one place thresholds turn measurements into decisions.
-#include "verdict.h"
+#include "pipeline/verdict.h"
 
-#include "barcode.h"
+#include "pipeline/barcode/barcode.h"
 
 #include <algorithm>
 #include <cmath>

@@ -7,10 +7,10 @@
 #include <string>
 #include <vector>
 
-#include "measurements.h"
-#include "page_error.h"
-#include "page_image.h"
-#include "profile.h"
+#include "pipeline/measurements.h"
+#include "pipeline/page_error.h"
+#include "pipeline/decode/page_image.h"
+#include "pipeline/profile.h"
 
 namespace scangate {
 

@@ -42,7 +42,8 @@ build() {
   # -O2 without debug info: the suite's build is most of its 15 minutes on
   # two cores, and debug info only slows it (gdb users: add -g).
   if ! { cmake -S "$SCANGATE_ROOT" -B "$BUILD_DIR" -DCMAKE_BUILD_TYPE=RelWithDebInfo \
-           -DCMAKE_CXX_FLAGS_RELWITHDEBINFO="-O2 -DNDEBUG" &&
+           -DCMAKE_CXX_FLAGS_RELWITHDEBINFO="-O2 -DNDEBUG" \
+           -DSCANGATE_WERROR="${SCANGATE_WERROR:-OFF}" &&
          cmake --build "$BUILD_DIR" -j "$(nproc)"; } >"$BUILD_DIR/build.log" 2>&1; then
     tail -n 40 "$BUILD_DIR/build.log"
     echo "setup: the build failed" >&2

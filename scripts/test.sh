@@ -9,6 +9,8 @@
 # SCANGATE_SANITIZERS_ONLY=1 the second part only.
 set -euo pipefail
 source "$(dirname "${BASH_SOURCE[0]}")/setup.sh"
+# The suite's build treats our own warnings as errors (scangate_warnings).
+export SCANGATE_WERROR="${SCANGATE_WERROR:-ON}"
 install_missing
 
 ASAN_DIR="${SCANGATE_ASAN_DIR:-$SCANGATE_ROOT/build-asan}"

@@ -1,5 +1,5 @@
 // See access.h.
-#include "access.h"
+#include "server/access.h"
 
 #include <google/protobuf/io/tokenizer.h>
 #include <google/protobuf/text_format.h>
@@ -11,8 +11,8 @@
 #include <span>
 #include <sstream>
 
-#include "judge.h"
-#include "text_format_errors.h"
+#include "common/sha256.h"
+#include "wire/text_format_errors.h"
 
 namespace scangate {
 namespace {
@@ -123,8 +123,7 @@ const v1::AccessClient* AccessControl::Identify(const grpc::ServerContextBase& c
       return nullptr;
     }
     std::string token = value.substr(scheme.size());
-    std::string hash = Sha256Hex(
-        std::span(reinterpret_cast<const std::uint8_t*>(token.data()), token.size()));
+    std::string hash = Sha256Hex(token);
     auto it = by_token_hash_.find(hash);
     if (it == by_token_hash_.end()) {
       why = "the bearer token is not known to the server";

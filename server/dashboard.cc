@@ -1,5 +1,5 @@
 // See dashboard.h.
-#include "dashboard.h"
+#include "server/dashboard.h"
 
 #include <cmath>
 #include <cstdio>
@@ -7,7 +7,7 @@
 #include <optional>
 
 #include "dashboard_page.h"  // generated from dashboard.html
-#include "metrics.h"
+#include "server/metrics.h"
 
 namespace scangate {
 namespace {

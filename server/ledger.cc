@@ -1,8 +1,8 @@
 // Which ledger a configuration names (see ledger.h).
-#include "ledger.h"
+#include "server/ledger.h"
 
-#include "postgres_ledger.h"
-#include "sqlite_ledger.h"
+#include "server/postgres_ledger.h"
+#include "server/sqlite_ledger.h"
 
 namespace scangate {
 

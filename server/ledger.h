@@ -12,7 +12,7 @@
 #include <string>
 #include <vector>
 
-#include "batch_record.h"
+#include "batch/batch_record.h"
 #include "scangate/v1/scangate.pb.h"
 #include "scangate/v1/verdict.pb.h"
 

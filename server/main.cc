@@ -8,8 +8,9 @@
 #include <string>
 #include <thread>
 
-#include "server_runner.h"
-#include "transport.h"
+#include "server/server_runner.h"
+#include "common/signals.h"
+#include "server/transport.h"
 
 namespace {
 
@@ -156,11 +157,7 @@ int main(int argc, char** argv) {
 
   // Signals are taken by one thread with sigwait, never by a handler that
   // could interrupt gRPC or TBB: block them before any thread starts.
-  sigset_t signals;
-  sigemptyset(&signals);
-  sigaddset(&signals, SIGTERM);
-  sigaddset(&signals, SIGINT);
-  pthread_sigmask(SIG_BLOCK, &signals, nullptr);
+  const sigset_t signals = scangate::BlockTerminationSignals();
 
   scangate::ServerRunner server(options, std::move(profiles));
   if (!server.Start(error)) {

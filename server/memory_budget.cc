@@ -1,9 +1,9 @@
 // See memory_budget.h.
-#include "memory_budget.h"
+#include "server/memory_budget.h"
 
 #include <algorithm>
 
-#include "decode.h"
+#include "pipeline/decode/decode.h"
 
 namespace scangate {
 

@@ -1,5 +1,5 @@
 // See metrics.h.
-#include "metrics.h"
+#include "server/metrics.h"
 
 #include <algorithm>
 #include <cctype>

@@ -19,9 +19,9 @@
 #include <string>
 #include <vector>
 
-#include "recent_pages.h"
+#include "server/recent_pages.h"
 #include "scangate/v1/verdict.pb.h"
-#include "verdict.h"
+#include "pipeline/verdict.h"
 
 namespace scangate {
 

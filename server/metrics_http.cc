@@ -1,5 +1,5 @@
 // See metrics_http.h.
-#include "metrics_http.h"
+#include "server/metrics_http.h"
 
 #include <CivetServer.h>
 #include <netdb.h>

@@ -6,8 +6,8 @@
 #include <memory>
 #include <string>
 
-#include "dashboard.h"
-#include "metrics.h"
+#include "server/dashboard.h"
+#include "server/metrics.h"
 
 class CivetServer;
 

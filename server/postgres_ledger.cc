@@ -1,6 +1,6 @@
 // See postgres_ledger.h. Verdicts are stored as serialized protobuf (bytea)
 // beside the columns that are queried; page images are never stored.
-#include "postgres_ledger.h"
+#include "server/postgres_ledger.h"
 
 #include <arpa/inet.h>
 #include <poll.h>

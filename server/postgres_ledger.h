@@ -21,8 +21,8 @@
 #include <mutex>
 #include <thread>
 
-#include "group_commit.h"
-#include "ledger.h"
+#include "server/group_commit.h"
+#include "server/ledger.h"
 
 namespace scangate {
 

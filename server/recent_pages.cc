@@ -1,5 +1,5 @@
 // See recent_pages.h.
-#include "recent_pages.h"
+#include "server/recent_pages.h"
 
 #include <algorithm>
 

@@ -1,14 +1,14 @@
 // See scan_service.h. Unary calls are answered here; streams in
 // scan_stream.cc and watch_stream.cc.
-#include "scan_service.h"
+#include "server/scan_service.h"
 
 #include <chrono>
 
-#include "metrics.h"
-#include "names.h"
-#include "scan_stream.h"
-#include "watch_stream.h"
-#include "wire.h"
+#include "server/metrics.h"
+#include "wire/names.h"
+#include "server/scan_stream.h"
+#include "server/watch_stream.h"
+#include "wire/wire.h"
 
 namespace scangate {
 namespace {

@@ -13,13 +13,13 @@
 #include <memory>
 #include <mutex>
 
-#include "access.h"
-#include "engine.h"
-#include "ledger.h"
-#include "memory_budget.h"
-#include "profile_store.h"
+#include "server/access.h"
+#include "pipeline/engine.h"
+#include "server/ledger.h"
+#include "server/memory_budget.h"
+#include "wire/profile_store.h"
 #include "scangate/v1/scangate.grpc.pb.h"
-#include "work_queue.h"
+#include "server/work_queue.h"
 
 namespace scangate {
 

@@ -6,18 +6,18 @@
 //
 // Every verdict is written to the station only after the ledger holds it, so
 // whatever a station saw survives a crash of the server.
-#include "scan_stream.h"
+#include "server/scan_stream.h"
 
 #include <atomic>
 #include <chrono>
 #include <deque>
 
-#include "batch_session.h"
-#include "memory_budget.h"
-#include "metrics.h"
-#include "names.h"
-#include "verdict_signature.h"
-#include "verdict_size.h"
+#include "batch/batch_session.h"
+#include "server/memory_budget.h"
+#include "server/metrics.h"
+#include "wire/names.h"
+#include "wire/verdict_signature.h"
+#include "server/verdict_size.h"
 
 namespace scangate {
 namespace {
@@ -253,7 +253,7 @@ class ScanSession : public LiveStream, public std::enable_shared_from_this<ScanS
               return self->LoadLocked(record.batch_id, [id = record.batch_id](
                                                            ScanSession& s,
                                                            std::optional<StoredBatch> stored) {
-                std::lock_guard lock(s.mu_);
+                std::lock_guard held(s.mu_);
                 s.opening_ = false;
                 if (!s.reactor_ || s.finish_requested_) return;
                 s.RefuseLocked(stored ? BatchSession::Exists(*stored)

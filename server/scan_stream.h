@@ -1,7 +1,7 @@
 // The reactor for one Scan stream (a station's batch).
 #pragma once
 
-#include "scan_service.h"
+#include "server/scan_service.h"
 
 namespace scangate {
 

@@ -1,5 +1,5 @@
 // See self_check.h.
-#include "self_check.h"
+#include "server/self_check.h"
 
 #include <opencv2/imgcodecs.hpp>
 #include <opencv2/imgproc.hpp>

@@ -1,5 +1,5 @@
 // See server_runner.h.
-#include "server_runner.h"
+#include "server/server_runner.h"
 
 #include <grpcpp/ext/proto_server_reflection_plugin.h>
 #include <grpcpp/health_check_service_interface.h>
@@ -10,9 +10,9 @@
 #include <iostream>
 #include <thread>
 
-#include "metrics.h"
-#include "metrics_http.h"
-#include "self_check.h"
+#include "server/metrics.h"
+#include "server/metrics_http.h"
+#include "server/self_check.h"
 
 namespace scangate {
 

@@ -10,12 +10,12 @@
 #include <mutex>
 #include <string>
 
-#include "dashboard.h"
-#include "engine.h"
-#include "profile_store.h"
-#include "scan_service.h"
-#include "ledger.h"
-#include "verdict_signature.h"
+#include "server/dashboard.h"
+#include "pipeline/engine.h"
+#include "wire/profile_store.h"
+#include "server/scan_service.h"
+#include "server/ledger.h"
+#include "wire/verdict_signature.h"
 
 namespace scangate {
 

@@ -1,6 +1,6 @@
 // See sqlite_ledger.h. Verdicts are stored as serialized protobuf beside the
 // columns that are queried; page images are never stored.
-#include "sqlite_ledger.h"
+#include "server/sqlite_ledger.h"
 
 #include <chrono>
 

@@ -8,8 +8,8 @@
 #include <memory>
 #include <mutex>
 
-#include "group_commit.h"
-#include "ledger.h"
+#include "server/group_commit.h"
+#include "server/ledger.h"
 
 namespace scangate {
 

@@ -1,5 +1,5 @@
 // See transport.h.
-#include "transport.h"
+#include "server/transport.h"
 
 #include <grpc/grpc_security_constants.h>
 

@@ -15,7 +15,7 @@
 #include <memory>
 #include <string>
 
-#include "access.h"
+#include "server/access.h"
 
 namespace scangate {
 

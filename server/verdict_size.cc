@@ -1,9 +1,9 @@
 // See verdict_size.h.
-#include "verdict_size.h"
+#include "server/verdict_size.h"
 
 #include <string>
 
-#include "scan_service.h"
+#include "server/scan_service.h"
 
 namespace scangate {
 

@@ -2,7 +2,7 @@
 // the ledger is read in pages on the blocking-work thread whenever the
 // stream has written what it holds and the feed has grown. At-least-once: a
 // follower that reconnects with its last sequence misses nothing.
-#include "watch_stream.h"
+#include "server/watch_stream.h"
 
 #include <deque>
 

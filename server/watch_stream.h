@@ -1,7 +1,7 @@
 // The reactor for one WatchVerdicts stream (the archive service's feed).
 #pragma once
 
-#include "scan_service.h"
+#include "server/scan_service.h"
 
 namespace scangate {
 

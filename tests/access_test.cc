@@ -13,12 +13,12 @@
 #include <sstream>
 #include <thread>
 
-#include "access.h"
+#include "server/access.h"
 #include "grpc/health/v1/health.grpc.pb.h"
 #include "scangate/v1/scangate.grpc.pb.h"
-#include "support/process.h"
-#include "support/synthetic_page.h"
-#include "transport.h"
+#include "tests/support/process.h"
+#include "tests/support/synthetic_page.h"
+#include "server/transport.h"
 
 namespace scangate {
 namespace {

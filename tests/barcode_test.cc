@@ -1,10 +1,10 @@
-#include "barcode.h"
+#include "pipeline/barcode/barcode.h"
 
-#include "barcode_grade.h"
-#include "barcode_print.h"
-#include "barcode_zone.h"
-#include "batch.h"
-#include "verdict.h"
+#include "pipeline/barcode/barcode_grade.h"
+#include "tests/support/barcode_print.h"
+#include "pipeline/barcode/barcode_zone.h"
+#include "pipeline/batch.h"
+#include "pipeline/verdict.h"
 
 #include <ZXing/BarcodeFormat.h>
 #include <ZXing/BitMatrix.h>

@@ -2,7 +2,7 @@
 // with the records the ledger would hold.
 #include <gtest/gtest.h>
 
-#include "batch_session.h"
+#include "batch/batch_session.h"
 
 namespace scangate {
 namespace {

@@ -8,9 +8,9 @@
 #include <sstream>
 
 #include "scangate/v1/verdict.pb.h"
-#include "support/hostile_files.h"
-#include "support/process.h"
-#include "support/test_data.h"
+#include "tests/support/hostile_files.h"
+#include "tests/support/process.h"
+#include "tests/support/test_data.h"
 
 namespace scangate {
 namespace {

@@ -22,10 +22,10 @@
 
 #include "grpc/health/v1/health.grpc.pb.h"
 #include "scangate/v1/scangate.grpc.pb.h"
-#include "support/http_client.h"
-#include "support/postgres.h"
-#include "support/process.h"
-#include "support/synthetic_page.h"
+#include "tests/support/http_client.h"
+#include "tests/support/postgres.h"
+#include "tests/support/process.h"
+#include "tests/support/synthetic_page.h"
 
 namespace scangate {
 namespace {
@@ -264,9 +264,11 @@ TEST_F(Cluster, AServerKilledMidStreamLosesNothingAndTheFollowerSeesEveryVerdict
         ASSERT_TRUE(stub->GetBatchVerdict(&ctx, req, &v).ok()) << id << " on server " << server;
         EXPECT_TRUE(v.final()) << id;
         EXPECT_EQ(v.pages_size(), kPagesPerBatch) << id;
-        for (const v1::PageVerdict& p : v.pages())
-          if (pages.count(p.page_index()))
+        for (const v1::PageVerdict& p : v.pages()) {
+          if (pages.count(p.page_index())) {
             EXPECT_EQ(p.decision(), pages.at(p.page_index())) << id << " page " << p.page_index();
+          }
+        }
         EXPECT_EQ(pages.size(), std::size_t(kPagesPerBatch)) << id;
       }
   }

@@ -10,9 +10,9 @@
 #include <regex>
 #include <thread>
 
-#include "support/http_client.h"
-#include "support/process.h"
-#include "support/station_loop.h"
+#include "tests/support/http_client.h"
+#include "tests/support/process.h"
+#include "tests/support/station_loop.h"
 
 namespace scangate {
 namespace {

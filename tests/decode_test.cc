@@ -14,11 +14,11 @@
 #include <opencv2/imgcodecs.hpp>
 #include <opencv2/imgproc.hpp>
 
-#include "decode.h"
-#include "judge.h"
-#include "support/hostile_files.h"
-#include "support/synthetic_page.h"
-#include "support/test_data.h"
+#include "pipeline/decode/decode.h"
+#include "pipeline/judge.h"
+#include "tests/support/hostile_files.h"
+#include "tests/support/synthetic_page.h"
+#include "tests/support/test_data.h"
 
 namespace scangate {
 namespace {
@@ -283,7 +283,9 @@ TEST(DecodeRefuses, TiffWithThousandsOfPagesOrALoopOfPages) {
   // blindly never ends.
   const std::string loop = HandMadeTiff(20, 20, 3, 400, /*loop_to_first=*/true);
   auto probe = ProbeImage(AsBytes(loop), DecodeLimits{});
-  if (probe.ok()) EXPECT_LE(probe.value().frames.size(), 64u);
+  if (probe.ok()) {
+    EXPECT_LE(probe.value().frames.size(), 64u);
+  }
   std::vector<PageVerdict> pages = JudgeFile(AsBytes(loop), "loop.tif", Profile{}, {});
   EXPECT_GE(pages.size(), 1u);
   EXPECT_LE(pages.size(), 3u);

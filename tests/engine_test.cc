@@ -9,7 +9,7 @@
 #include <opencv2/imgproc.hpp>
 #include <thread>
 
-#include "engine.h"
+#include "pipeline/engine.h"
 
 namespace scangate {
 namespace {

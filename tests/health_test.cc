@@ -10,9 +10,9 @@
 #include <thread>
 
 #include "grpc/health/v1/health.grpc.pb.h"
-#include "metrics.h"
+#include "server/metrics.h"
 #include "scangate/v1/scangate.grpc.pb.h"
-#include "server_runner.h"
+#include "server/server_runner.h"
 
 namespace scangate {
 namespace {

@@ -1,7 +1,7 @@
 // The hot-folder station's journal (clients/hot_folder.h): any file name
 // goes through it, and a journal written before names were escaped still
 // loads.
-#include "hot_folder.h"
+#include "clients/hot_folder.h"
 
 #include <gtest/gtest.h>
 #include <unistd.h>

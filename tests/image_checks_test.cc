@@ -12,13 +12,13 @@
 #include <string>
 #include <vector>
 
-#include "../bench/corpus/image_corpus.h"
-#include "blur.h"
-#include "ink.h"
-#include "judge.h"
-#include "resolution.h"
-#include "support/synthetic_page.h"
-#include "support/test_data.h"
+#include "bench/corpus/image_corpus.h"
+#include "pipeline/image/blur.h"
+#include "pipeline/image/ink.h"
+#include "pipeline/judge.h"
+#include "pipeline/image/resolution.h"
+#include "tests/support/synthetic_page.h"
+#include "tests/support/test_data.h"
 
 namespace scangate {
 namespace {

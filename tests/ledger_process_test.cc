@@ -11,9 +11,9 @@
 #include <set>
 
 #include "scangate/v1/scangate.grpc.pb.h"
-#include "support/process.h"
-#include "support/summary_forms.h"
-#include "support/synthetic_page.h"
+#include "tests/support/process.h"
+#include "tests/support/summary_forms.h"
+#include "tests/support/synthetic_page.h"
 
 namespace scangate {
 namespace {

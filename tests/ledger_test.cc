@@ -13,9 +13,9 @@
 #include <set>
 #include <thread>
 
-#include "postgres_ledger.h"
-#include "sqlite_ledger.h"
-#include "support/postgres.h"
+#include "server/postgres_ledger.h"
+#include "server/sqlite_ledger.h"
+#include "tests/support/postgres.h"
 
 namespace scangate {
 namespace {
@@ -232,7 +232,7 @@ TEST_P(LedgerOnDisk, ASchemaNewerThanTheServerIsRefused) {
 }
 
 INSTANTIATE_TEST_SUITE_P(Backends, LedgerOnDisk, ::testing::Values("sqlite", "postgresql"),
-                         [](const auto& info) { return info.param; });
+                         [](const auto& param_info) { return param_info.param; });
 
 // Several servers on one PostgreSQL ledger: each appends final verdicts
 // from several threads at once while a follower reads the feed from its

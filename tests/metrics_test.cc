@@ -20,10 +20,10 @@
 #include <sstream>
 #include <thread>
 
-#include "recent_pages.h"
+#include "server/recent_pages.h"
 #include "scangate/v1/scangate.grpc.pb.h"
-#include "server_runner.h"
-#include "support/http_client.h"
+#include "server/server_runner.h"
+#include "tests/support/http_client.h"
 
 namespace scangate {
 namespace {

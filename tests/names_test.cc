@@ -1,14 +1,14 @@
 // Names are data: the bounds a request's names are checked against
-// (server/names.h), and the one file name each batch id is given
-// (server/file_names.h), which no id can steer out of its folder.
-#include "names.h"
+// (wire/names.h), and the one file name each batch id is given
+// (wire/file_names.h), which no id can steer out of its folder.
+#include "wire/names.h"
 
 #include <gtest/gtest.h>
 
 #include <set>
 #include <string>
 
-#include "file_names.h"
+#include "wire/file_names.h"
 
 namespace scangate {
 namespace {

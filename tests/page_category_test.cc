@@ -8,11 +8,11 @@
 #include <filesystem>
 #include <fstream>
 
-#include "page_categories.h"
-#include "profile_store.h"
+#include "wire/page_categories.h"
+#include "wire/profile_store.h"
 #include "scangate/v1/scangate.grpc.pb.h"
-#include "support/process.h"
-#include "support/synthetic_page.h"
+#include "tests/support/process.h"
+#include "tests/support/synthetic_page.h"
 
 namespace scangate {
 namespace {

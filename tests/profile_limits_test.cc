@@ -20,16 +20,16 @@
 #include <opencv2/core.hpp>
 #include <opencv2/imgproc.hpp>
 
-#include "barcode.h"
-#include "batch.h"
-#include "ledger.h"
-#include "page_categories.h"
-#include "profile_store.h"
-#include "scan_service.h"
+#include "pipeline/barcode/barcode.h"
+#include "pipeline/batch.h"
+#include "server/ledger.h"
+#include "wire/page_categories.h"
+#include "wire/profile_store.h"
+#include "server/scan_service.h"
 #include "scangate/v1/scangate.grpc.pb.h"
-#include "support/hostile_files.h"
-#include "support/process.h"
-#include "support/synthetic_page.h"
+#include "tests/support/hostile_files.h"
+#include "tests/support/process.h"
+#include "tests/support/synthetic_page.h"
 
 namespace scangate {
 namespace {

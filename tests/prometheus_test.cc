@@ -15,10 +15,10 @@
 #include <set>
 #include <thread>
 
-#include "support/http_client.h"
-#include "support/process.h"
-#include "support/station_loop.h"
-#include "support/test_data.h"
+#include "tests/support/http_client.h"
+#include "tests/support/process.h"
+#include "tests/support/station_loop.h"
+#include "tests/support/test_data.h"
 
 namespace scangate {
 namespace {

@@ -10,8 +10,8 @@
 #include <opencv2/imgproc.hpp>
 
 #include "scangate/v1/scangate.grpc.pb.h"
-#include "server_runner.h"
-#include "support/test_data.h"
+#include "server/server_runner.h"
+#include "tests/support/test_data.h"
 
 namespace scangate {
 namespace {

@@ -10,13 +10,13 @@
 #include <functional>
 #include <opencv2/imgproc.hpp>
 
-#include "batch.h"
-#include "judge.h"
-#include "profile_store.h"
-#include "signature.h"
-#include "summary_corpus.h"
-#include "summary_forms.h"
-#include "synthetic_page.h"
+#include "pipeline/batch.h"
+#include "pipeline/judge.h"
+#include "wire/profile_store.h"
+#include "pipeline/sheet/signature.h"
+#include "bench/summary/summary_corpus.h"
+#include "tests/support/summary_forms.h"
+#include "tests/support/synthetic_page.h"
 
 namespace scangate {
 namespace {

@@ -24,11 +24,11 @@
 
 #include "grpc/health/v1/health.grpc.pb.h"
 #include "scangate/v1/scangate.grpc.pb.h"
-#include "support/barcode_print.h"
-#include "support/hostile_files.h"
-#include "support/http_client.h"
-#include "support/process.h"
-#include "support/synthetic_page.h"
+#include "tests/support/barcode_print.h"
+#include "tests/support/hostile_files.h"
+#include "tests/support/http_client.h"
+#include "tests/support/process.h"
+#include "tests/support/synthetic_page.h"
 
 namespace scangate {
 namespace {

@@ -4,7 +4,7 @@
 
 #include <filesystem>
 
-#include "verdict_signature.h"
+#include "wire/verdict_signature.h"
 
 namespace scangate {
 namespace {

@@ -11,12 +11,12 @@
 #include <set>
 #include <thread>
 
-#include "file_names.h"
+#include "wire/file_names.h"
 #include "scangate/v1/scangate.grpc.pb.h"
-#include "support/barcode_print.h"
-#include "support/process.h"
-#include "support/summary_forms.h"
-#include "support/synthetic_page.h"
+#include "tests/support/barcode_print.h"
+#include "tests/support/process.h"
+#include "tests/support/summary_forms.h"
+#include "tests/support/synthetic_page.h"
 
 namespace scangate {
 namespace {

@@ -1,6 +1,6 @@
 // See corpus_paper.h. Magnitudes follow what office scanners produce: paper
 // 230-252, toner 20-60, show-through 8-35 levels, shadows up to near black.
-#include "corpus_paper.h"
+#include "bench/corpus/corpus_paper.h"
 
 #include <algorithm>
 #include <cmath>
@@ -8,7 +8,7 @@
 #include <string>
 #include <vector>
 
-#include "synthetic_page.h"
+#include "tests/support/synthetic_page.h"
 
 namespace scangate::corpus {
 namespace {

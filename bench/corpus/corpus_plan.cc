@@ -8,7 +8,7 @@
 #include <cmath>
 #include <cstdio>
 
-#include "image_corpus.h"
+#include "bench/corpus/image_corpus.h"
 
 namespace scangate::corpus {
 namespace {

@@ -8,9 +8,9 @@
 #include <stdexcept>
 #include <zlib.h>
 
-#include "corpus_paper.h"
-#include "image_corpus.h"
-#include "synthetic_page.h"
+#include "bench/corpus/corpus_paper.h"
+#include "bench/corpus/image_corpus.h"
+#include "tests/support/synthetic_page.h"
 
 namespace scangate::corpus {
 namespace {

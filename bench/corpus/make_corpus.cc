@@ -7,7 +7,7 @@
 #include <fstream>
 #include <string>
 
-#include "image_corpus.h"
+#include "bench/corpus/image_corpus.h"
 
 namespace {
 

@@ -8,7 +8,7 @@
 #include <string>
 #include <vector>
 
-#include "profile.h"
+#include "pipeline/profile.h"
 
 namespace scangate::bench {
 

@@ -1,11 +1,11 @@
 // See line_rate_corpus.h.
-#include "line_rate_corpus.h"
+#include "bench/line_rate/line_rate_corpus.h"
 
 #include <algorithm>
 #include <cstdio>
 
-#include "summary_forms.h"
-#include "synthetic_page.h"
+#include "tests/support/summary_forms.h"
+#include "tests/support/synthetic_page.h"
 
 namespace scangate::bench {
 

@@ -4,7 +4,7 @@
 #include <cstring>
 #include <string>
 
-#include "bench_commands.h"
+#include "bench/line_rate/bench_commands.h"
 
 int main(int argc, char** argv) {
   const char* usage =

@@ -6,10 +6,10 @@
 #include <map>
 #include <mutex>
 
-#include "bench_commands.h"
-#include "engine.h"
-#include "line_rate_corpus.h"
-#include "profile_store.h"
+#include "bench/line_rate/bench_commands.h"
+#include "pipeline/engine.h"
+#include "bench/line_rate/line_rate_corpus.h"
+#include "wire/profile_store.h"
 
 namespace scangate::bench {
 namespace {

@@ -17,8 +17,8 @@
 #include <mutex>
 #include <thread>
 
-#include "bench_commands.h"
-#include "line_rate_corpus.h"
+#include "bench/line_rate/bench_commands.h"
+#include "bench/line_rate/line_rate_corpus.h"
 #include "scangate/v1/scangate.grpc.pb.h"
 
 namespace scangate::bench {

@@ -10,7 +10,7 @@
 #include <thread>
 #include <vector>
 
-#include "summary_corpus.h"
+#include "bench/summary/summary_corpus.h"
 
 int main(int argc, char** argv) {
   namespace sc = scangate::summary_corpus;

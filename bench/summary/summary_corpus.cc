@@ -1,5 +1,5 @@
 // See summary_corpus.h.
-#include "summary_corpus.h"
+#include "bench/summary/summary_corpus.h"
 
 #include <algorithm>
 #include <cmath>
@@ -9,7 +9,7 @@
 #include <opencv2/imgproc.hpp>
 #include <sstream>
 
-#include "synthetic_page.h"
+#include "tests/support/synthetic_page.h"
 
 namespace scangate::summary_corpus {
 namespace {

@@ -10,7 +10,7 @@
 #include <string>
 #include <vector>
 
-#include "summary_forms.h"
+#include "tests/support/summary_forms.h"
 
 namespace scangate::summary_corpus {
 

@@ -51,7 +51,7 @@ MAX_MESSAGE = (128 << 20) + (1 << 20)
 CURSOR_FILE = ".scangate-cursor"
 # Bytes a batch id keeps in its file name (file_name_for).
 FILE_NAME_SAFE = frozenset(b"abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-_.")
-# As server/file_names.h: room for ".json" and the temporary name beside it.
+# As wire/file_names.h: room for ".json" and the temporary name beside it.
 MAX_MAPPED_NAME_BYTES = 200
 
 grpc = None  # imported once the generated modules are on sys.path (see load_modules)
@@ -223,7 +223,7 @@ def run_verdict(args):
 
 def file_name_for(name):
     """One file name for a batch id, and a different one for every other id:
-    server/file_names.h's FileNameFor, byte for byte. Safe bytes stay (a
+    wire/file_names.h's FileNameFor, byte for byte. Safe bytes stay (a
     leading '.' excepted), every other byte of the UTF-8 becomes %XX, the
     empty id "%"; past 200 bytes, a prefix, '~' and the id's SHA-256."""
     data = name.encode("utf-8", "surrogateescape")

@@ -16,8 +16,8 @@
 #include <span>
 #include <string>
 
-#include "form_registration.h"
-#include "judge.h"
+#include "pipeline/sheet/form_registration.h"
+#include "pipeline/judge.h"
 
 namespace {
 

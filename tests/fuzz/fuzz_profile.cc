@@ -10,8 +10,8 @@
 #include <string>
 #include <string_view>
 
-#include "barcode.h"
-#include "profile_store.h"
+#include "pipeline/barcode/barcode.h"
+#include "wire/profile_store.h"
 
 namespace {
 

@@ -6,8 +6,8 @@
 #include <opencv2/imgcodecs.hpp>
 #include <opencv2/imgproc.hpp>
 
-#include "summary_forms.h"
-#include "synthetic_page.h"
+#include "tests/support/summary_forms.h"
+#include "tests/support/synthetic_page.h"
 
 int main(int argc, char** argv) {
   if (argc != 2) return 2;

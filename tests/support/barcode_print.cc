@@ -4,7 +4,7 @@
 // with their ink spread, then voids and specks), averaged over one page
 // pixel's footprint, and warped onto the page at its angle: edges land
 // between pixels as they do on paper.
-#include "barcode_print.h"
+#include "tests/support/barcode_print.h"
 
 #include <ZXing/BarcodeFormat.h>
 #include <ZXing/BitMatrix.h>

@@ -9,8 +9,8 @@
 #include <opencv2/imgproc.hpp>
 #include <opencv2/ximgproc.hpp>
 
-#include "summary_forms.h"
-#include "typesetting.h"
+#include "tests/support/summary_forms.h"
+#include "tests/support/typesetting.h"
 
 namespace scangate::synth {
 namespace {

@@ -2,8 +2,8 @@
 // noise, and a black-and-white mode's threshold.
 #include <opencv2/imgproc.hpp>
 
-#include "synthetic_page.h"
-#include "typesetting.h"
+#include "tests/support/synthetic_page.h"
+#include "tests/support/typesetting.h"
 
 namespace scangate::synth {
 

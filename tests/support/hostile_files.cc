@@ -1,5 +1,5 @@
 // See hostile_files.h.
-#include "hostile_files.h"
+#include "tests/support/hostile_files.h"
 
 #include <tiffio.h>
 #include <unistd.h>

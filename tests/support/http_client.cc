@@ -1,5 +1,5 @@
 // See http_client.h.
-#include "http_client.h"
+#include "tests/support/http_client.h"
 
 #include <arpa/inet.h>
 #include <netinet/in.h>

@@ -9,7 +9,7 @@
 #include <opencv2/imgproc.hpp>
 #include <stdexcept>
 
-#include "synthetic_page.h"
+#include "tests/support/synthetic_page.h"
 
 namespace scangate::synth {
 namespace {

@@ -1,5 +1,5 @@
 // See postgres.h.
-#include "postgres.h"
+#include "tests/support/postgres.h"
 
 #include <fcntl.h>
 #include <glob.h>

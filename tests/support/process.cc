@@ -1,5 +1,5 @@
 // See process.h.
-#include "process.h"
+#include "tests/support/process.h"
 
 #include <fcntl.h>
 #include <poll.h>

@@ -1,11 +1,11 @@
 // See station_loop.h.
-#include "station_loop.h"
+#include "tests/support/station_loop.h"
 
 #include <filesystem>
 #include <fstream>
 
-#include "process.h"
-#include "synthetic_page.h"
+#include "tests/support/process.h"
+#include "tests/support/synthetic_page.h"
 
 namespace scangate::testing {
 

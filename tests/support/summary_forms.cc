@@ -12,8 +12,8 @@
 #include <opencv2/imgproc.hpp>
 #include <stdexcept>
 
-#include "summary_forms.h"
-#include "typesetting.h"
+#include "tests/support/summary_forms.h"
+#include "tests/support/typesetting.h"
 
 namespace scangate::synth {
 namespace {

@@ -10,7 +10,7 @@
 #include <string>
 #include <vector>
 
-#include "synthetic_page.h"
+#include "tests/support/synthetic_page.h"
 
 namespace scangate::synth {
 

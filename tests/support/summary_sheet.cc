@@ -9,8 +9,8 @@
 #include <cmath>
 #include <opencv2/imgproc.hpp>
 
-#include "synthetic_page.h"
-#include "typesetting.h"
+#include "tests/support/synthetic_page.h"
+#include "tests/support/typesetting.h"
 
 namespace scangate::synth {
 namespace {

@@ -1,7 +1,7 @@
 // Supporting-document pages: text pages, ID card copies and blank backs.
 // Content is drawn from a seeded cv::RNG, which (unlike <random>'s
 // distributions) gives the same page on every platform.
-#include "synthetic_page.h"
+#include "tests/support/synthetic_page.h"
 
 #include <algorithm>
 #include <array>
@@ -12,7 +12,7 @@
 #include <span>
 #include <string_view>
 
-#include "typesetting.h"
+#include "tests/support/typesetting.h"
 
 namespace scangate::synth {
 namespace {

@@ -1,5 +1,5 @@
 // See typesetting.h.
-#include "typesetting.h"
+#include "tests/support/typesetting.h"
 
 #include <algorithm>
 #include <opencv2/imgproc.hpp>

@@ -7,7 +7,7 @@
 #include <string>
 #include <vector>
 
-#include "summary_forms.h"
+#include "tests/support/summary_forms.h"
 
 namespace {
 

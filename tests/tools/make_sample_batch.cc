@@ -7,8 +7,8 @@
 #include <string>
 #include <vector>
 
-#include "summary_forms.h"
-#include "synthetic_page.h"
+#include "tests/support/summary_forms.h"
+#include "tests/support/synthetic_page.h"
 
 namespace {
 

@@ -1,0 +1,247 @@
+// See barcode_locate.h.
+//
+// The page is cut into blocks of about 2.7 mm. In each, the gradient's
+// structure tensor tells how much edge there is and whether it all runs one
+// way (coherence); text has as much edge but in every direction, a ruled line
+// runs one way but has only two edges. A block is bar-like when its edges are
+// dense, coherent and, along their common direction, cross the block's mid
+// level at least four times in two block lengths, the same a third of a
+// block up and down the bars (straight, unlike handwriting). Neighbouring bar-like
+// blocks at about the same angle make a field.
+#include "pipeline/barcode/barcode_locate.h"
+
+#include <algorithm>
+#include <cmath>
+#include <cstdint>
+
+namespace scangate {
+namespace {
+
+struct Block {
+  double jxx = 0, jyy = 0, jxy = 0;
+  int lo = 255, hi = 0, n = 0;
+  bool bar_like = false;
+  float angle = 0;
+};
+
+constexpr int kMinRange = 20;  // gray levels between bars and spaces
+constexpr double kMinCoherence = 0.6;
+// Sobel energy over samples x range^2 (a Sobel step is 4 x range high).
+constexpr double kMinEdgeDensity = 0.48;
+constexpr int kMinCrossings = 4;
+constexpr int kMinFieldBlocks = 4;
+constexpr float kSameAngle = 0.3f;        // radians
+constexpr double kMinStraightness = 0.6;  // profile correlation along the bars
+
+float SampleAt(const cv::Mat& g, float x, float y) {
+  int ix = static_cast<int>(std::floor(x)), iy = static_cast<int>(std::floor(y));
+  if (ix < 0 || iy < 0 || ix + 1 >= g.cols || iy + 1 >= g.rows) return -1;
+  float fx = x - ix, fy = y - iy;
+  const uint8_t* r0 = g.ptr<uint8_t>(iy) + ix;
+  const uint8_t* r1 = g.ptr<uint8_t>(iy + 1) + ix;
+  return (r0[0] * (1 - fx) + r0[1] * fx) * (1 - fy) + (r1[0] * (1 - fx) + r1[1] * fx) * fy;
+}
+
+// Whether the block at `c` looks like bars along `angle` (across the bars):
+// its profile crosses the mid level often, and stays the same a third of a
+// block to either side along the bars (handwriting and text do not).
+bool LooksLikeBars(const cv::Mat& g, cv::Point2f c, float angle, float half_length) {
+  const cv::Point2f u(std::cos(angle), std::sin(angle)), v(-u.y, u.x);
+  const int n = static_cast<int>(2 * half_length) + 1;
+  auto sample = [&](float offset, std::vector<float>& out) {
+    out.resize(n);
+    for (int i = 0; i < n; ++i) {
+      float t = -half_length + i;
+      out[i] = SampleAt(g, c.x + u.x * t + v.x * offset, c.y + u.y * t + v.y * offset);
+      if (out[i] < 0) return false;
+    }
+    return true;
+  };
+  // The crossings first: most text blocks stop there, before the profiles
+  // above and below are sampled.
+  std::vector<float> mid, side;
+  if (!sample(0, mid)) return false;
+  auto [lo, hi] = std::minmax_element(mid.begin(), mid.end());
+  const float level = (*lo + *hi) / 2, band = 0.15f * (*hi - *lo);
+  int crossings = 0, state = 0;  // -1 dark, 1 light
+  for (float value : mid) {
+    int now = value < level - band ? -1 : value > level + band ? 1 : state;
+    if (state != 0 && now != state) ++crossings;
+    state = now;
+  }
+  if (crossings < kMinCrossings) return false;
+  auto correlation = [&](const std::vector<float>& a, const std::vector<float>& b) {
+    double sa = 0, sb = 0, saa = 0, sbb = 0, sab = 0;
+    for (int i = 0; i < n; ++i)
+      sa += a[i], sb += b[i], saa += a[i] * a[i], sbb += b[i] * b[i], sab += a[i] * b[i];
+    double va = saa - sa * sa / n, vb = sbb - sb * sb / n;
+    return va > 0 && vb > 0 ? (sab - sa * sb / n) / std::sqrt(va * vb) : 0.0;
+  };
+  for (float offset : {-half_length / 3, half_length / 3}) {
+    if (!sample(offset, side) || correlation(side, mid) < kMinStraightness) return false;
+  }
+  return true;
+}
+
+// Wide bars, voids, a 1-bit scan's jagged edges or a cut leave one code as
+// several fields in a row: fields at the same angle, on one line across the
+// bars and not far apart for their length, are one field. (Two codes side by
+// side become one field; the reader still reads both, one per pass.)
+void MergeCollinear(std::vector<BarField>& fields, float block) {
+  constexpr float kMaxAngle = 0.12f;  // radians
+  auto angle_gap = [](float a, float b) {
+    float d = std::fmod(std::abs(a - b), static_cast<float>(CV_PI));
+    return std::min(d, static_cast<float>(CV_PI) - d);
+  };
+  for (bool merged = true; merged;) {
+    merged = false;
+    for (size_t i = 0; i < fields.size() && !merged; ++i) {
+      for (size_t j = i + 1; j < fields.size() && !merged; ++j) {
+        BarField& a = fields[i];
+        const BarField& b = fields[j];
+        if (angle_gap(a.angle, b.angle) > kMaxAngle) continue;
+        const cv::Point2f u(std::cos(a.angle), std::sin(a.angle)), v(-u.y, u.x);
+        const cv::Point2f d = b.center - a.center;
+        if (std::abs(d.dot(v)) > std::max(a.height, b.height) / 2) continue;
+        const float gap = std::abs(d.dot(u)) - (a.length + b.length) / 2;
+        if (gap > std::max(4 * block, 0.6f * (a.length + b.length))) continue;
+        // One field over both, along a's line.
+        const float b_mid = d.dot(u);
+        const float lo = std::min(-a.length / 2, b_mid - b.length / 2);
+        const float hi = std::max(a.length / 2, b_mid + b.length / 2);
+        const float share = static_cast<float>(b.blocks) / (a.blocks + b.blocks);
+        a.center += u * ((lo + hi) / 2) + v * (d.dot(v) * share);
+        a.length = hi - lo;
+        a.height = std::max(a.height, b.height);
+        a.blocks += b.blocks;
+        fields.erase(fields.begin() + static_cast<std::ptrdiff_t>(j));
+        merged = true;
+      }
+    }
+  }
+}
+
+}  // namespace
+
+std::vector<BarField> FindBarFields(const cv::Mat& gray, double dpi) {
+  std::vector<BarField> fields;
+  if (gray.empty() || gray.type() != CV_8UC1) return fields;
+  const int block = dpi > 0 ? std::clamp(static_cast<int>(std::lround(dpi * 2.7 / 25.4)), 10, 64)
+                            : std::clamp(std::min(gray.cols, gray.rows) / 16, 10, 32);
+  const int stride = std::max(1, block / 10);
+  const int bw = gray.cols / block, bh = gray.rows / block;
+  if (bw < 2 || bh < 1) return fields;
+
+  std::vector<Block> blocks(static_cast<size_t>(bw) * bh);
+  const int y_end = std::min(bh * block, gray.rows - 1);
+  // First each block's range over the same samples: a block without bars'
+  // contrast (paper, most of any page) is rejected below whatever its
+  // gradients, so they are summed only where the range allows bars.
+  for (int y = 1; y < y_end; y += stride) {
+    const uint8_t* row = gray.ptr<uint8_t>(y);
+    Block* line = &blocks[static_cast<size_t>(y / block) * bw];
+    for (int bx = 0; bx < bw; ++bx) {
+      Block& b = line[bx];
+      const int x_end = std::min((bx + 1) * block, gray.cols - 1);
+      int lo = b.lo, hi = b.hi, n = 0;
+      for (int x = std::max(1, bx * block); x < x_end; x += stride) {
+        lo = std::min<int>(lo, row[x]), hi = std::max<int>(hi, row[x]);
+        ++n;
+      }
+      b.lo = lo, b.hi = hi, b.n += n;
+    }
+  }
+  for (int y = 1; y < y_end; y += stride) {
+    const uint8_t* above = gray.ptr<uint8_t>(y - 1);
+    const uint8_t* row = gray.ptr<uint8_t>(y);
+    const uint8_t* below = gray.ptr<uint8_t>(y + 1);
+    Block* line = &blocks[static_cast<size_t>(y / block) * bw];
+    for (int bx = 0; bx < bw; ++bx) {
+      Block& b = line[bx];
+      if (b.hi - b.lo < kMinRange) continue;
+      const int x_end = std::min((bx + 1) * block, gray.cols - 1);
+      long jxx = 0, jyy = 0, jxy = 0;
+      for (int x = std::max(1, bx * block); x < x_end; x += stride) {
+        // Sobel: smoothing across each derivative keeps the angle of a
+        // jagged (1-bit) edge from snapping to 0 or 45 degrees.
+        int gx = (above[x + 1] - above[x - 1]) + 2 * (row[x + 1] - row[x - 1]) +
+                 (below[x + 1] - below[x - 1]);
+        int gy = (below[x - 1] + 2 * below[x] + below[x + 1]) -
+                 (above[x - 1] + 2 * above[x] + above[x + 1]);
+        jxx += gx * gx, jyy += gy * gy, jxy += gx * gy;
+      }
+      b.jxx += jxx, b.jyy += jyy, b.jxy += jxy;
+    }
+  }
+
+  for (int by = 0; by < bh; ++by) {
+    for (int bx = 0; bx < bw; ++bx) {
+      Block& b = blocks[static_cast<size_t>(by) * bw + bx];
+      const double energy = b.jxx + b.jyy;
+      const int range = b.hi - b.lo;
+      if (range < kMinRange || energy <= 0 || b.n == 0) continue;
+      const double coherence =
+          std::sqrt((b.jxx - b.jyy) * (b.jxx - b.jyy) + 4 * b.jxy * b.jxy) / energy;
+      if (coherence < kMinCoherence) continue;
+      if (energy / (static_cast<double>(b.n) * range * range) < kMinEdgeDensity) continue;
+      b.angle = static_cast<float>(0.5 * std::atan2(2 * b.jxy, b.jxx - b.jyy));
+      const cv::Point2f centre((bx + 0.5f) * block, (by + 0.5f) * block);
+      b.bar_like = LooksLikeBars(gray, centre, b.angle, static_cast<float>(block));
+    }
+  }
+
+  // Fields: 8-connected bar-like blocks at about the same angle.
+  auto angle_gap = [](float a, float b) {
+    float d = std::fmod(std::abs(a - b), static_cast<float>(CV_PI));
+    return std::min(d, static_cast<float>(CV_PI) - d);
+  };
+  std::vector<int> label(blocks.size(), -1);
+  std::vector<int> stack;
+  for (int start = 0; start < static_cast<int>(blocks.size()); ++start) {
+    if (!blocks[start].bar_like || label[start] >= 0) continue;
+    std::vector<int> members;
+    label[start] = start;
+    stack.assign(1, start);
+    while (!stack.empty()) {
+      int i = stack.back();
+      stack.pop_back();
+      members.push_back(i);
+      const int bx = i % bw, by = i / bw;
+      for (int dy = -1; dy <= 1; ++dy) {
+        for (int dx = -1; dx <= 1; ++dx) {
+          int nx = bx + dx, ny = by + dy;
+          if (nx < 0 || ny < 0 || nx >= bw || ny >= bh) continue;
+          int j = ny * bw + nx;
+          if (label[j] >= 0 || !blocks[j].bar_like) continue;
+          if (angle_gap(blocks[j].angle, blocks[i].angle) > kSameAngle) continue;
+          label[j] = start;
+          stack.push_back(j);
+        }
+      }
+    }
+    if (static_cast<int>(members.size()) < kMinFieldBlocks) continue;
+    double c2 = 0, s2 = 0;
+    for (int i : members) c2 += std::cos(2 * blocks[i].angle), s2 += std::sin(2 * blocks[i].angle);
+    const float angle = static_cast<float>(0.5 * std::atan2(s2, c2));
+    const cv::Point2f u(std::cos(angle), std::sin(angle)), v(-u.y, u.x);
+    float u0 = 1e9f, u1 = -1e9f, v0 = 1e9f, v1 = -1e9f;
+    for (int i : members) {
+      cv::Point2f c(((i % bw) + 0.5f) * block, ((i / bw) + 0.5f) * block);
+      float a = c.dot(u), b = c.dot(v);
+      u0 = std::min(u0, a), u1 = std::max(u1, a), v0 = std::min(v0, b), v1 = std::max(v1, b);
+    }
+    BarField f;
+    f.angle = angle;
+    f.length = u1 - u0 + block;
+    f.height = v1 - v0 + block;
+    f.center = u * ((u0 + u1) / 2) + v * ((v0 + v1) / 2);
+    f.blocks = static_cast<int>(members.size());
+    fields.push_back(f);
+  }
+  MergeCollinear(fields, static_cast<float>(block));
+  std::sort(fields.begin(), fields.end(),
+            [](const BarField& a, const BarField& b) { return a.blocks > b.blocks; });
+  return fields;
+}
+
+}  // namespace scangate

@@ -1,0 +1,269 @@
+// See wire.h.
+#include "wire/wire.h"
+
+#include <google/protobuf/util/json_util.h>
+
+namespace scangate {
+namespace {
+
+v1::ColorMode ToProto(ColorMode mode) {
+  switch (mode) {
+    case ColorMode::kBilevel: return v1::BILEVEL;
+    case ColorMode::kGray: return v1::GRAY;
+    case ColorMode::kColor: return v1::COLOR;
+  }
+  return v1::COLOR_MODE_UNSPECIFIED;
+}
+
+v1::Decision ToProto(Decision d) { return d == Decision::kAccept ? v1::ACCEPT : v1::REJECT; }
+
+}  // namespace
+
+void ToProto(const Reason& in, v1::Reason* out) {
+  out->set_code(static_cast<v1::ReasonCode>(in.code));
+  out->set_detail(in.detail);
+  out->set_zone(in.zone);
+  if (in.page) out->set_page(*in.page);
+  out->set_waived_by(in.waived_by);
+  out->set_waiver_note(in.waiver_note);
+}
+
+void ToProto(const PageVerdict& in, v1::PageVerdict* out) {
+  out->set_source(in.source);
+  out->set_page_index(in.page_index);
+  out->set_frame(in.frame);
+  out->set_decision(ToProto(in.decision));
+  for (const Reason& r : in.reasons) ToProto(r, out->add_reasons());
+  out->set_error(in.error);
+  out->set_transaction_id(in.transaction_id);
+  out->set_sha256(in.sha256);
+  out->set_width_px(std::uint32_t(in.width));
+  out->set_height_px(std::uint32_t(in.height));
+  out->set_color_mode(ToProto(in.color_mode));
+  out->set_dpi(in.resolution.dpi);
+  out->set_dpi_inferred(in.resolution.inferred);
+  auto* blur = out->mutable_blur();
+  blur->set_score(in.blur.sigma_300dpi);
+  blur->set_blurred(in.blurred);
+  blur->set_blurred_area_ratio(in.blur.blurred_area_ratio);
+  blur->set_applicable(in.blur.applicable);
+  out->mutable_skew()->set_degrees(in.skew.degrees);
+  out->mutable_skew()->set_confidence(in.skew.confidence);
+  out->mutable_blank()->set_blank(in.is_blank);
+  out->mutable_blank()->set_ink_ratio(in.blank.ink_ratio);
+  out->mutable_blank()->set_too_dark(in.too_dark);
+  out->mutable_blank()->set_bright_level(in.blank.bright_level);
+  out->mutable_blank()->set_dark_level(in.blank.dark_level);
+  for (const BarcodeMeasure& b : in.barcodes) {
+    auto* pb = out->add_barcodes();
+    pb->set_format(b.format);
+    pb->set_text(b.text);
+    pb->set_orientation_degrees(b.orientation_degrees);
+    for (int c : b.corners) pb->add_position(c);
+    pb->set_grade(b.quality.grade);
+    pb->set_x_dimension_mm(b.x_dimension_mm);
+    pb->set_quiet_zone_ok(b.quiet_zone_ok);
+    pb->set_grade_value(b.quality.grade_value);
+    pb->set_symbol_contrast(b.quality.symbol_contrast);
+    pb->set_min_reflectance(b.quality.min_reflectance);
+    pb->set_min_edge_contrast(b.quality.min_edge_contrast);
+    pb->set_modulation(b.quality.modulation);
+    pb->set_defects(b.quality.defects);
+    pb->set_decodability(b.quality.decodability);
+    pb->set_grade_limited_by(b.quality.limited_by);
+    pb->set_scans(std::uint32_t(b.quality.scans));
+    pb->set_bar_height_mm(b.bar_height_mm);
+    pb->set_quiet_zone_modules(b.quiet_zone_modules);
+    pb->set_x_dimension_px(b.x_dimension_px);
+    pb->set_unreadable(b.unreadable);
+    pb->set_found_in_zone(b.found_in_zone);
+  }
+  for (const FieldMeasure& f : in.fields) {
+    auto* pf = out->add_fields();
+    pf->set_name(f.name);
+    pf->set_filled(f.filled);
+    pf->set_ink_ratio(f.ink_ratio);
+  }
+  for (const SignatureMeasure& m : in.signatures) {
+    auto* ps = out->add_signatures();
+    ps->set_zone(m.zone);
+    ps->set_present(m.present);
+    ps->set_score(m.score);
+  }
+  for (const SealMeasure& m : in.seals) {
+    auto* ps = out->add_seals();
+    ps->set_zone(m.zone);
+    ps->set_present(m.present);
+    ps->set_score(m.score);
+  }
+  out->set_summary_sheet(in.summary_sheet);
+  if (in.registration.attempted) {
+    auto* r = out->mutable_registration();
+    r->set_score(in.registration.score);
+    r->set_degrees(in.registration.degrees);
+    r->set_scale(in.registration.scale);
+    r->set_x_mm(in.registration.x_mm);
+    r->set_y_mm(in.registration.y_mm);
+  }
+  out->set_profile(in.profile);
+  out->set_profile_version(in.profile_version);
+  out->set_judge_seconds(in.judge_seconds);
+}
+
+void ToProto(const BatchVerdict& in, v1::BatchVerdict* out) {
+  out->set_decision(ToProto(in.decision));
+  for (const Reason& r : in.reasons) ToProto(r, out->add_reasons());
+  out->set_transaction_id(in.transaction_id);
+  out->set_page_count(in.page_count);
+  out->set_counted_pages(in.counted_pages);
+  out->set_final(in.final);
+}
+
+PageVerdict FromProto(const v1::PageVerdict& in) {
+  PageVerdict v;
+  v.source = in.source();
+  v.page_index = in.page_index();
+  v.frame = in.frame();
+  v.decision = in.decision() == v1::ACCEPT ? Decision::kAccept : Decision::kReject;
+  for (const v1::Reason& r : in.reasons()) {
+    Reason reason{static_cast<ReasonCode>(r.code()), r.detail(), r.zone(), std::nullopt};
+    if (r.has_page()) reason.page = r.page();
+    reason.waived_by = r.waived_by();
+    reason.waiver_note = r.waiver_note();
+    v.reasons.push_back(std::move(reason));
+  }
+  v.error = in.error();
+  v.transaction_id = in.transaction_id();
+  // The kind is not on the wire; what the batch rules need is that there was one.
+  if (!in.error().empty()) v.error_kind = PageErrorKind::kCorrupt;
+  v.sha256 = in.sha256();
+  v.width = int(in.width_px());
+  v.height = int(in.height_px());
+  v.resolution = {in.dpi(), in.dpi_inferred(), ""};
+  v.blur.sigma_300dpi = in.blur().score();
+  v.blur.blurred_area_ratio = in.blur().blurred_area_ratio();
+  v.blur.applicable = in.blur().applicable();
+  v.blurred = in.blur().blurred();
+  v.skew = {in.skew().degrees(), in.skew().confidence()};
+  v.blank.ink_ratio = in.blank().ink_ratio();
+  v.is_blank = in.blank().blank();
+  v.too_dark = in.blank().too_dark();
+  // Verdicts stored before the tones were measured carry none: they keep the
+  // defaults of a page that is not dark, rather than tones of black.
+  if (in.blank().too_dark() || in.blank().bright_level() > 0) {
+    v.blank.bright_level = in.blank().bright_level();
+    v.blank.dark_level = in.blank().dark_level();
+  }
+  for (const v1::BarcodeMeasurement& b : in.barcodes()) {
+    BarcodeMeasure m;
+    m.format = b.format();
+    m.text = b.text();
+    m.orientation_degrees = b.orientation_degrees();
+    for (int i = 0; i < 8 && i < b.position_size(); ++i) m.corners[i] = b.position(i);
+    m.quality.grade = b.grade();
+    m.quality.grade_value = b.grade_value();
+    m.quality.symbol_contrast = b.symbol_contrast();
+    m.quality.min_reflectance = b.min_reflectance();
+    m.quality.min_edge_contrast = b.min_edge_contrast();
+    m.quality.modulation = b.modulation();
+    m.quality.defects = b.defects();
+    m.quality.decodability = b.decodability();
+    m.quality.limited_by = b.grade_limited_by();
+    m.quality.scans = int(b.scans());
+    m.x_dimension_mm = b.x_dimension_mm();
+    m.x_dimension_px = b.x_dimension_px();
+    m.bar_height_mm = b.bar_height_mm();
+    m.quiet_zone_modules = b.quiet_zone_modules();
+    m.quiet_zone_ok = b.quiet_zone_ok();
+    m.unreadable = b.unreadable();
+    m.found_in_zone = b.found_in_zone();
+    v.barcodes.push_back(std::move(m));
+  }
+  for (const v1::FieldMeasurement& f : in.fields())
+    v.fields.push_back({f.name(), f.ink_ratio(), f.filled()});
+  for (const v1::SignatureMeasurement& m : in.signatures())
+    v.signatures.push_back({m.zone(), m.score(), m.present()});
+  for (const v1::SealMeasurement& m : in.seals()) v.seals.push_back({m.zone(), m.score(), m.present()});
+  v.summary_sheet = in.summary_sheet();
+  if (in.has_registration()) {
+    v.registration.attempted = true;
+    v.registration.score = in.registration().score();
+    v.registration.degrees = in.registration().degrees();
+    v.registration.scale = in.registration().scale();
+    v.registration.x_mm = in.registration().x_mm();
+    v.registration.y_mm = in.registration().y_mm();
+  }
+  v.profile = in.profile();
+  v.profile_version = in.profile_version();
+  v.judge_seconds = in.judge_seconds();
+  return v;
+}
+
+Profile FromProto(const v1::Profile& in) {
+  Profile p;  // defaults stand where the file is silent
+  p.name = in.name();
+  p.description = in.description();
+  if (in.min_pages()) p.min_pages = in.min_pages();
+  p.max_pages = in.max_pages();
+  if (in.min_dpi() > 0) p.min_dpi = in.min_dpi();
+  if (in.max_skew_degrees() > 0) p.max_skew_degrees = in.max_skew_degrees();
+  if (in.max_blur_sigma() > 0) p.max_blur_sigma = in.max_blur_sigma();
+  if (in.blank_max_ink_ratio() > 0) p.blank_max_ink_ratio = in.blank_max_ink_ratio();
+  p.barcode.formats.assign(in.barcode().formats().begin(), in.barcode().formats().end());
+  // Compiled here, once; ProfileStore refuses a profile whose pattern RE2 refused.
+  p.barcode.payload_pattern = Pattern(in.barcode().payload_pattern());
+  p.barcode.required = in.barcode().required();
+  {
+    const v1::BarcodeRule& r = in.barcode();
+    const v1::Zone& z = r.zone();
+    p.barcode.zone = {z.x_mm(), z.y_mm(), z.width_mm(), z.height_mm()};
+    p.barcode.min_x_dimension_mm = r.min_x_dimension_mm();
+    p.barcode.max_x_dimension_mm = r.max_x_dimension_mm();
+    p.barcode.orientations_degrees.assign(r.orientations_degrees().begin(),
+                                          r.orientations_degrees().end());
+    if (r.orientation_tolerance_degrees() > 0)
+      p.barcode.orientation_tolerance_degrees = r.orientation_tolerance_degrees();
+    p.barcode.min_grade = r.min_grade();
+    p.barcode.quiet_zone_required = r.quiet_zone_required();
+    p.barcode.min_bar_height_mm = r.min_bar_height_mm();
+    p.barcode.first_page_is_summary_sheet = r.first_page_is_summary_sheet();
+    p.barcode.page_count_group = r.page_count_group();
+  }
+  if (!in.retention().empty()) p.retention = in.retention();
+  if (in.has_form()) {
+    const v1::SummaryForm& f = in.form();
+    SummaryFormRule form;
+    form.width_mm = f.width_mm();
+    form.height_mm = f.height_mm();
+    auto zones = [](const auto& from, std::vector<FormZone>& to) {
+      for (const v1::Zone& z : from)
+        to.push_back({z.name(), z.label(), z.x_mm(), z.y_mm(), z.width_mm(), z.height_mm()});
+    };
+    zones(f.fields(), form.fields);
+    zones(f.signatures(), form.signatures);
+    zones(f.seals(), form.seals);
+    const v1::Zone& b = f.barcode();
+    form.barcode = {b.name(), b.label(), b.x_mm(), b.y_mm(), b.width_mm(), b.height_mm()};
+    if (f.min_registration_score() > 0) form.min_registration_score = f.min_registration_score();
+    if (f.min_field_ink_ratio() > 0) form.min_field_ink_ratio = f.min_field_ink_ratio();
+    if (f.min_signature_score() > 0) form.min_signature_score = f.min_signature_score();
+    if (f.min_seal_score() > 0) form.min_seal_score = f.min_seal_score();
+    p.form = std::move(form);  // the blank template is attached by ProfileStore
+  }
+  p.page_signature.required = in.page_signature().required();
+  if (in.page_signature().min_score() > 0) p.page_signature.min_score = in.page_signature().min_score();
+  return p;
+}
+
+std::string ToJson(const google::protobuf::Message& message) {
+  google::protobuf::util::JsonPrintOptions options;
+  options.preserve_proto_field_names = true;
+  options.always_print_primitive_fields = true;
+  options.always_print_enums_as_ints = false;
+  std::string json;
+  auto status = google::protobuf::util::MessageToJsonString(message, &json, options);
+  if (!status.ok()) return "{\"error\":\"verdict cannot be printed as JSON\"}";
+  return json;
+}
+
+}  // namespace scangate

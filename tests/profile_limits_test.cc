@@ -190,6 +190,38 @@ TEST_F(ProfileFolder, NanAndInfinitiesAreRefusedAtLoadNamingTheField) {
   EXPECT_NE(error.find("page_signature.min_score"), std::string::npos) << error;
 }
 
+// --- defaults in one place ---------------------------------------------------
+
+// Thresholds are proto3 optional: left out, the built-in default stands
+// (pipeline/profile.h); set, the value is taken as it is, 0 included. With
+// plain scalars "min_dpi: 0" and "blank_max_ink_ratio: 0" read as unset.
+TEST_F(ProfileFolder, AThresholdSetToZeroIsZeroAndOneLeftOutIsTheDefault) {
+  const std::string file = WriteProfile(
+      "zero", "name: \"zero\"\nmin_dpi: 0\nblank_max_ink_ratio: 0\nmax_skew_degrees: 0\n"
+              "dark_page_max_level: 0\nmin_skew_confidence: 0.6\n"
+              "page_signature { required: true min_score: 0 }\n");
+  LoadedProfile loaded;
+  std::string error;
+  ASSERT_TRUE(ProfileStore::LoadFile(file, loaded, error)) << error;
+  const Profile& zero = *loaded.profile;
+  const Profile defaults;
+  EXPECT_EQ(zero.min_dpi, 0);
+  EXPECT_EQ(zero.blank_max_ink_ratio, 0);
+  EXPECT_EQ(zero.max_skew_degrees, 0);
+  EXPECT_EQ(zero.dark_page_max_level, 0);
+  EXPECT_EQ(zero.min_skew_confidence, 0.6);
+  EXPECT_EQ(zero.page_signature.min_score, 0);
+  // Left out: the defaults, from one place.
+  EXPECT_EQ(zero.min_pages, defaults.min_pages);
+  EXPECT_EQ(zero.max_blur_sigma, defaults.max_blur_sigma);
+  EXPECT_EQ(zero.dark_page_max_contrast, defaults.dark_page_max_contrast);
+  // A blur limit of 0 would call every page blurred: refused, named.
+  error = Refusal("name: \"p\"\nmax_blur_sigma: 0\n");
+  EXPECT_NE(error.find("max_blur_sigma"), std::string::npos) << error;
+  error = Refusal("name: \"p\"\ndark_page_max_level: 300\n");
+  EXPECT_NE(error.find("dark_page_max_level"), std::string::npos) << error;
+}
+
 // Text format takes "\377"; a profile name or zone label that is not UTF-8
 // made every verdict and profile list carrying it unparseable for stations.
 TEST_F(ProfileFolder, TextThatIsNotUtf8IsRefusedAtLoadNamingTheField) {

@@ -119,8 +119,14 @@ std::string Validate(const v1::Profile& p) {
   if (p.min_dpi() < 0 || p.min_dpi() > 2400) return "min_dpi: must be within 0..2400";
   if (p.max_skew_degrees() < 0 || p.max_skew_degrees() > 15)
     return "max_skew_degrees: must be within 0..15";
-  if (p.max_blur_sigma() < 0 || p.max_blur_sigma() > 100)
-    return "max_blur_sigma: must be within 0..100";
+  if (p.has_max_blur_sigma() && (p.max_blur_sigma() <= 0 || p.max_blur_sigma() > 100))
+    return "max_blur_sigma: must be above 0 and at most 100";
+  if (p.min_skew_confidence() < 0 || p.min_skew_confidence() > 1)
+    return "min_skew_confidence: must be within 0..1";
+  if (p.dark_page_max_level() < 0 || p.dark_page_max_level() > 255)
+    return "dark_page_max_level: must be within 0..255";
+  if (p.dark_page_max_contrast() < 0 || p.dark_page_max_contrast() > 255)
+    return "dark_page_max_contrast: must be within 0..255";
   if (p.blank_max_ink_ratio() < 0 || p.blank_max_ink_ratio() > 1)
     return "blank_max_ink_ratio: must be within 0..1";
   const v1::BarcodeRule& barcode = p.barcode();

@@ -200,15 +200,20 @@ PageVerdict FromProto(const v1::PageVerdict& in) {
 }
 
 Profile FromProto(const v1::Profile& in) {
-  Profile p;  // defaults stand where the file is silent
+  // The one place a profile's defaults are filled: the struct initialisers of
+  // pipeline/profile.h stand wherever the file leaves an optional field out.
+  Profile p;
   p.name = in.name();
   p.description = in.description();
-  if (in.min_pages()) p.min_pages = in.min_pages();
+  if (in.has_min_pages()) p.min_pages = in.min_pages();
   p.max_pages = in.max_pages();
-  if (in.min_dpi() > 0) p.min_dpi = in.min_dpi();
-  if (in.max_skew_degrees() > 0) p.max_skew_degrees = in.max_skew_degrees();
-  if (in.max_blur_sigma() > 0) p.max_blur_sigma = in.max_blur_sigma();
-  if (in.blank_max_ink_ratio() > 0) p.blank_max_ink_ratio = in.blank_max_ink_ratio();
+  if (in.has_min_dpi()) p.min_dpi = in.min_dpi();
+  if (in.has_max_skew_degrees()) p.max_skew_degrees = in.max_skew_degrees();
+  if (in.has_min_skew_confidence()) p.min_skew_confidence = in.min_skew_confidence();
+  if (in.has_max_blur_sigma()) p.max_blur_sigma = in.max_blur_sigma();
+  if (in.has_blank_max_ink_ratio()) p.blank_max_ink_ratio = in.blank_max_ink_ratio();
+  if (in.has_dark_page_max_level()) p.dark_page_max_level = in.dark_page_max_level();
+  if (in.has_dark_page_max_contrast()) p.dark_page_max_contrast = in.dark_page_max_contrast();
   p.barcode.formats.assign(in.barcode().formats().begin(), in.barcode().formats().end());
   // Compiled here, once; ProfileStore refuses a profile whose pattern RE2 refused.
   p.barcode.payload_pattern = Pattern(in.barcode().payload_pattern());
@@ -221,7 +226,7 @@ Profile FromProto(const v1::Profile& in) {
     p.barcode.max_x_dimension_mm = r.max_x_dimension_mm();
     p.barcode.orientations_degrees.assign(r.orientations_degrees().begin(),
                                           r.orientations_degrees().end());
-    if (r.orientation_tolerance_degrees() > 0)
+    if (r.has_orientation_tolerance_degrees())
       p.barcode.orientation_tolerance_degrees = r.orientation_tolerance_degrees();
     p.barcode.min_grade = r.min_grade();
     p.barcode.quiet_zone_required = r.quiet_zone_required();
@@ -244,14 +249,14 @@ Profile FromProto(const v1::Profile& in) {
     zones(f.seals(), form.seals);
     const v1::Zone& b = f.barcode();
     form.barcode = {b.name(), b.label(), b.x_mm(), b.y_mm(), b.width_mm(), b.height_mm()};
-    if (f.min_registration_score() > 0) form.min_registration_score = f.min_registration_score();
-    if (f.min_field_ink_ratio() > 0) form.min_field_ink_ratio = f.min_field_ink_ratio();
-    if (f.min_signature_score() > 0) form.min_signature_score = f.min_signature_score();
-    if (f.min_seal_score() > 0) form.min_seal_score = f.min_seal_score();
+    if (f.has_min_registration_score()) form.min_registration_score = f.min_registration_score();
+    if (f.has_min_field_ink_ratio()) form.min_field_ink_ratio = f.min_field_ink_ratio();
+    if (f.has_min_signature_score()) form.min_signature_score = f.min_signature_score();
+    if (f.has_min_seal_score()) form.min_seal_score = f.min_seal_score();
     p.form = std::move(form);  // the blank template is attached by ProfileStore
   }
   p.page_signature.required = in.page_signature().required();
-  if (in.page_signature().min_score() > 0) p.page_signature.min_score = in.page_signature().min_score();
+  if (in.page_signature().has_min_score()) p.page_signature.min_score = in.page_signature().min_score();
   return p;
 }
 

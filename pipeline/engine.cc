@@ -25,6 +25,7 @@ void Engine::Submit(PageJob incoming, std::function<void(PageJob&, std::vector<P
     std::lock_guard lock(mu_);
     ++pending_;
     ++in_flight_;
+    work_in_flight_ += incoming.work_pages;
   }
   struct Task {
     PageJob job;
@@ -61,6 +62,7 @@ void Engine::Submit(PageJob incoming, std::function<void(PageJob&, std::vector<P
     {
       std::lock_guard lock(mu_);
       --in_flight_;
+      work_in_flight_ -= job.work_pages;
     }
     task->done(job, std::move(verdicts));
     task->job.bytes = std::string();  // release the page before the next one starts
@@ -77,6 +79,11 @@ void Engine::WaitIdle() {
 std::size_t Engine::in_flight() const {
   std::lock_guard lock(mu_);
   return in_flight_;
+}
+
+std::size_t Engine::work_in_flight() const {
+  std::lock_guard lock(mu_);
+  return work_in_flight_;
 }
 
 std::shared_ptr<VerdictSequencer> VerdictSequencer::Create(Engine& engine,

@@ -48,6 +48,10 @@ struct PageJob {
   // Held while the job lives and let go when it ends, judged or dropped
   // (the server's memory budget reservation for the page).
   std::shared_ptr<const void> reservation = {};
+  // What judging the file costs, in A4 300-dpi pages' worth of pixels over
+  // all its frames (at least 1): admission counts work, not files, so that
+  // a 64-frame TIFF weighs what its frames weigh.
+  std::uint32_t work_pages = 1;
 };
 
 class Engine {
@@ -64,6 +68,8 @@ class Engine {
   unsigned threads() const { return threads_; }
   // Files submitted and not yet judged (their callbacks may still be running).
   std::size_t in_flight() const;
+  // The same files' work_pages: what the engine has yet to do.
+  std::size_t work_in_flight() const;
 
  private:
   EngineOptions options_;
@@ -76,6 +82,7 @@ class Engine {
   std::condition_variable idle_;
   std::size_t pending_ = 0;    // until `done` has returned: what WaitIdle waits for
   std::size_t in_flight_ = 0;  // until judged
+  std::size_t work_in_flight_ = 0;  // their work_pages
 };
 
 // Orders one stream's verdicts and bounds its files in flight. Page indices

@@ -7,20 +7,26 @@
 
 namespace scangate {
 
-std::uint64_t JudgingCost(std::string_view bytes) {
+JudgingEstimate EstimateJudging(std::string_view bytes) {
   // What the checks hold beside the decoded planes (ink map, blur and skew
   // working images): about 2 bytes a pixel. An 80 Mpx 16-bit RGBA PNG peaks
   // at 468 MB judged, the whole process included (decode_test's child
   // process); this costs it 480 MB.
   constexpr std::uint64_t kChecksBytesPerPixel = 2;
+  // An A4 page at 300 dpi: 2480 x 3508 pixels.
+  constexpr std::uint64_t kPagePixels = 2480ull * 3508ull;
   const Fallible<ImageProbe> probe = ProbeImage(
       {reinterpret_cast<const std::uint8_t*>(bytes.data()), bytes.size()}, DecodeLimits{});
-  std::uint64_t largest = 0;
+  std::uint64_t largest = 0, pixels = 0;
   if (probe.ok())
-    for (const FrameInfo& f : probe.value().frames)
-      largest = std::max(largest, DecodeBytes(f) + std::uint64_t(f.width) * f.height *
-                                                       kChecksBytesPerPixel);
-  return bytes.size() + largest;
+    for (const FrameInfo& f : probe.value().frames) {
+      const std::uint64_t frame_pixels = std::uint64_t(f.width) * f.height;
+      largest = std::max(largest, DecodeBytes(f) + frame_pixels * kChecksBytesPerPixel);
+      pixels += frame_pixels;
+    }
+  // Bounded by DecodeLimits' pixels per file long before 2^32 pages.
+  const std::uint64_t pages = std::max<std::uint64_t>(1, (pixels + kPagePixels - 1) / kPagePixels);
+  return {bytes.size() + largest, std::uint32_t(std::min<std::uint64_t>(pages, 1u << 20))};
 }
 
 }  // namespace scangate

@@ -53,12 +53,21 @@ class MemoryBudget {
   std::atomic<std::uint64_t> used_{0};
 };
 
-// What judging `bytes` will hold at its peak, from the image's header: the
-// file itself, and for its largest page what decoding it allocates
-// (DecodeBytes, by format and depth) and the checks' working images. The
-// pages of a multi-page file are judged one after the other. A file whose
-// header cannot be read costs its bytes: the engine refuses it before
-// decoding.
-std::uint64_t JudgingCost(std::string_view bytes);
+// What judging a file costs, from the image's header, before anything is
+// decoded.
+struct JudgingEstimate {
+  // What judging holds at its peak: the file itself, and for its largest page
+  // what decoding it allocates (DecodeBytes, by format and depth) and the
+  // checks' working images. Pages of a multi-page file are judged one after
+  // the other.
+  std::uint64_t memory_bytes = 0;
+  // The work: the pixels of all its frames in A4 300-dpi pages (at least 1),
+  // which the engine's admission counts (PageJob::work_pages).
+  std::uint32_t work_pages = 1;
+};
+
+// A file whose header cannot be read costs its bytes and one page: the
+// engine refuses it before decoding.
+JudgingEstimate EstimateJudging(std::string_view bytes);
 
 }  // namespace scangate

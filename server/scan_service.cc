@@ -121,9 +121,10 @@ grpc::Status ScangateService::AdmitScan(const std::shared_ptr<LiveStream>& strea
     } else if (options_.max_scan_streams && busy >= options_.max_scan_streams) {
       why = "server busy: " + std::to_string(busy) + " scan streams sending pages (limit " +
             std::to_string(options_.max_scan_streams) + "); retry later";
-    } else if (std::size_t queued = engine_.in_flight();
+    } else if (std::size_t queued = engine_.work_in_flight();
                options_.max_queued_pages && queued >= options_.max_queued_pages) {
-      why = "server busy: " + std::to_string(queued) + " pages queued for checking (limit " +
+      // Counted in pages' worth of pixels: one 64-frame file is 64 pages.
+      why = "server busy: " + std::to_string(queued) + " pages' work queued for checking (limit " +
             std::to_string(options_.max_queued_pages) + "); retry later";
     }
     if (why.empty()) {
@@ -192,11 +193,12 @@ grpc::ServerUnaryReactor* ScangateService::CheckPage(grpc::CallbackServerContext
     reactor->Finish({grpc::StatusCode::UNAVAILABLE, "server is shutting down"});
     return reactor;
   }
-  if (engine_.in_flight() >= options_.max_pending_checks) {
+  if (engine_.work_in_flight() >= options_.max_pending_checks) {
     reactor->Finish({grpc::StatusCode::RESOURCE_EXHAUSTED, "the engine is at capacity; retry"});
     return reactor;
   }
-  const std::uint64_t cost = JudgingCost(request->page().content());
+  const JudgingEstimate estimate = EstimateJudging(request->page().content());
+  const std::uint64_t cost = estimate.memory_bytes;
   std::shared_ptr<const void> reservation = budget_.TryReserve(cost);
   if (!reservation) {
     reactor->Finish({grpc::StatusCode::RESOURCE_EXHAUSTED,
@@ -207,7 +209,7 @@ grpc::ServerUnaryReactor* ScangateService::CheckPage(grpc::CallbackServerContext
   }
   if (metrics_) metrics_->PageReceived(request->page().content().size());
   PageJob job{request->page().content(), request->page().file_name(), profile, std::nullopt,
-              std::move(reservation)};
+              std::move(reservation), estimate.work_pages};
   engine_.Submit(std::move(job), [reactor, response, metrics = metrics_,
                                   received = std::chrono::steady_clock::now()](
                                      PageJob&, std::vector<PageVerdict> verdicts) {

@@ -356,8 +356,9 @@ class ScanSession : public LiveStream, public std::enable_shared_from_this<ScanS
     if (auto* metrics = service_.metrics()) metrics->PageReceived(page->content().size());
     MemoryBudget& budget = service_.memory_budget();
     held_ = HeldPage{std::move(*page->mutable_content()), page->file_name(), page->category(),
-                     replaces, std::chrono::steady_clock::now(), 0, nullptr};
-    const std::uint64_t cost = JudgingCost(held_->bytes);
+                     replaces, std::chrono::steady_clock::now(), 0, 1, nullptr};
+    const JudgingEstimate estimate = EstimateJudging(held_->bytes);
+    const std::uint64_t cost = estimate.memory_bytes;
     if (cost > budget.limit())
       return FailLocked({grpc::StatusCode::RESOURCE_EXHAUSTED,
                          "page '" + held_->file_name + "' would take " +
@@ -366,6 +367,7 @@ class ScanSession : public LiveStream, public std::enable_shared_from_this<ScanS
                              std::to_string(budget.limit() >> 20) + " MiB"});
     held_->charged = budget.Charge(held_->bytes.size());  // gRPC holds them already
     held_->judging = cost - held_->bytes.size();
+    held_->work_pages = estimate.work_pages;
     SubmitHeldLocked();
   }
 
@@ -385,7 +387,7 @@ class ScanSession : public LiveStream, public std::enable_shared_from_this<ScanS
     received_at_.push_back(page.received);
     category_hints_.push_back(std::move(page.category));
     sequencer_->Submit({std::move(page.bytes), std::move(page.file_name), core_.shared_profile(),
-                        page.replaces, std::move(reservation)});
+                        page.replaces, std::move(reservation), page.work_pages});
     ++files_submitted_;
     // At the bound the stream is not read: HTTP/2 flow control then slows the
     // station, and memory stays bounded.
@@ -541,7 +543,8 @@ class ScanSession : public LiveStream, public std::enable_shared_from_this<ScanS
     std::string bytes, file_name, category;
     std::optional<std::uint32_t> replaces;
     std::chrono::steady_clock::time_point received;
-    std::uint64_t judging;  // what judging allocates besides the bytes (JudgingCost)
+    std::uint64_t judging;  // what judging allocates besides the bytes (EstimateJudging)
+    std::uint32_t work_pages;  // what judging costs (EstimateJudging)
     std::shared_ptr<const void> charged;  // the bytes, counted in the budget
   };
   std::optional<HeldPage> held_;  // received, waiting for the memory budget

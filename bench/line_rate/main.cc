@@ -9,8 +9,11 @@
 int main(int argc, char** argv) {
   const char* usage =
       "usage: scangate-bench offline [--json] [--batches N] [--rounds N] [--profile NAME]\n"
-      "       scangate-bench e2e [--json] [--stations N[,N...]] [--rate IMAGES_PER_MIN]\n"
+      "       scangate-bench e2e [--json] [--stations N[,N...] | --find-capacity]\n"
+      "                          [--target-ms MS] [--rate IMAGES_PER_MIN] [--plaintext]\n"
       "                          [--seconds S] [--server-threads N] [--server-arg ARG]...\n"
+      "  e2e: over TLS; without --stations finds the capacity (the largest load whose p99\n"
+      "  stays within --target-ms, default 250, with every page judged)\n"
       "       scangate-bench overload [--json] [--stations SUSTAINABLE] [--factor F]\n"
       "                          [--seconds S] [--calm-seconds S] [--rate IMAGES_PER_MIN]\n"
       "                          [--server-threads N] [--server-arg ARG]...\n"
@@ -26,6 +29,9 @@ int main(int argc, char** argv) {
     std::string a = argv[i];
     auto next = [&]() -> std::string { return i + 1 < argc ? argv[++i] : ""; };
     if (a == "--json") options.json = true;
+    else if (a == "--find-capacity") options.stations.clear();
+    else if (a == "--target-ms") options.target_ms = std::stod(next());
+    else if (a == "--plaintext") options.tls = false;
     else if (a == "--batches") options.batches = std::stoi(next());
     else if (a == "--rounds") options.rounds = std::stoi(next());
     else if (a == "--profile") options.profile = next();

@@ -41,14 +41,9 @@ double RssMib(pid_t pid) {
   return 0;
 }
 
-void Station(const std::string& address, const std::vector<CorpusBatch>& corpus, int id,
+void Station(const Server& server, const std::vector<CorpusBatch>& corpus, int id,
              double interval_s, Clock::time_point stop, Tally& tally) {
-  // Its own connection, as each counter's machine has: the server's quotas
-  // count streams per client (per connection without access control).
-  grpc::ChannelArguments args;
-  args.SetInt("scangate.bench_station", id);
-  auto stub = v1::Scangate::NewStub(
-      grpc::CreateCustomChannel(address, grpc::InsecureChannelCredentials(), args));
+  auto stub = v1::Scangate::NewStub(Connect(server, id));
   auto interval = std::chrono::duration_cast<Clock::duration>(std::chrono::duration<double>(interval_s));
   auto next_send = Clock::now() + interval * (id % 10) / 10;
   std::size_t b = std::size_t(id);
@@ -122,7 +117,7 @@ struct Step {
   std::string refusal;
 };
 
-void RunStep(const std::string& address, pid_t server, const std::vector<CorpusBatch>& corpus,
+void RunStep(const Server& server, const std::vector<CorpusBatch>& corpus,
              double images_per_minute, Step& step) {
   Tally tally;
   const double interval = 60.0 / images_per_minute;
@@ -130,12 +125,12 @@ void RunStep(const std::string& address, pid_t server, const std::vector<CorpusB
   auto stop = start + std::chrono::duration_cast<Clock::duration>(std::chrono::duration<double>(step.seconds));
   std::vector<std::thread> threads;
   for (int s = 0; s < step.stations; ++s)
-    threads.emplace_back(Station, std::cref(address), std::cref(corpus), s, interval, stop,
+    threads.emplace_back(Station, std::cref(server), std::cref(corpus), s, interval, stop,
                          std::ref(tally));
   std::atomic<bool> done{false};
   std::thread sampler([&] {
     while (!done) {
-      step.max_rss = std::max(step.max_rss, RssMib(server));
+      step.max_rss = std::max(step.max_rss, RssMib(server.pid));
       std::this_thread::sleep_for(std::chrono::milliseconds(200));
     }
   });
@@ -165,7 +160,7 @@ int RunOverload(const Options& options) {
   auto corpus = MakeLineRateCorpus(options.batches, "pension-claim");
   fs::path data = fs::temp_directory_path() / ("scangate-overload-" + std::to_string(getpid()));
   fs::create_directories(data);
-  Server server = StartServer(data, options.server_threads, options.server_args);
+  Server server = StartServer(data, options.server_threads, options.server_args, options.tls);
   if (server.address.empty()) {
     std::fprintf(stderr, "scangate-bench: the server did not start\n");
     return 2;
@@ -174,14 +169,14 @@ int RunOverload(const Options& options) {
               server.address.c_str(), options.images_per_minute, sustainable, overload);
   // Not counted: the first pages of a fresh server (caches, thread pools).
   Step warm_up{"warm-up", sustainable, 5};
-  RunStep(server.address, server.pid, corpus, options.images_per_minute, warm_up);
+  RunStep(server, corpus, options.images_per_minute, warm_up);
   Step steps[] = {{"before", sustainable, options.calm_seconds},
                   {"overload", overload, options.seconds},
                   {"after", sustainable, options.calm_seconds}};
   std::printf("%9s %9s %8s %12s %10s %9s %8s %8s %8s %12s\n", "step", "stations", "seconds",
               "offered p/s", "held p/s", "admitted", "refused", "p50 ms", "p99 ms", "max RSS MiB");
   for (Step& step : steps) {
-    RunStep(server.address, server.pid, corpus, options.images_per_minute, step);
+    RunStep(server, corpus, options.images_per_minute, step);
     std::printf("%9s %9d %8.0f %12.1f %10.1f %9zu %8zu %8.0f %8.0f %12.0f\n", step.name,
                 step.stations, step.seconds, step.offered, step.held, step.admitted, step.refused,
                 step.p50, step.p99, step.max_rss);

@@ -9,7 +9,7 @@ BUILD_DIR="${SCANGATE_BUILD_DIR:-$SCANGATE_ROOT/build}"
 PACKAGES=(
   build-essential cmake pkg-config
   libgrpc++-dev libprotobuf-dev protobuf-compiler protobuf-compiler-grpc
-  libopencv-dev libtbb-dev libzxing-dev libtiff-dev libpng-dev zlib1g-dev libssl-dev
+  libopencv-dev libtbb-dev libzxing-dev libtiff-dev libpng-dev libjpeg62-turbo-dev zlib1g-dev libssl-dev
   prometheus-cpp-dev libcivetweb-dev libsqlite3-dev libpq-dev libre2-dev
   libgtest-dev libgmock-dev libbenchmark-dev
   fonts-wqy-zenhei

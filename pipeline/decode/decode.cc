@@ -190,6 +190,11 @@ Fallible<PageImage> DecodeFrame(std::span<const std::uint8_t> bytes, const Image
     return PageError{PageErrorKind::kInternal, "no page " + std::to_string(frame) + " in the file"};
   if (probe.format == ImageFormat::kTiff) return headers::DecodeTiffFrame(bytes, frame);
   if (probe.format == ImageFormat::kPng) return headers::DecodePngFrame(bytes, probe.frames[frame]);
+  if (probe.format == ImageFormat::kJpeg) {
+    bool needs_other_decoder = false;
+    Fallible<PageImage> page = headers::DecodeJpegFrame(bytes, probe.frames[frame], needs_other_decoder);
+    if (!needs_other_decoder) return page;
+  }
   // imdecode only reads the buffer; the Mat header is how it takes bytes.
   cv::Mat raw(1, int(bytes.size()), CV_8UC1, const_cast<std::uint8_t*>(bytes.data()));
   cv::Mat decoded = cv::imdecode(raw, cv::IMREAD_UNCHANGED);

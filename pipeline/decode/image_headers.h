@@ -20,6 +20,12 @@ Fallible<ImageProbe> ProbeTiff(std::span<const std::uint8_t> bytes, unsigned max
 // holding no more than a row at the file's own depth.
 Fallible<PageImage> DecodePngFrame(std::span<const std::uint8_t> bytes, const FrameInfo& info);
 
+// Decodes a JPEG to 8-bit gray or BGR with libjpeg-turbo; data libjpeg warns
+// is damaged is an error (kCorrupt, or kTruncated when the file ends early),
+// never a page with grey blocks. CMYK and YCCK files set needs_other_decoder.
+Fallible<PageImage> DecodeJpegFrame(std::span<const std::uint8_t> bytes, const FrameInfo& info,
+                                    bool& needs_other_decoder);
+
 // Decodes one TIFF directory (OpenCV cannot decode multi-page TIFF from memory).
 Fallible<PageImage> DecodeTiffFrame(std::span<const std::uint8_t> bytes, std::size_t frame);
 

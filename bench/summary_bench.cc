@@ -102,13 +102,12 @@ double Percentile(std::vector<double> v, double q) {
 }
 
 std::shared_ptr<const Profile> LoadProfile(const std::string& path) {
-  LoadedProfile loaded;
-  std::string error;
-  if (!ProfileStore::LoadFile(path, loaded, error)) {
-    std::fprintf(stderr, "scangate-summary-bench: %s\n", error.c_str());
+  Expected<LoadedProfile> loaded = ProfileStore::LoadFile(path);
+  if (!loaded.ok()) {
+    std::fprintf(stderr, "scangate-summary-bench: %s\n", loaded.error().message.c_str());
     return nullptr;
   }
-  return loaded.profile;
+  return loaded.value().profile;
 }
 
 // The fit the generator applied: form mm -> page px.

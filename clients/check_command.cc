@@ -57,13 +57,12 @@ int RunCheck(const std::vector<std::string>& args) {
   }
   std::shared_ptr<const Profile> profile = ProfileStore().Find("default");
   if (!profile_file.empty()) {
-    LoadedProfile loaded;
-    std::string error;
-    if (!ProfileStore::LoadFile(profile_file, loaded, error)) {
-      std::cerr << "scangate check: " << error << "\n";
+    Expected<LoadedProfile> loaded = ProfileStore::LoadFile(profile_file);
+    if (!loaded.ok()) {
+      std::cerr << "scangate check: " << loaded.error().message << "\n";
       return 2;
     }
-    profile = loaded.profile;
+    profile = loaded.value().profile;
   }
 
   EngineOptions options;

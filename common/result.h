@@ -3,6 +3,7 @@
 // values, never thrown; "can't happen" conditions crash loudly instead.
 #pragma once
 
+#include <string>
 #include <utility>
 #include <variant>
 
@@ -21,5 +22,20 @@ class Result {
  private:
   std::variant<T, Error> v_;
 };
+
+// An error for a person: what failed and why, in one line that names the
+// file, field or flag at fault ("profiles/a.textproto:3:5: min_dpi: ...").
+struct Error {
+  std::string message;
+};
+
+// A value or the Error that prevented it: the result of loading, opening and
+// starting, in the server and the clients alike.
+template <class T>
+using Expected = Result<T, Error>;
+
+// For what succeeds with nothing to return.
+struct Ok {};
+using Outcome = Result<Ok, Error>;
 
 }  // namespace scangate

@@ -10,9 +10,19 @@ bool IsPostgresLedger(const std::string& where) {
   return where.rfind("postgresql://", 0) == 0 || where.rfind("postgres://", 0) == 0;
 }
 
-std::unique_ptr<Ledger> OpenLedger(const std::string& where, std::string& error) {
-  if (IsPostgresLedger(where)) return PostgresLedger::Open(where, error);
-  return SqliteLedger::Open(where, error);
+namespace {
+
+template <class Backend>
+Expected<std::unique_ptr<Ledger>> AsLedger(Expected<std::unique_ptr<Backend>> opened) {
+  if (!opened.ok()) return opened.error();
+  return std::unique_ptr<Ledger>(std::move(opened.value()));
+}
+
+}  // namespace
+
+Expected<std::unique_ptr<Ledger>> OpenLedger(const std::string& where) {
+  if (IsPostgresLedger(where)) return AsLedger(PostgresLedger::Open(where));
+  return AsLedger(SqliteLedger::Open(where));
 }
 
 }  // namespace scangate

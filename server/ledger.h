@@ -12,6 +12,7 @@
 #include <string>
 #include <vector>
 
+#include "common/result.h"
 #include "batch/batch_record.h"
 #include "scangate/v1/scangate.pb.h"
 #include "scangate/v1/verdict.pb.h"
@@ -82,9 +83,9 @@ class Ledger {
 
 // The ledger a configuration names: "postgresql://..." or "postgres://..."
 // (a libpq connection URI) for PostgreSQL; anything else is the path of a
-// SQLite file (":memory:" keeps it in memory). Null with `error` set when it
-// cannot be opened or its schema cannot be brought up to date.
-std::unique_ptr<Ledger> OpenLedger(const std::string& where, std::string& error);
+// SQLite file (":memory:" keeps it in memory). The error says why it cannot
+// be opened or its schema cannot be brought up to date.
+Expected<std::unique_ptr<Ledger>> OpenLedger(const std::string& where);
 // True when `where` names a PostgreSQL ledger.
 bool IsPostgresLedger(const std::string& where);
 

@@ -150,9 +150,11 @@ int main(int argc, char** argv) {
   options.service.access = std::move(transport.access);
 
   scangate::ProfileStore profiles;
-  if (!profiles_dir.empty() && !profiles.LoadFolder(profiles_dir, error)) {
-    std::cerr << "scangate-server: " << error << "\n";
-    return 2;
+  if (!profiles_dir.empty()) {
+    if (scangate::Outcome loaded = profiles.LoadFolder(profiles_dir); !loaded.ok()) {
+      std::cerr << "scangate-server: " << loaded.error().message << "\n";
+      return 2;
+    }
   }
 
   // Signals are taken by one thread with sigwait, never by a handler that

@@ -102,13 +102,13 @@ class Params {
 
 // A result that clears itself. Rows come in binary format: text as its
 // bytes, bytea as its bytes, integers big-endian.
-class Result {
+class PgResult {
  public:
-  explicit Result(PGresult* r) : r_(r) {}
-  ~Result() { PQclear(r_); }
-  Result(Result&& o) noexcept : r_(o.r_) { o.r_ = nullptr; }
-  Result(const Result&) = delete;
-  Result& operator=(const Result&) = delete;
+  explicit PgResult(PGresult* r) : r_(r) {}
+  ~PgResult() { PQclear(r_); }
+  PgResult(PgResult&& o) noexcept : r_(o.r_) { o.r_ = nullptr; }
+  PgResult(const PgResult&) = delete;
+  PgResult& operator=(const PgResult&) = delete;
 
   bool ok() const {
     const ExecStatusType s = PQresultStatus(r_);
@@ -146,15 +146,15 @@ class Result {
   PGresult* r_;
 };
 
-Result Query(PGconn* conn, const char* sql, const Params& params = {}) {
+PgResult Query(PGconn* conn, const char* sql, const Params& params = {}) {
   const auto values = params.pointers();
   const auto lengths = params.lengths();
-  return Result(PQexecParams(conn, sql, params.size(), nullptr, values.data(), lengths.data(),
+  return PgResult(PQexecParams(conn, sql, params.size(), nullptr, values.data(), lengths.data(),
                              params.formats().data(), 1));
 }
 
 // Several statements at once (no parameters): migrations, transactions.
-Result Script(PGconn* conn, const std::string& sql) { return Result(PQexec(conn, sql.c_str())); }
+PgResult Script(PGconn* conn, const std::string& sql) { return PgResult(PQexec(conn, sql.c_str())); }
 
 void Quiet(void*, const char*) {}  // "already exists, skipping" and the like
 
@@ -179,14 +179,14 @@ bool Healthy(PGconn* conn) {
 }
 
 bool Migrate(PGconn* conn, std::string& error) {
-  Result begin = Script(conn, std::string("BEGIN; ") + kMigrationLock + ";" +
+  PgResult begin = Script(conn, std::string("BEGIN; ") + kMigrationLock + ";" +
                                   "CREATE TABLE IF NOT EXISTS scangate_schema (version INTEGER NOT NULL);");
   if (!begin.ok()) {
     error = begin.error(conn);
     Script(conn, "ROLLBACK");
     return false;
   }
-  Result version = Query(conn, "SELECT version FROM scangate_schema");
+  PgResult version = Query(conn, "SELECT version FROM scangate_schema");
   int current = version.ok() && version.rows() > 0 ? int(version.Int(0, 0)) : 0;
   if (version.ok() && version.rows() == 0) Script(conn, "INSERT INTO scangate_schema VALUES (0)");
   const int latest = int(std::size(kMigrations));
@@ -197,7 +197,7 @@ bool Migrate(PGconn* conn, std::string& error) {
     return false;
   }
   for (int v = current; v < latest; ++v) {
-    Result step = Script(conn, std::string(kMigrations[v]) +
+    PgResult step = Script(conn, std::string(kMigrations[v]) +
                                    "; UPDATE scangate_schema SET version = " + std::to_string(v + 1));
     if (!step.ok()) {
       error = "ledger migration to version " + std::to_string(v + 1) + " failed: " + step.error(conn);
@@ -205,12 +205,12 @@ bool Migrate(PGconn* conn, std::string& error) {
       return false;
     }
   }
-  Result commit = Script(conn, "COMMIT");
+  PgResult commit = Script(conn, "COMMIT");
   if (!commit.ok()) error = commit.error(conn);
   return commit.ok();
 }
 
-bool Transient(PGconn* conn, const Result& r) {
+bool Transient(PGconn* conn, const PgResult& r) {
   const std::string state = r.sqlstate();
   // 40: serialization failure or deadlock; 08: connection exception.
   return PQstatus(conn) != CONNECTION_OK || state.rfind("40", 0) == 0 || state.rfind("08", 0) == 0;
@@ -219,7 +219,7 @@ bool Transient(PGconn* conn, const Result& r) {
 // A write's statement: "" or the error; marks the writer when the failure
 // is one to retry the whole group for.
 std::string Run(PostgresLedger::Writer* w, const char* sql, const Params& params) {
-  Result r = Query(w->conn, sql, params);
+  PgResult r = Query(w->conn, sql, params);
   if (r.ok()) return "";
   if (Transient(w->conn, r)) w->transient = true;
   return r.error(w->conn);
@@ -227,19 +227,18 @@ std::string Run(PostgresLedger::Writer* w, const char* sql, const Params& params
 
 }  // namespace
 
-std::unique_ptr<PostgresLedger> PostgresLedger::Open(const std::string& conninfo,
-                                                     std::string& error) {
+Expected<std::unique_ptr<PostgresLedger>> PostgresLedger::Open(const std::string& conninfo) {
+  std::string error;
   PGconn* writer = Connect(conninfo, error);
-  if (!writer) return nullptr;
+  if (!writer) return Error{error};
   if (!Migrate(writer, error)) {
-    error = "PostgreSQL ledger: " + error;
     PQfinish(writer);
-    return nullptr;
+    return Error{"PostgreSQL ledger: " + error};
   }
   PGconn* reader = Connect(conninfo, error);
   if (!reader) {
     PQfinish(writer);
-    return nullptr;
+    return Error{error};
   }
   return std::unique_ptr<PostgresLedger>(new PostgresLedger(conninfo, writer, reader));
 }
@@ -273,7 +272,7 @@ std::string PostgresLedger::CommitGroup(std::deque<Writes::Write>& group,
     }
     // Committed means on disk (and on a synchronous standby, where the site
     // has one), whatever the database's default: the ledger's promise.
-    Result begin = Script(conn, "BEGIN; SET LOCAL synchronous_commit TO on");
+    PgResult begin = Script(conn, "BEGIN; SET LOCAL synchronous_commit TO on");
     if (!begin.ok()) {
       error = begin.error(conn);
       continue;
@@ -291,7 +290,7 @@ std::string PostgresLedger::CommitGroup(std::deque<Writes::Write>& group,
       Script(conn, "ROLLBACK");
       continue;
     }
-    Result commit = Script(conn, "COMMIT");
+    PgResult commit = Script(conn, "COMMIT");
     if (commit.ok()) return "";
     error = "PostgreSQL ledger: " + commit.error(conn);
     // A serialization failure at COMMIT committed nothing; a connection lost
@@ -308,7 +307,7 @@ void PostgresLedger::CreateBatch(const BatchOpenRecord& r, Created done) {
   writes_.Enqueue({[r, exists](Writer* w) {
                      // Two servers opening one id race here: the primary key
                      // lets one in, and the other sees no row come back.
-                     Result created = Query(
+                     PgResult created = Query(
                          w->conn,
                          "INSERT INTO scangate_batches (batch_id, profile, profile_version,"
                          " station_id, operator_id, retention, state, opened_at, updated_at)"
@@ -390,7 +389,7 @@ void PostgresLedger::RecordBatchVerdict(const v1::BatchVerdict& verdict, Committ
          if (final) {
            // The next number, held until this transaction commits: numbers
            // follow commit order across every server sharing the ledger.
-           Result head = Query(w->conn,
+           PgResult head = Query(w->conn,
                                "UPDATE scangate_feed_head SET last_sequence = last_sequence + 1"
                                " WHERE id = 1 RETURNING last_sequence");
            if (!head.ok() || head.rows() != 1) {
@@ -478,7 +477,7 @@ void PostgresLedger::ListenLoop() {
       }
       Reachable(true);
       // Whatever was appended while nobody listened: read the counter.
-      Result head = Query(conn, "SELECT last_sequence FROM scangate_feed_head WHERE id = 1");
+      PgResult head = Query(conn, "SELECT last_sequence FROM scangate_feed_head WHERE id = 1");
       if (head.ok() && head.rows() == 1 && head.Int(0, 0) > 0)
         Heard(std::uint64_t(head.Int(0, 0)));
     }
@@ -504,10 +503,10 @@ namespace {
 
 // A read on the reader connection: once more after a reconnect when the
 // connection was lost; LedgerUnavailable when the database stays away.
-Result Read(PGconn* conn, const char* sql, const Params& params = {}) {
+PgResult Read(PGconn* conn, const char* sql, const Params& params = {}) {
   for (int attempt = 0; attempt < 2; ++attempt) {
     if (!Healthy(conn)) continue;
-    Result r = Query(conn, sql, params);
+    PgResult r = Query(conn, sql, params);
     if (r.ok() || PQstatus(conn) == CONNECTION_OK) {
       if (!r.ok()) throw LedgerUnavailable("PostgreSQL ledger: " + r.error(conn));
       return r;
@@ -520,7 +519,7 @@ Result Read(PGconn* conn, const char* sql, const Params& params = {}) {
 
 std::optional<StoredBatch> PostgresLedger::LoadBatch(const std::string& batch_id) {
   std::lock_guard lock(read_mu_);
-  Result b = Read(reader_,
+  PgResult b = Read(reader_,
                    "SELECT profile, profile_version, station_id, operator_id, retention, state,"
                    " opened_at, verdict FROM scangate_batches WHERE batch_id = $1",
                    Params().Text(batch_id));
@@ -535,11 +534,11 @@ std::optional<StoredBatch> PostgresLedger::LoadBatch(const std::string& batch_id
   }
   if (out.verdict && out.verdict->final() && out.verdict->sequence() == 0) {
     // Recorded before the stored copy carried its feed sequence.
-    Result f = Read(reader_, "SELECT max(sequence) FROM scangate_feed WHERE batch_id = $1",
+    PgResult f = Read(reader_, "SELECT max(sequence) FROM scangate_feed WHERE batch_id = $1",
                     Params().Text(batch_id));
     if (f.rows() == 1 && !f.Null(0, 0)) out.verdict->set_sequence(std::uint64_t(f.Int(0, 0)));
   }
-  Result p = Read(reader_,
+  PgResult p = Read(reader_,
                    "SELECT verdict FROM scangate_pages WHERE batch_id = $1 ORDER BY page_index",
                    Params().Text(batch_id));
   for (int i = 0; i < p.rows(); ++i) {
@@ -552,7 +551,7 @@ std::optional<StoredBatch> PostgresLedger::LoadBatch(const std::string& batch_id
 std::vector<std::string> PostgresLedger::BatchIdsForTransaction(
     const std::string& transaction_id, std::size_t limit) {
   std::lock_guard lock(read_mu_);
-  Result r = Read(reader_,
+  PgResult r = Read(reader_,
                    "SELECT batch_id FROM scangate_batches WHERE transaction_id = $1"
                    " ORDER BY updated_at DESC, opened_at DESC LIMIT $2",
                    Params().Text(transaction_id).Int(std::int64_t(limit)));
@@ -563,7 +562,7 @@ std::vector<std::string> PostgresLedger::BatchIdsForTransaction(
 
 std::vector<v1::VerdictEvent> PostgresLedger::FeedAfter(std::uint64_t after, std::size_t limit) {
   std::lock_guard lock(read_mu_);
-  Result r = Read(reader_,
+  PgResult r = Read(reader_,
                    "SELECT sequence, verdict FROM scangate_feed WHERE sequence > $1"
                    " ORDER BY sequence LIMIT $2",
                    Params().Int(std::int64_t(after)).Int(std::int64_t(limit)));
@@ -579,7 +578,7 @@ std::vector<v1::VerdictEvent> PostgresLedger::FeedAfter(std::uint64_t after, std
 
 std::vector<std::string> PostgresLedger::OpenBatchIds() {
   std::lock_guard lock(read_mu_);
-  Result r = Read(reader_,
+  PgResult r = Read(reader_,
                    "SELECT batch_id FROM scangate_batches WHERE state = 'open' ORDER BY opened_at");
   std::vector<std::string> ids;
   for (int i = 0; i < r.rows(); ++i) ids.push_back(r.Bytes(i, 0));

@@ -29,9 +29,9 @@ namespace scangate {
 class PostgresLedger final : public Ledger {
  public:
   // `conninfo` is a libpq connection string or URI (a password may come
-  // from PGPASSWORD or ~/.pgpass rather than the URI). Null with `error` set
-  // when the server cannot be reached or the schema cannot be migrated.
-  static std::unique_ptr<PostgresLedger> Open(const std::string& conninfo, std::string& error);
+  // from PGPASSWORD or ~/.pgpass rather than the URI). The error says why
+  // the server cannot be reached or the schema cannot be migrated.
+  static Expected<std::unique_ptr<PostgresLedger>> Open(const std::string& conninfo);
   ~PostgresLedger() override;
 
   void CreateBatch(const BatchOpenRecord& record, Created done) override;

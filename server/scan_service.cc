@@ -312,10 +312,9 @@ grpc::ServerUnaryReactor* ScangateService::ReloadProfiles(grpc::CallbackServerCo
   // Reading and preparing form templates takes a while: not on gRPC's thread.
   blocking_work_.Post(
       [this, reactor, response] {
-        std::string error;
-        if (!profiles_.Reload(error)) {
+        if (Outcome reloaded = profiles_.Reload(); !reloaded.ok()) {
           reactor->Finish({grpc::StatusCode::FAILED_PRECONDITION,
-                           error + " (the profiles in force are unchanged)"});
+                           reloaded.error().message + " (the profiles in force are unchanged)"});
           return;
         }
         for (const LoadedProfile& p : profiles_.List()) Summarize(p, response->add_profiles());

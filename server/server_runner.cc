@@ -36,14 +36,22 @@ bool ServerRunner::Start(std::string& error) {
     std::filesystem::create_directories(options_.data_dir, ec);
     if (options_.ledger.empty()) where = options_.data_dir + "/ledger.sqlite3";
   }
-  ledger_ = OpenLedger(where, error);
-  if (!ledger_) return false;
+  Expected<std::unique_ptr<Ledger>> ledger = OpenLedger(where);
+  if (!ledger.ok()) {
+    error = ledger.error().message;
+    return false;
+  }
+  ledger_ = std::move(ledger.value());
   std::string key_path = options_.signing_key;
   if (key_path.empty() && !options_.data_dir.empty())
     key_path = options_.data_dir + "/verdict-signing.key";
   if (!key_path.empty()) {
-    signer_ = VerdictSigner::LoadOrCreate(key_path, error);
-    if (!signer_) return false;
+    Expected<std::unique_ptr<VerdictSigner>> signer = VerdictSigner::LoadOrCreate(key_path);
+    if (!signer.ok()) {
+      error = signer.error().message;
+      return false;
+    }
+    signer_ = std::move(signer.value());
     public_key_path_ = key_path + ".pub";
     // A key brought from elsewhere may come without its public half: the
     // archive needs it to verify, so it is always beside the key.

@@ -133,7 +133,8 @@ bool Migrate(sqlite3* db, std::string& error) {
 
 }  // namespace
 
-std::unique_ptr<SqliteLedger> SqliteLedger::Open(const std::string& path, std::string& error) {
+Expected<std::unique_ptr<SqliteLedger>> SqliteLedger::Open(const std::string& path) {
+  std::string error;
   // A memory database is private to its connection: share it by URI.
   std::string name = path == ":memory:"
                          ? "file:ledger-" + std::to_string(reinterpret_cast<std::uintptr_t>(&error)) +
@@ -146,7 +147,7 @@ std::unique_ptr<SqliteLedger> SqliteLedger::Open(const std::string& path, std::s
   if (sqlite3_open_v2(name.c_str(), &writer, flags, nullptr) != SQLITE_OK) {
     error = path + ": " + (writer ? ErrorOf(writer) : "cannot open");
     sqlite3_close(writer);
-    return nullptr;
+    return Error{error};
   }
   if (!Configure(writer, error) || !Migrate(writer, error) ||
       sqlite3_open_v2(name.c_str(), &reader, flags, nullptr) != SQLITE_OK ||
@@ -155,7 +156,7 @@ std::unique_ptr<SqliteLedger> SqliteLedger::Open(const std::string& path, std::s
     error = path + ": " + error;
     sqlite3_close(reader);
     sqlite3_close(writer);
-    return nullptr;
+    return Error{error};
   }
   return std::unique_ptr<SqliteLedger>(new SqliteLedger(writer, reader));
 }

@@ -16,8 +16,8 @@ namespace scangate {
 class SqliteLedger final : public Ledger {
  public:
   // `path` is the database file; ":memory:" keeps it in memory (tests).
-  // Returns null with `error` set when the file cannot be opened or migrated.
-  static std::unique_ptr<SqliteLedger> Open(const std::string& path, std::string& error);
+  // The error says why the file cannot be opened or migrated.
+  static Expected<std::unique_ptr<SqliteLedger>> Open(const std::string& path);
   ~SqliteLedger() override;
 
   void CreateBatch(const BatchOpenRecord& record, Created done) override;

@@ -66,9 +66,9 @@ class LedgerOnDisk : public ::testing::TestWithParam<std::string> {
   }
   void Reopen() {
     ledger_.reset();
-    std::string error;
-    ledger_ = OpenLedger(where_, error);
-    ASSERT_TRUE(ledger_) << error;
+    Expected<std::unique_ptr<Ledger>> opened = OpenLedger(where_);
+    ASSERT_TRUE(opened.ok()) << opened.error().message;
+    ledger_ = std::move(opened.value());
   }
   // Marks the stored schema as written by a newer server.
   void SetSchemaVersion(int version) {
@@ -226,9 +226,9 @@ TEST_P(LedgerOnDisk, TheFeedListenerHearsEachDurableAppend) {
 TEST_P(LedgerOnDisk, ASchemaNewerThanTheServerIsRefused) {
   ledger_.reset();
   SetSchemaVersion(99);
-  std::string error;
-  EXPECT_FALSE(OpenLedger(where_, error));
-  EXPECT_NE(error.find("newer"), std::string::npos) << error;
+  Expected<std::unique_ptr<Ledger>> opened = OpenLedger(where_);
+  ASSERT_FALSE(opened.ok());
+  EXPECT_NE(opened.error().message.find("newer"), std::string::npos) << opened.error().message;
 }
 
 INSTANTIATE_TEST_SUITE_P(Backends, LedgerOnDisk, ::testing::Values("sqlite", "postgresql"),
@@ -248,9 +248,9 @@ TEST(SharedPostgresLedger, ServersAppendingAtOnceMakeOneFeedInCommitOrderWithNoG
   std::vector<std::unique_ptr<Ledger>> servers;
   std::vector<std::unique_ptr<std::atomic<std::uint64_t>>> heard;
   for (int s = 0; s < kServers; ++s) {
-    std::string error;
-    servers.push_back(OpenLedger(where, error));  // at once: migrations take turns
-    ASSERT_TRUE(servers.back()) << error;
+    Expected<std::unique_ptr<Ledger>> opened = OpenLedger(where);  // at once: migrations take turns
+    ASSERT_TRUE(opened.ok()) << opened.error().message;
+    servers.push_back(std::move(opened.value()));
     heard.push_back(std::make_unique<std::atomic<std::uint64_t>>(0));
     servers.back()->SetFeedListener([h = heard.back().get()](std::uint64_t seq) {
       for (std::uint64_t old = h->load(); seq > old && !h->compare_exchange_weak(old, seq);) {
@@ -324,9 +324,9 @@ TEST(SharedPostgresLedger, AnOutageRefusesReadsAndWritesAndTheLedgerReconnectsAf
   ASSERT_TRUE(own.started()) << own.error();
   const std::string where = own.CreateDatabase("outage");
   ASSERT_FALSE(where.empty()) << own.error();
-  std::string error;
-  auto ledger = OpenLedger(where, error);
-  ASSERT_TRUE(ledger) << error;
+  Expected<std::unique_ptr<Ledger>> opened = OpenLedger(where);
+  ASSERT_TRUE(opened.ok()) << opened.error().message;
+  std::unique_ptr<Ledger> ledger = std::move(opened.value());
   std::mutex mu;
   std::condition_variable changed;
   std::vector<bool> reach;
@@ -370,11 +370,12 @@ TEST(SharedPostgresLedger, ABatchOpenedOnOneServerIsLoadedByAnother) {
   ASSERT_TRUE(Postgres().started()) << Postgres().error();
   const std::string where = Postgres().CreateDatabase("shared_" + TestName());
   ASSERT_FALSE(where.empty()) << Postgres().error();
-  std::string error;
-  auto first = OpenLedger(where, error);
-  ASSERT_TRUE(first) << error;
-  auto second = OpenLedger(where, error);
-  ASSERT_TRUE(second) << error;
+  Expected<std::unique_ptr<Ledger>> first_opened = OpenLedger(where);
+  ASSERT_TRUE(first_opened.ok()) << first_opened.error().message;
+  Expected<std::unique_ptr<Ledger>> second_opened = OpenLedger(where);
+  ASSERT_TRUE(second_opened.ok()) << second_opened.error().message;
+  std::unique_ptr<Ledger> first = std::move(first_opened.value());
+  std::unique_ptr<Ledger> second = std::move(second_opened.value());
   std::promise<bool> recorded;
   ASSERT_EQ(Creation(*first, {"moved", "pension-claim", "v1", "counter-3", "clerk", "permanent", 1}),
             Ledger::Creation::kCreated);

@@ -42,14 +42,13 @@ structure {
 )";
 
 v1::ArchiveStructure Structure() {
-  std::string error;
   fs::path dir = fs::temp_directory_path() / ("scangate-structure-" + std::to_string(::getpid()));
   fs::create_directories(dir);
   std::ofstream(dir / "structured.textproto") << kStructuredProfile;
-  LoadedProfile loaded;
-  EXPECT_TRUE(ProfileStore::LoadFile((dir / "structured.textproto").string(), loaded, error)) << error;
+  Expected<LoadedProfile> loaded = ProfileStore::LoadFile((dir / "structured.textproto").string());
   fs::remove_all(dir);
-  return loaded.definition.structure();
+  EXPECT_TRUE(loaded.ok()) << loaded.error().message;
+  return loaded.ok() ? loaded.value().definition.structure() : v1::ArchiveStructure();
 }
 
 v1::PageVerdict Page(std::uint32_t index, const std::string& barcode = "") {
@@ -189,9 +188,9 @@ TEST(PageCategories, ProfilesWithABadStructureAreRefusedAtLoad) {
   fs::create_directories(dir);
   std::ofstream(dir / "bad.textproto")
       << "name: \"bad\"\nstructure {\n  categories { name: \"x\" }\n  categories { name: \"x\" }\n}\n";
-  LoadedProfile loaded;
-  std::string error;
-  EXPECT_FALSE(ProfileStore::LoadFile((dir / "bad.textproto").string(), loaded, error));
+  Expected<LoadedProfile> loaded = ProfileStore::LoadFile((dir / "bad.textproto").string());
+  ASSERT_FALSE(loaded.ok());
+  const std::string& error = loaded.error().message;
   EXPECT_NE(error.find("structure: category 'x' is declared twice"), std::string::npos) << error;
   fs::remove_all(dir);
 }

@@ -65,11 +65,10 @@ class ProfileFolder : public ::testing::Test {
   // Loads `text` as profile file NAME.textproto; the error when refused.
   std::string Refusal(const std::string& text, std::string name = "p") {
     const std::string file = WriteProfile(name, text);
-    LoadedProfile loaded;
-    std::string error;
-    if (ProfileStore::LoadFile(file, loaded, error)) return "(loaded)";
+    Expected<LoadedProfile> loaded = ProfileStore::LoadFile(file);
+    if (loaded.ok()) return "(loaded)";
     fs::remove(file);
-    return error;
+    return loaded.error().message;
   }
   static std::string Form(const std::string& template_image) {
     return "name: \"f\"\nform {\n  width_mm: 210\n  height_mm: 297\n  template_image: \"" +
@@ -103,9 +102,9 @@ TEST_F(ProfileFolder, ABacktrackingPatternAnswersAtOnceOnALongPayload) {
 barcode { payload_pattern: "(a+)+$" }
 structure { categories { name: "c" separator_pattern: "(a+)+$" } }
 )");
-  LoadedProfile loaded;
-  std::string error;
-  ASSERT_TRUE(ProfileStore::LoadFile(file, loaded, error)) << error;
+  Expected<LoadedProfile> result = ProfileStore::LoadFile(file);
+  ASSERT_TRUE(result.ok()) << result.error().message;
+  const LoadedProfile& loaded = result.value();
   const std::string as(40, 'a');
 
   EXPECT_TRUE(RuleAccepts(loaded.profile->barcode, Code(as)));
@@ -127,9 +126,9 @@ TEST_F(ProfileFolder, APayloadPastTheBoundMatchesNoPatternAndTheReasonSaysWhy) {
   const std::string file = WriteProfile("p", R"p(name: "p"
 barcode { payload_pattern: "[0-9]*([0-9])" page_count_group: 1 first_page_is_summary_sheet: true }
 )p");
-  LoadedProfile loaded;
-  std::string error;
-  ASSERT_TRUE(ProfileStore::LoadFile(file, loaded, error)) << error;
+  Expected<LoadedProfile> result = ProfileStore::LoadFile(file);
+  ASSERT_TRUE(result.ok()) << result.error().message;
+  const LoadedProfile& loaded = result.value();
   EXPECT_TRUE(RuleAccepts(loaded.profile->barcode, Code(std::string(8192, '7'))));
   EXPECT_FALSE(RuleAccepts(loaded.profile->barcode, Code(std::string(8193, '7'))));
 
@@ -200,10 +199,11 @@ TEST_F(ProfileFolder, AThresholdSetToZeroIsZeroAndOneLeftOutIsTheDefault) {
       "zero", "name: \"zero\"\nmin_dpi: 0\nblank_max_ink_ratio: 0\nmax_skew_degrees: 0\n"
               "dark_page_max_level: 0\nmin_skew_confidence: 0.6\n"
               "page_signature { required: true min_score: 0 }\n");
-  LoadedProfile loaded;
-  std::string error;
-  ASSERT_TRUE(ProfileStore::LoadFile(file, loaded, error)) << error;
+  Expected<LoadedProfile> result = ProfileStore::LoadFile(file);
+  ASSERT_TRUE(result.ok()) << result.error().message;
+  const LoadedProfile& loaded = result.value();
   const Profile& zero = *loaded.profile;
+  std::string error;
   const Profile defaults;
   EXPECT_EQ(zero.min_dpi, 0);
   EXPECT_EQ(zero.blank_max_ink_ratio, 0);
@@ -416,10 +416,7 @@ TEST_F(ReloadingServer, AReloadThatFailsUnexpectedlyIsAnsweredAndTheServerServes
 // ledger is documented to throw.
 class BrokenLedger : public Ledger {
  public:
-  BrokenLedger() {
-    std::string error;
-    inner_ = OpenLedger(":memory:", error);
-  }
+  BrokenLedger() : inner_(std::move(OpenLedger(":memory:").value())) {}
   void CreateBatch(const BatchOpenRecord& r, Created done) override {
     inner_->CreateBatch(r, done);
   }

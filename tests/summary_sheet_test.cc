@@ -27,11 +27,10 @@ namespace fs = std::filesystem;
 constexpr double kDpi = 200;
 
 std::shared_ptr<const Profile> Bundled(const std::string& name) {
-  LoadedProfile loaded;
-  std::string error;
   const std::string path = std::string(SCANGATE_SOURCE_DIR) + "/profiles/" + name + ".textproto";
-  EXPECT_TRUE(ProfileStore::LoadFile(path, loaded, error)) << error;
-  return loaded.profile;
+  Expected<LoadedProfile> loaded = ProfileStore::LoadFile(path);
+  EXPECT_TRUE(loaded.ok()) << loaded.error().message;
+  return loaded.ok() ? loaded.value().profile : nullptr;
 }
 
 synth::FormFill Complete(const synth::FormDesign& form, std::uint32_t seed) {
@@ -399,21 +398,24 @@ TEST(SummarySheet, AProfileErrorNamesFileLineAndField) {
                          "  fields { name: \"b\" x_mm: 20 y_mm: 70\n"
                          "           width_mm: -80 height_mm: 12 }\n"
                          "}\n";
-  LoadedProfile loaded;
-  std::string error;
-  EXPECT_FALSE(ProfileStore::LoadFile(file.string(), loaded, error));
+  // The load's error, or "(loaded)".
+  auto refusal = [&] {
+    Expected<LoadedProfile> loaded = ProfileStore::LoadFile(file.string());
+    return loaded.ok() ? std::string("(loaded)") : loaded.error().message;
+  };
+  std::string error = refusal();
   EXPECT_NE(error.find(file.string() + ":7:"), std::string::npos) << error;
   EXPECT_NE(error.find("form.fields[1].width_mm"), std::string::npos) << error;
 
   std::ofstream(file) << "name: \"bad\"\nform {\n  width_mm: 210 height_mm: 297\n"
                          "  template_image: \"forms/missing.png\"\n}\n";
-  EXPECT_FALSE(ProfileStore::LoadFile(file.string(), loaded, error));
+  error = refusal();
   EXPECT_NE(error.find(file.string() + ":4:"), std::string::npos) << error;
   EXPECT_NE(error.find("form.template_image"), std::string::npos) << error;
 
   std::ofstream(file) << "name: \"bad\"\nbarcode {\n  payload_pattern: \"SI([0-9]+)\"\n"
                          "  page_count_group: 2\n}\n";
-  EXPECT_FALSE(ProfileStore::LoadFile(file.string(), loaded, error));
+  error = refusal();
   EXPECT_NE(error.find("barcode.page_count_group"), std::string::npos) << error;
   fs::remove_all(dir);
 }

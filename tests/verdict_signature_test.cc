@@ -16,9 +16,10 @@ class Signatures : public ::testing::Test {
   void SetUp() override {
     dir_ = fs::temp_directory_path() / ("scangate-keys-" + std::to_string(::getpid()));
     fs::create_directories(dir_);
-    std::string error;
-    signer_ = VerdictSigner::LoadOrCreate((dir_ / "key.pem").string(), error);
-    ASSERT_TRUE(signer_) << error;
+    Expected<std::unique_ptr<VerdictSigner>> loaded =
+        VerdictSigner::LoadOrCreate((dir_ / "key.pem").string());
+    ASSERT_TRUE(loaded.ok()) << loaded.error().message;
+    signer_ = std::move(loaded.value());
     verdict_.set_batch_id("b-1");
     verdict_.set_transaction_id("SI2026112700042");
     verdict_.set_decision(v1::ACCEPT);
@@ -48,10 +49,9 @@ TEST_F(Signatures, ASignedVerdictVerifiesWithThePublicKeyWrittenBesideTheKey) {
 }
 
 TEST_F(Signatures, TheSameKeyIsLoadedOnRestart) {
-  std::string error;
-  auto again = VerdictSigner::LoadOrCreate((dir_ / "key.pem").string(), error);
-  ASSERT_TRUE(again);
-  EXPECT_EQ(again->key_id(), signer_->key_id());
+  auto again = VerdictSigner::LoadOrCreate((dir_ / "key.pem").string());
+  ASSERT_TRUE(again.ok()) << again.error().message;
+  EXPECT_EQ(again.value()->key_id(), signer_->key_id());
 }
 
 TEST_F(Signatures, AnAlteredPageHashFails) {
@@ -97,10 +97,10 @@ TEST_F(Signatures, AManifestSignedBeforeCategoriesWereCoveredStillVerifies) {
 }
 
 TEST_F(Signatures, AnotherServersKeyFails) {
+  auto other = VerdictSigner::LoadOrCreate((dir_ / "other.pem").string());
+  ASSERT_TRUE(other.ok()) << other.error().message;
   std::string error;
-  auto other = VerdictSigner::LoadOrCreate((dir_ / "other.pem").string(), error);
-  ASSERT_TRUE(other);
-  EXPECT_FALSE(VerifyVerdict(verdict_, other->public_key_pem(), error));
+  EXPECT_FALSE(VerifyVerdict(verdict_, other.value()->public_key_pem(), error));
   EXPECT_NE(error.find("not by this key"), std::string::npos) << error;
 }
 

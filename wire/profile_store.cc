@@ -348,42 +348,32 @@ LoadedProfile Builtin() {
 
 ProfileStore::ProfileStore() { Add(Builtin()); }
 
-bool ProfileStore::LoadFile(const std::string& path, LoadedProfile& out, std::string& error) {
+Expected<LoadedProfile> ProfileStore::LoadFile(const std::string& path) {
   std::string problem;
   const std::string text = ReadBounded(path, ProfileLimits::kMaxTextBytes, problem);
-  if (!problem.empty()) {
-    error = path + ": " + problem;
-    return false;
-  }
-  return LoadText(path, text, out, error);
+  if (!problem.empty()) return Error{path + ": " + problem};
+  return LoadText(path, text);
 }
 
-bool ProfileStore::LoadText(const std::string& path, std::string_view text, LoadedProfile& out,
-                            std::string& error) {
+Expected<LoadedProfile> ProfileStore::LoadText(const std::string& path, std::string_view text) {
   try {
-    return Load(path, text, out, error);
+    return Load(path, text);
   } catch (const std::exception& e) {  // std::bad_alloc: the profile is refused, not the server
-    error = path + ": cannot be loaded (" + e.what() + ")";
-    return false;
+    return Error{path + ": cannot be loaded (" + e.what() + ")"};
   }
 }
 
-bool ProfileStore::Load(const std::string& path, std::string_view text, LoadedProfile& out,
-                        std::string& error) {
-  if (text.size() > ProfileLimits::kMaxTextBytes) {
-    error = path + ": is over " + std::to_string(ProfileLimits::kMaxTextBytes) + " bytes";
-    return false;
-  }
+Expected<LoadedProfile> ProfileStore::Load(const std::string& path, std::string_view text) {
+  if (text.size() > ProfileLimits::kMaxTextBytes)
+    return Error{path + ": is over " + std::to_string(ProfileLimits::kMaxTextBytes) + " bytes"};
   google::protobuf::TextFormat::Parser parser;
   FirstTextFormatError errors(path);
   parser.RecordErrorsTo(&errors);
   google::protobuf::TextFormat::ParseInfoTree locations;
   parser.WriteLocationsTo(&locations);
   v1::Profile definition;
-  if (!parser.ParseFromString(std::string(text), &definition)) {
-    error = errors.first().empty() ? path + ": not a valid profile" : errors.first();
-    return false;
-  }
+  if (!parser.ParseFromString(std::string(text), &definition))
+    return Error{errors.first().empty() ? path + ": not a valid profile" : errors.first()};
   // "FILE:LINE:COLUMN: field: message" where the field (or the message
   // holding it) was written; `field` when the message names another.
   auto located = [&](const std::string& problem, std::string field = {}) {
@@ -396,37 +386,28 @@ bool ProfileStore::Load(const std::string& path, std::string_view text, LoadedPr
   std::string problem = Unrepresentable(definition);
   if (problem.empty()) problem = Validate(definition);
   if (problem.empty()) problem = ValidateSummary(definition);
-  if (!problem.empty()) {
-    error = located(problem);
-    return false;
-  }
+  if (!problem.empty()) return Error{located(problem)};
   auto categories = std::make_shared<const PageCategories>(definition.structure());
-  if (!categories->problem().empty()) {
-    error = located("structure: " + categories->problem(),
-                    "structure." + categories->problem_field());
-    return false;
-  }
+  if (!categories->problem().empty())
+    return Error{located("structure: " + categories->problem(),
+                         "structure." + categories->problem_field())};
   Profile p = FromProto(definition);
-  if (problem = ValidatePatterns(definition, p); !problem.empty()) {
-    error = located(problem);
-    return false;
-  }
+  if (problem = ValidatePatterns(definition, p); !problem.empty()) return Error{located(problem)};
   std::string template_bytes;
   if (p.form) {
-    if (problem = AttachTemplate(path, definition.form(), *p.form, template_bytes); !problem.empty()) {
-      error = located(problem);
-      return false;
-    }
+    if (problem = AttachTemplate(path, definition.form(), *p.form, template_bytes); !problem.empty())
+      return Error{located(problem)};
   }
   p.version = VersionOf(definition, template_bytes);
+  LoadedProfile out;
   out.profile = std::make_shared<const Profile>(std::move(p));
   out.definition = std::move(definition);
   out.categories = std::move(categories);
   out.path = path;
-  return true;
+  return out;
 }
 
-bool ProfileStore::LoadFolder(const std::string& dir, std::string& error) {
+Outcome ProfileStore::LoadFolder(const std::string& dir) {
   // The error_code forms throughout: a reload runs on the server's work
   // queue, and a folder entry that cannot be examined (a symlink loop) is an
   // error to answer, not an exception.
@@ -440,24 +421,19 @@ bool ProfileStore::LoadFolder(const std::string& dir, std::string& error) {
     const bool regular = it->is_regular_file(type_ec);
     // A dangling symlink is no profile file, as before; anything else that
     // cannot be examined fails the load.
-    if (type_ec && type_ec != std::errc::no_such_file_or_directory) {
-      error = file.string() + ": " + type_ec.message();
-      return false;
-    }
+    if (type_ec && type_ec != std::errc::no_such_file_or_directory)
+      return Error{file.string() + ": " + type_ec.message()};
     if (regular) files.push_back(file);
   }
-  if (ec) {
-    error = dir + ": " + ec.message();
-    return false;
-  }
+  if (ec) return Error{dir + ": " + ec.message()};
   std::sort(files.begin(), files.end());
   folder_ = dir;
   for (const auto& file : files) {
-    LoadedProfile loaded;
-    if (!LoadFile(file.string(), loaded, error)) return false;
-    Add(std::move(loaded));
+    Expected<LoadedProfile> loaded = LoadFile(file.string());
+    if (!loaded.ok()) return loaded.error();
+    Add(std::move(loaded.value()));
   }
-  return true;
+  return Ok{};
 }
 
 void ProfileStore::Add(LoadedProfile profile) {
@@ -468,16 +444,14 @@ void ProfileStore::Add(LoadedProfile profile) {
   by_name_ = std::move(next);
 }
 
-bool ProfileStore::Reload(std::string& error) {
-  if (folder_.empty()) {
-    error = "no profiles folder to reload (the server was started without --profiles)";
-    return false;
-  }
+Outcome ProfileStore::Reload() {
+  if (folder_.empty())
+    return Error{"no profiles folder to reload (the server was started without --profiles)"};
   ProfileStore fresh;
-  if (!fresh.LoadFolder(folder_, error)) return false;
+  if (Outcome loaded = fresh.LoadFolder(folder_); !loaded.ok()) return loaded;
   std::lock_guard lock(*mu_);
   by_name_ = fresh.Current();
-  return true;
+  return Ok{};
 }
 
 std::shared_ptr<const ProfileStore::Map> ProfileStore::Current() const {

@@ -9,6 +9,7 @@
 #include <string_view>
 #include <vector>
 
+#include "common/result.h"
 #include "pipeline/decode/decode.h"
 #include "wire/page_categories.h"
 #include "pipeline/profile.h"
@@ -45,26 +46,25 @@ class ProfileStore {
   ProfileStore(ProfileStore&&) = default;
   ProfileStore& operator=(ProfileStore&&) = default;
 
-  // Parses and validates one file. On failure returns false and sets `error`
-  // to "FILE:LINE:COLUMN: message" or "FILE: field: message". Never throws,
+  // Parses and validates one file. The error is "FILE:LINE:COLUMN: message"
+  // or "FILE: field: message". Never throws,
   // whatever the file holds. Patterns are compiled (RE2); a form's template
   // is read from the profile's own folder only (a relative path, no "..",
   // no symlink out of it, a regular file within ProfileLimits).
-  static bool LoadFile(const std::string& path, LoadedProfile& out, std::string& error);
+  static Expected<LoadedProfile> LoadFile(const std::string& path);
   // The same for a profile's text as read from `path` (whose folder holds
   // its templates).
-  static bool LoadText(const std::string& path, std::string_view text, LoadedProfile& out,
-                       std::string& error);
+  static Expected<LoadedProfile> LoadText(const std::string& path, std::string_view text);
   // Adds every *.textproto and *.pbtxt in `dir`; stops at the first bad file.
   // Remembers `dir` for Reload.
-  bool LoadFolder(const std::string& dir, std::string& error);
+  Outcome LoadFolder(const std::string& dir);
   void Add(LoadedProfile profile);
 
   // Reads the folder LoadFolder was given again, from scratch (the built-in
   // `default` plus its files). All or nothing: on any error (or when no
-  // folder was loaded) returns false with `error` and the profiles in force
-  // are unchanged. A profile already handed out by Find stays valid.
-  bool Reload(std::string& error);
+  // folder was loaded) returns the error and the profiles in force are
+  // unchanged. A profile already handed out by Find stays valid.
+  Outcome Reload();
   const std::string& folder() const { return folder_; }
 
   std::shared_ptr<const Profile> Find(const std::string& name) const;
@@ -79,8 +79,7 @@ class ProfileStore {
  private:
   using Map = std::map<std::string, LoadedProfile>;
   // LoadText's work; may throw (allocation), LoadText catches.
-  static bool Load(const std::string& path, std::string_view text, LoadedProfile& out,
-                   std::string& error);
+  static Expected<LoadedProfile> Load(const std::string& path, std::string_view text);
   std::shared_ptr<const Map> Current() const;
 
   // Replaced whole (never changed in place) under the mutex, so readers

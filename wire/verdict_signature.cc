@@ -101,29 +101,25 @@ VerdictSigner::VerdictSigner(std::unique_ptr<Key> key)
 
 VerdictSigner::~VerdictSigner() = default;
 
-std::unique_ptr<VerdictSigner> VerdictSigner::LoadOrCreate(const std::string& path,
-                                                           std::string& error) {
+Expected<std::unique_ptr<VerdictSigner>> VerdictSigner::LoadOrCreate(const std::string& path) {
   auto key = std::make_unique<Key>();
   if (FILE* f = std::fopen(path.c_str(), "r")) {
     key->pkey = PEM_read_PrivateKey(f, nullptr, nullptr, nullptr);
     std::fclose(f);
     if (!key->pkey || EVP_PKEY_get_id(key->pkey) != EVP_PKEY_ED25519) {
-      error = path + ": not an Ed25519 private key in PEM";
-      return nullptr;
+      return Error{path + ": not an Ed25519 private key in PEM"};
     }
   } else {
     key->pkey = EVP_PKEY_Q_keygen(nullptr, nullptr, "ED25519");
     if (!key->pkey) {
-      error = "cannot create an Ed25519 key";
-      return nullptr;
+      return Error{"cannot create an Ed25519 key"};
     }
     mode_t old = umask(077);
     FILE* out = std::fopen(path.c_str(), "w");
     umask(old);
     if (!out || !PEM_write_PrivateKey(out, key->pkey, nullptr, nullptr, 0, nullptr, nullptr)) {
       if (out) std::fclose(out);
-      error = path + ": cannot write the signing key";
-      return nullptr;
+      return Error{path + ": cannot write the signing key"};
     }
     std::fclose(out);
     std::ofstream(path + ".pub") << PublicPem(key->pkey);

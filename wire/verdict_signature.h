@@ -6,6 +6,8 @@
 #include <memory>
 #include <string>
 
+#include "common/result.h"
+
 #include "scangate/v1/verdict.pb.h"
 
 namespace scangate {
@@ -21,8 +23,8 @@ std::string SignedPayload(const v1::BatchVerdict& verdict, int version = kSigned
 class VerdictSigner {
  public:
   // Loads the private key (PEM) at `path`, or creates one there (mode 0600)
-  // with its public key beside it as PATH.pub. Null with `error` on failure.
-  static std::unique_ptr<VerdictSigner> LoadOrCreate(const std::string& path, std::string& error);
+  // with its public key beside it as PATH.pub. The error names the file.
+  static Expected<std::unique_ptr<VerdictSigner>> LoadOrCreate(const std::string& path);
   ~VerdictSigner();
 
   // Sets verdict.signature and verdict.signing_key_id. `version` other than

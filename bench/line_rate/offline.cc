@@ -124,9 +124,9 @@ int RunOffline(const Options& options) {
 
 std::shared_ptr<const Profile> LoadBenchProfile(const std::string& name) {
   ProfileStore store;
-  std::string error;
-  if (!store.LoadFolder(std::string(SCANGATE_SOURCE_DIR) + "/profiles", error)) {
-    std::fprintf(stderr, "scangate-bench: %s\n", error.c_str());
+  if (Outcome loaded = store.LoadFolder(std::string(SCANGATE_SOURCE_DIR) + "/profiles");
+      !loaded.ok()) {
+    std::fprintf(stderr, "scangate-bench: %s\n", loaded.error().message.c_str());
     return nullptr;
   }
   auto profile = store.Find(name);

@@ -25,12 +25,13 @@ const std::string& FuzzPath() {
 
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
   const std::string_view text(reinterpret_cast<const char*>(data), size);
-  scangate::LoadedProfile loaded;
-  std::string error;
-  if (!scangate::ProfileStore::LoadText(FuzzPath(), text, loaded, error)) {
-    if (error.empty()) std::abort();
+  scangate::Expected<scangate::LoadedProfile> result =
+      scangate::ProfileStore::LoadText(FuzzPath(), text);
+  if (!result.ok()) {
+    if (result.error().message.empty()) std::abort();
     return 0;
   }
+  const scangate::LoadedProfile& loaded = result.value();
   const scangate::Profile& p = *loaded.profile;
   if (!std::isfinite(p.min_dpi) || !std::isfinite(p.max_skew_degrees) ||
       !std::isfinite(p.max_blur_sigma) || !p.barcode.payload_pattern.ok() || !loaded.categories ||

@@ -109,6 +109,7 @@ std::string DashboardJson(ServerMetrics& metrics, const DashboardOptions& option
                .Number("pages_per_minute_per_station", options.scanner_pages_per_minute)
                .Number("pages_per_minute", options.stations * options.scanner_pages_per_minute)
                .Done())
+      .Number("latency_target_seconds", options.latency_target_seconds)
       .Number("pages_per_minute", recent.pages_per_minute)
       .Raw("history", JsonObject()
                           .Number("slot_seconds", RecentPages::kSlotSeconds)

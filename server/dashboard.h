@@ -16,6 +16,10 @@ struct DashboardOptions {
   // scanners produce together when every station scans.
   int stations = 1;
   double scanner_pages_per_minute = 140;
+  // The latency a page's verdict should keep (the counter's target): the
+  // dashboard shows latency green within it, amber up to twice it, red
+  // beyond.
+  double latency_target_seconds = 0.25;
 };
 
 // The page served at /dashboard (embedded in the binary at build time).

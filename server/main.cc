@@ -21,7 +21,7 @@ void Usage() {
                "                       [--ledger postgresql://USER@HOST:PORT/DB]\n"
                "                       [--threads N] [--max-in-flight N] [--drain-seconds S]\n"
                "                       [--metrics-listen IP:PORT [--stations N]\n"
-               "                        [--scanner-pages-per-minute N]]\n"
+               "                        [--scanner-pages-per-minute N] [--latency-target-ms MS]]\n"
                "                       [--signing-key FILE] [--max-streams N] [--busy-seconds S]\n"
                "                       [--max-open-streams N]\n"
                "                       [--max-queued-pages N] [--max-streams-per-client N]\n"
@@ -66,6 +66,9 @@ void Usage() {
                "  --stations, --scanner-pages-per-minute\n"
                "                   the dashboard's line rate: stations x pages per minute\n"
                "                   each scanner produces (default 1 x 140)\n"
+               "  --latency-target-ms\n"
+               "                   the page latency the dashboard holds the server to: green\n"
+               "                   within it, amber to twice it, red beyond (default 250)\n"
                "  --signing-key    Ed25519 key (PEM) signing final batch verdicts; created\n"
                "                   if missing, public key beside it as FILE.pub\n"
                "                   (default DATA_DIR/verdict-signing.key)\n";
@@ -118,6 +121,8 @@ int main(int argc, char** argv) {
     else if (arg == "--memory-budget-mib")
       options.service.memory_budget_bytes = std::uint64_t(std::stoul(value())) << 20;
     else if (arg == "--stations") options.dashboard.stations = std::stoi(value());
+    else if (arg == "--latency-target-ms")
+      options.dashboard.latency_target_seconds = std::stod(value()) / 1000.0;
     else if (arg == "--scanner-pages-per-minute")
       options.dashboard.scanner_pages_per_minute = std::stod(value());
     else if (arg == "--help" || arg == "-h") {

@@ -16,8 +16,10 @@ using Buckets = prometheus::Histogram::BucketBoundaries;
 // A page takes tenths of a second to judge; a page waiting behind a full
 // engine, seconds. Fine buckets where the percentiles shown on the
 // dashboard usually fall.
-const Buckets kLatencyBuckets = {0.025, 0.05, 0.1, 0.15, 0.2, 0.3, 0.4, 0.5, 0.6, 0.8, 1, 1.25,
-                                 1.5,   2,    2.5, 3,    4,   5,   7.5, 10,  15,  30,  60};
+// 0.25 s is the default latency target (--latency-target-ms): a bucket edge,
+// so that "within the target" is counted exactly, not interpolated.
+const Buckets kLatencyBuckets = {0.025, 0.05, 0.1, 0.15, 0.2, 0.25, 0.3, 0.4, 0.5, 0.6, 0.8, 1,
+                                 1.25,  1.5,  2,   2.5,  3,   4,    5,   7.5, 10,  15,  30,  60};
 const Buckets kWaitBuckets = {0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25,
                               0.5,   1,      2.5,   5,    10,    30,   60};
 const Buckets kCheckBuckets = {0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05,

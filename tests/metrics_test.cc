@@ -86,6 +86,7 @@ class MetricsPort : public ::testing::Test {
     options.engine.judge_fn = gate_.Judge();
     options.service.max_in_flight_per_stream = 2;
     options.dashboard.stations = 3;
+    options.dashboard.latency_target_seconds = 0.3;
     server_ = std::make_unique<ServerRunner>(options, ProfileStore());
     std::string error;
     ASSERT_TRUE(server_->Start(error)) << error;
@@ -180,6 +181,9 @@ TEST_F(MetricsPort, ABatchStreamedThroughShowsInEveryMetric) {
   EXPECT_EQ(m["scangate_page_latency_seconds_count"], 8);
   EXPECT_GT(m["scangate_page_latency_seconds_sum"], 0);
   EXPECT_EQ(m["scangate_page_latency_seconds_bucket{le=\"+Inf\"}"], 8);
+  // The latency target (250 ms by default) is a bucket edge: pages within it
+  // are counted, not interpolated.
+  EXPECT_EQ(m.count("scangate_page_latency_seconds_bucket{le=\"0.25\"}"), 1u);
   EXPECT_GE(m["scangate_engine_wait_seconds_count"], 8);  // and the self-check page
   EXPECT_GE(m["scangate_ledger_commit_seconds_count"], 1);
   EXPECT_EQ(m["scangate_received_bytes_total"], double(bytes_sent));
@@ -309,6 +313,8 @@ TEST_F(MetricsPort, DashboardIsSelfContainedAndItsDataFollowsTheMetrics) {
   EXPECT_GT(f.at("pages_per_minute").number_value(), 0);
   EXPECT_EQ(f.at("line_rate").struct_value().fields().at("pages_per_minute").number_value(),
             3 * 140);
+  // The dashboard colours latency against the target the server was given.
+  EXPECT_DOUBLE_EQ(f.at("latency_target_seconds").number_value(), 0.3);
   const auto& latency = f.at("latency_seconds").struct_value().fields();
   EXPECT_EQ(latency.at("count").number_value(), 8);
   EXPECT_GT(latency.at("p50").number_value(), 0);

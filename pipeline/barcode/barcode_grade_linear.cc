@@ -1,4 +1,4 @@
-// See barcode_grade.h.
+// Grading linear codes (see barcode_grade.h).
 //
 // Linear codes follow ISO/IEC 15416's method: ten scan reflectance profiles
 // spread over the middle 80 % of the bar height, each graded on decode,
@@ -12,12 +12,6 @@
 // decodability uses the edge-to-similar-edge margins of ISO/IEC 15417 (and a
 // bar-sum check, so that ink spread costs grade as it costs guns) or, for
 // two-width codes, the wide/narrow threshold margin.
-//
-// 2-D codes follow ISO/IEC 15415 loosely: symbol contrast, minimum
-// reflectance and modulation (how far module centres stand from the global
-// threshold), from one image of the symbol straightened by its corners.
-#include "pipeline/barcode/barcode_grade.h"
-
 #include <ZXing/BarcodeFormat.h>
 #include <ZXing/BitMatrix.h>
 #include <ZXing/MultiFormatWriter.h>
@@ -25,6 +19,7 @@
 
 #include <algorithm>
 #include <array>
+#include <cmath>
 #include <cstdint>
 #include <exception>
 #include <numeric>
@@ -32,32 +27,13 @@
 
 #include <opencv2/imgproc.hpp>
 
+#include "pipeline/barcode/barcode_grade.h"
+#include "pipeline/barcode/grade_scales.h"
+
 namespace scangate {
 namespace {
 
-constexpr float kPi = 3.14159265358979f;
-
-// ---------------------------------------------------------------- grade scales
-
-struct Scale {
-  double a, b, c, d;
-  bool higher_is_better = true;
-};
-
-double GradeOn(double value, const Scale& s) {
-  if (s.higher_is_better) {
-    return value >= s.a ? 4 : value >= s.b ? 3 : value >= s.c ? 2 : value >= s.d ? 1 : 0;
-  }
-  return value <= s.a ? 4 : value <= s.b ? 3 : value <= s.c ? 2 : value <= s.d ? 1 : 0;
-}
-
-// ISO/IEC 15416 and 15415 thresholds.
-constexpr Scale kSymbolContrast{0.70, 0.55, 0.40, 0.20};
-constexpr Scale kLinearModulation{0.70, 0.60, 0.50, 0.40};
-constexpr Scale kDefects{0.15, 0.20, 0.25, 0.30, false};
-constexpr Scale kDecodability{0.62, 0.50, 0.37, 0.25};
-constexpr Scale kMatrixModulation{0.50, 0.40, 0.30, 0.20};
-constexpr double kMinEdgeContrast = 0.15;
+using namespace grading;
 
 // The parameters in the order a tie names them.
 enum Parameter {
@@ -123,21 +99,6 @@ std::vector<int> IdealElements(const std::string& format, const std::string& tex
     return {};
   }
   return runs;
-}
-
-// ------------------------------------------------------------------ sampling
-
-// Reflectance 0..1 at a point (bilinear), or -1 outside the image.
-float Reflectance(const cv::Mat& g, cv::Point2f p) {
-  if (!(p.x >= 0 && p.y >= 0 && p.x <= g.cols - 1 && p.y <= g.rows - 1)) return -1;
-  int x = std::min(static_cast<int>(p.x), g.cols - 2),
-      y = std::min(static_cast<int>(p.y), g.rows - 2);
-  if (g.cols < 2 || g.rows < 2) return g.at<uint8_t>(0, 0) / 255.0f;
-  float fx = p.x - x, fy = p.y - y;
-  const uint8_t* r0 = g.ptr<uint8_t>(y) + x;
-  const uint8_t* r1 = g.ptr<uint8_t>(y + 1) + x;
-  float v = (r0[0] * (1 - fx) + r0[1] * fx) * (1 - fy) + (r1[0] * (1 - fx) + r1[1] * fx) * fy;
-  return v / 255.0f;
 }
 
 // One scan reflectance profile along the reading direction.
@@ -559,17 +520,7 @@ LinearSymbolFrame Squared(const cv::Mat& g, const LinearSymbolFrame& f) {
   return s;
 }
 
-// In hundredths of a degree, in (-180, 180]; y runs down the screen.
-double OrientationOf(cv::Point2f u) {
-  double degrees = std::round(std::atan2(-u.y, u.x) * 18000 / kPi) / 100;
-  return degrees <= -180 ? degrees + 360 : degrees + 0.0;  // + 0.0: no "-0"
-}
-
 }  // namespace
-
-std::string GradeLetter(double value) {
-  return value >= 3.5 ? "A" : value >= 2.5 ? "B" : value >= 1.5 ? "C" : value >= 0.5 ? "D" : "F";
-}
 
 void GradeLinearSymbol(const cv::Mat& gray, const LinearSymbolFrame& found, double px_per_mm,
                        BarcodeMeasure& m) {
@@ -682,161 +633,6 @@ void GradeLinearSymbol(const cv::Mat& gray, const LinearSymbolFrame& found, doub
     // Ink spread moves the outer bar edges by a fraction of a module.
     m.quiet_zone_ok = qb >= sym.quiet_before - 0.5 && qa >= sym.quiet_after - 0.5;
   }
-}
-
-void GradeMatrixSymbol(const cv::Mat& gray, double px_per_mm, BarcodeMeasure& m) {
-  const cv::Point2f c[4] = {{float(m.corners[0]), float(m.corners[1])},
-                            {float(m.corners[2]), float(m.corners[3])},
-                            {float(m.corners[4]), float(m.corners[5])},
-                            {float(m.corners[6]), float(m.corners[7])}};
-  m.orientation_degrees = OrientationOf(c[1] - c[0]);
-  auto dist = [](cv::Point2f a, cv::Point2f b) { return std::hypot(a.x - b.x, a.y - b.y); };
-  const float width = (dist(c[0], c[1]) + dist(c[3], c[2])) / 2;
-  const float height = (dist(c[0], c[3]) + dist(c[1], c[2])) / 2;
-  if (gray.empty() || width < 6 || height < 6) return;
-
-  // The symbol straightened, at about its own scale, with room around it for
-  // the quiet zone (QR Code asks for four modules).
-  // Small symbols are enlarged to resolve their modules; large ones kept
-  // under 1200 px a side (2 px a module for the widest PDF417).
-  float scale = std::clamp(160.0f / std::min(width, height), 1.0f, 4.0f);
-  scale = std::min(scale, 1200.0f / std::max(width, height));
-  const int w = cvRound(width * scale), h = cvRound(height * scale);
-  const int margin = cvRound(0.35f * std::max(w, h)) + 4;
-  const cv::Point2f upright[4] = {{float(margin), float(margin)},
-                                  {float(margin + w), float(margin)},
-                                  {float(margin + w), float(margin + h)},
-                                  {float(margin), float(margin + h)}};
-  cv::Mat to_page = cv::getPerspectiveTransform(upright, c);
-  cv::Mat straight;
-  cv::warpPerspective(gray, straight, to_page, cv::Size(w + 2 * margin, h + 2 * margin),
-                      cv::INTER_LINEAR | cv::WARP_INVERSE_MAP, cv::BORDER_CONSTANT, cv::Scalar(0));
-  const cv::Rect symbol(margin, margin, w, h);
-
-  // Reflectance extremes as robust percentiles of the symbol.
-  std::array<int, 256> hist{};
-  for (int y = symbol.y; y < symbol.y + h; ++y) {
-    const uint8_t* row = straight.ptr<uint8_t>(y);
-    for (int x = symbol.x; x < symbol.x + w; ++x) ++hist[row[x]];
-  }
-  auto percentile = [&](double share) {
-    long target = static_cast<long>(share * w * h), seen = 0;
-    for (int v = 0; v < 256; ++v) {
-      seen += hist[v];
-      if (seen > target) return v / 255.0;
-    }
-    return 1.0;
-  };
-  const double rmin = percentile(0.01), rmax = percentile(0.99), sc = rmax - rmin;
-  const double gt = (rmin + rmax) / 2;
-  const int gt_level = static_cast<int>(gt * 255);
-
-  // Module size: single-module runs are the commonest in any data region;
-  // average the runs near the shortest ones.
-  std::vector<int> runs;
-  std::vector<std::pair<cv::Point, int>> run_centres;  // centre and length, along rows
-  for (int y = symbol.y + 1; y < symbol.y + h - 1; y += 2) {
-    const uint8_t* row = straight.ptr<uint8_t>(y);
-    int start = symbol.x;
-    for (int x = symbol.x + 1; x <= symbol.x + w; ++x) {
-      if (x < symbol.x + w && (row[x] < gt_level) == (row[start] < gt_level)) continue;
-      if (start > symbol.x && x < symbol.x + w) {  // whole runs only
-        runs.push_back(x - start);
-        run_centres.push_back({{(start + x) / 2, y}, x - start});
-      }
-      start = x;
-    }
-  }
-  double module = 0;
-  if (!runs.empty()) {
-    std::vector<int> sorted = runs;
-    std::sort(sorted.begin(), sorted.end());
-    const double p10 = sorted[sorted.size() / 10];
-    double sum = 0;
-    int count = 0;
-    for (int r : sorted)
-      if (r <= 1.5 * p10) sum += r, ++count;
-    module = count ? sum / count : p10;
-  }
-  if (m.format == "QRCode" && module > 0) {  // 21 + 4k modules a side
-    double modules = std::max(21.0, 21 + 4 * std::round((w / module - 21) / 4));
-    module = w / modules;
-  }
-
-  // Modulation: how far the centre of each run stands from the threshold,
-  // against the symbol contrast; a bad module is one near the threshold.
-  std::vector<double> separation;
-  const int inset = std::max(0, static_cast<int>(module / 4));
-  for (const auto& [centre, length] : run_centres) {
-    if (module > 0 && length < 0.6 * module) continue;  // noise
-    int x0 = std::max(symbol.x, centre.x - inset),
-        x1 = std::min(symbol.x + w - 1, centre.x + inset);
-    double sum = 0;
-    for (int x = x0; x <= x1; ++x) sum += straight.at<uint8_t>(centre.y, x) / 255.0;
-    double r = sum / (x1 - x0 + 1);
-    separation.push_back(sc > 0 ? 2 * std::abs(r - gt) / sc : 0);
-  }
-  double modulation = 0;
-  if (!separation.empty()) {
-    std::nth_element(separation.begin(), separation.begin() + separation.size() / 20,
-                     separation.end());
-    modulation = std::min(1.0, separation[separation.size() / 20]);
-  }
-
-  // Quiet zone: light rings outward from the symbol, half a module wide; a
-  // ring reaching off the page ends it too.
-  double quiet_required = 1;
-  if (m.format == "QRCode")
-    quiet_required = 4;
-  else if (m.format == "PDF417")
-    quiet_required = 2;
-  else if (m.format == "Aztec")
-    quiet_required = 0;
-  double quiet = 0;
-  if (module > 0) {
-    const double step = std::max(1.0, module / 2);
-    const int rings = static_cast<int>((margin - 1) / step);
-    std::vector<long> dark(rings, 0), total(rings, 0);
-    std::vector<bool> off_page(rings, false);
-    const cv::Matx33d t = to_page;
-    for (int y = 0; y < straight.rows; ++y) {
-      for (int x = 0; x < straight.cols; ++x) {
-        int d =
-            std::max({symbol.x - 1 - x, x - (symbol.x + w), symbol.y - 1 - y, y - (symbol.y + h)});
-        if (d < 0) continue;
-        int ring = static_cast<int>(d / step);
-        if (ring >= rings) continue;
-        double z = t(2, 0) * x + t(2, 1) * y + t(2, 2);
-        double px = (t(0, 0) * x + t(0, 1) * y + t(0, 2)) / z;
-        double py = (t(1, 0) * x + t(1, 1) * y + t(1, 2)) / z;
-        if (px < 0 || py < 0 || px > gray.cols - 1 || py > gray.rows - 1) off_page[ring] = true;
-        ++total[ring];
-        dark[ring] += straight.at<uint8_t>(y, x) < gt_level;
-      }
-    }
-    for (int ring = 0; ring < rings; ++ring) {
-      if (off_page[ring] || dark[ring] > 0.01 * total[ring]) break;
-      quiet = (ring + 1) * step / module;
-      if (quiet >= quiet_required + 1) break;
-    }
-  }
-
-  BarcodeGrade& q = m.quality;
-  q = BarcodeGrade{};
-  q.scans = 1;
-  q.symbol_contrast = sc, q.min_reflectance = rmin, q.modulation = modulation;
-  q.decodability = 1;
-  const double grades[3] = {rmin <= 0.5 * rmax ? 4.0 : 0.0, GradeOn(sc, kSymbolContrast),
-                            GradeOn(modulation, kMatrixModulation)};
-  const char* names[3] = {"min_reflectance", "symbol_contrast", "modulation"};
-  int worst = static_cast<int>(std::min_element(grades, grades + 3) - grades);
-  q.grade_value = grades[worst];
-  q.grade = GradeLetter(q.grade_value);
-  if (q.grade_value < 4) q.limited_by = names[worst];
-  m.x_dimension_px = module / scale;
-  if (px_per_mm > 0) m.x_dimension_mm = m.x_dimension_px / px_per_mm;
-  m.quiet_zone_modules = quiet;
-  m.quiet_zone_ok = module > 0 && quiet + 0.25 >= quiet_required;
 }
 
 }  // namespace scangate

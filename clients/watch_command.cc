@@ -324,6 +324,8 @@ class Station {
     ctx.set_deadline(std::chrono::system_clock::now() + std::chrono::seconds(30));
     v1::GetBatchVerdictRequest request;
     request.set_batch_id(id);
+    // Its own batches only: what the STATION role may read without BRANCH.
+    request.set_station_id(o_.station);
     v1::BatchVerdict verdict;
     grpc::Status status = stub_->GetBatchVerdict(&ctx, request, &verdict);
     if (status.error_code() == grpc::StatusCode::NOT_FOUND) return std::nullopt;

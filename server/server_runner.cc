@@ -1,6 +1,8 @@
 // See server_runner.h.
 #include "server/server_runner.h"
 
+#include "server/log.h"
+
 #include <grpcpp/ext/proto_server_reflection_plugin.h>
 #include <grpcpp/health_check_service_interface.h>
 
@@ -104,8 +106,7 @@ void ServerRunner::OnSelfChecked(const std::vector<PageVerdict>& verdicts) {
   if (verdicts.empty() || !verdicts[0].error.empty()) {
     // Stays NOT_SERVING: a server that cannot judge a known page must not
     // be sent stations.
-    std::cerr << "scangate-server: self-check failed: "
-              << (verdicts.empty() ? "no verdict" : verdicts[0].error) << std::endl;
+    log::Error("self_check_failed", {{"error", verdicts.empty() ? "no verdict" : verdicts[0].error}});
     return;
   }
   self_checked_ = true;
@@ -114,9 +115,10 @@ void ServerRunner::OnSelfChecked(const std::vector<PageVerdict>& verdicts) {
 
 void ServerRunner::OnLedgerReachable(bool reachable) {
   std::lock_guard lock(health_mu_);
-  if (reachable != ledger_reachable_)
-    std::cerr << "scangate-server: the ledger is " << (reachable ? "reachable again" : "unreachable")
-              << std::endl;
+  if (reachable != ledger_reachable_) {
+    if (reachable) log::Info("ledger_reachable", {{"ledger", options_.ledger.empty() ? "sqlite" : "shared"}});
+    else log::Error("ledger_unavailable", {{"ledger", options_.ledger.empty() ? "sqlite" : "shared"}});
+  }
   ledger_reachable_ = reachable;
   UpdateHealthLocked();
 }

@@ -141,6 +141,10 @@ constexpr auto kBusyRetry = std::chrono::seconds(60);
 int RunScan(const std::vector<std::string>& args) {
   for (const std::string& a : args)
     if (a == "--watch") return RunWatch(args);  // the hot-folder station (watch_command.cc)
+  if (WantsHelp(args)) {
+    std::cout << kScanUsage;
+    return 0;
+  }
   Connection connection;
   std::string profile, batch_id, station, op;
   std::vector<std::string> inputs;

@@ -2,6 +2,7 @@
 #include "server/server_runner.h"
 
 #include "server/log.h"
+#include "server/reflection_v1.h"
 
 #include <grpcpp/ext/proto_server_reflection_plugin.h>
 #include <grpcpp/health_check_service_interface.h>
@@ -81,6 +82,12 @@ bool ServerRunner::Start(std::string& error) {
                                                 : grpc::InsecureServerCredentials(),
                            &port_);
   builder.RegisterService(service_.get());
+  // v1 beside the plugin's v1alpha: the services this server has, both
+  // reflection versions included.
+  reflection_v1_ = std::make_unique<ReflectionV1>(std::vector<std::string>{
+      kServiceName, "grpc.health.v1.Health", "grpc.reflection.v1.ServerReflection",
+      "grpc.reflection.v1alpha.ServerReflection"});
+  builder.RegisterService(reflection_v1_.get());
   builder.SetMaxReceiveMessageSize(options_.max_message_bytes);
   builder.SetMaxSendMessageSize(options_.max_message_bytes);
   server_ = builder.BuildAndStart();

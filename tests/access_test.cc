@@ -5,6 +5,7 @@
 // access file.
 #include <grpcpp/grpcpp.h>
 #include <gtest/gtest.h>
+#include <google/protobuf/descriptor.pb.h>
 #include <openssl/evp.h>
 
 #include <cctype>
@@ -17,6 +18,7 @@
 
 #include "server/access.h"
 #include "grpc/health/v1/health.grpc.pb.h"
+#include "grpc/reflection/v1/reflection.grpc.pb.h"
 #include "scangate/v1/scangate.grpc.pb.h"
 #include "tests/support/process.h"
 #include "tests/support/synthetic_page.h"
@@ -431,6 +433,52 @@ TEST_F(Access, HealthStaysOpenToCallersWithoutIdentity) {
   }
   ASSERT_TRUE(status.ok()) << status.error_message();
   EXPECT_EQ(response.status(), grpc::health::v1::HealthCheckResponse::SERVING);
+}
+
+TEST_F(Access, ReflectionAnswersV1BesideV1alphaToAnyCallerOverTls) {
+  namespace rv1 = grpc::reflection::v1;
+  auto stub = rv1::ServerReflection::NewStub(Channel(""));
+  grpc::ClientContext ctx;
+  Deadline(ctx);
+  auto stream = stub->ServerReflectionInfo(&ctx);
+  auto ask = [&](rv1::ServerReflectionRequest request) {
+    rv1::ServerReflectionResponse response;
+    EXPECT_TRUE(stream->Write(request));
+    EXPECT_TRUE(stream->Read(&response));
+    return response;
+  };
+  rv1::ServerReflectionRequest list;
+  list.set_list_services("*");
+  std::vector<std::string> services;
+  const rv1::ServerReflectionResponse listed = ask(list);
+  for (const auto& s : listed.list_services_response().service()) services.push_back(s.name());
+  for (const char* name : {"scangate.v1.Scangate", "grpc.health.v1.Health",
+                           "grpc.reflection.v1.ServerReflection",
+                           "grpc.reflection.v1alpha.ServerReflection"})
+    EXPECT_NE(std::find(services.begin(), services.end(), name), services.end()) << name;
+
+  // The service's file with the files it imports, as grpcurl needs them.
+  rv1::ServerReflectionRequest symbol;
+  symbol.set_file_containing_symbol("scangate.v1.Scangate");
+  std::vector<std::string> files;
+  const rv1::ServerReflectionResponse described = ask(symbol);
+  for (const std::string& bytes : described.file_descriptor_response().file_descriptor_proto()) {
+    google::protobuf::FileDescriptorProto file;
+    ASSERT_TRUE(file.ParseFromString(bytes));
+    files.push_back(file.name());
+  }
+  ASSERT_FALSE(files.empty());
+  EXPECT_EQ(files.front(), "scangate/v1/scangate.proto");
+  EXPECT_NE(std::find(files.begin(), files.end(), "scangate/v1/verdict.proto"), files.end());
+  rv1::ServerReflectionRequest message;
+  message.set_file_containing_symbol("scangate.v1.BatchVerdict");
+  EXPECT_EQ(ask(message).file_descriptor_response().file_descriptor_proto_size(), 0)
+      << "its file was sent on this stream already";
+  rv1::ServerReflectionRequest unknown;
+  unknown.set_file_containing_symbol("scangate.v1.NoSuchThing");
+  EXPECT_EQ(ask(unknown).error_response().error_code(), int(grpc::StatusCode::NOT_FOUND));
+  stream->WritesDone();
+  EXPECT_TRUE(stream->Finish().ok());
 }
 
 TEST_F(Access, TheCommandLineSpeaksTlsWithACertificateOrAToken) {

@@ -117,6 +117,9 @@ class Station {
         }
       } catch (const ServerError& e) {
         Print("server: %s; trying again in 2 s\n", e.what());
+        if (e.code == grpc::StatusCode::PERMISSION_DENIED && o_.station.empty())
+          Print("  (with the STATION role alone, give the station its --station id: a "
+                "restart finds its batches by it)\n");
         EndStream();
         if (!current.empty() && !journal_.Names().count(current)) queue_.push_front(current);
         recover = true;

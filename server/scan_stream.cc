@@ -292,7 +292,7 @@ class ScanSession : public LiveStream, public std::enable_shared_from_this<ScanS
   void HandleOpenLocked() {
     if (OpenedLocked() || opening_)
       return FailLocked({grpc::StatusCode::FAILED_PRECONDITION, "the batch is already open"});
-    v1::OpenBatch open = request_.open();
+    const v1::OpenBatch open = request_.open();
     // The identity waivers are recorded under without access control.
     stream_operator_ = open.operator_id();
     if (!caller_.may_scan && !open.resume()) return DenyLocked("OpenBatch (a new batch)", v1::STATION);

@@ -165,13 +165,19 @@ Refusable<v1::PageVerdict> BatchSession::SetCategory(std::uint32_t index,
   return it->second;
 }
 
-Refusable<v1::PageVerdict> BatchSession::Waive(const v1::WaiveReason& waive) {
+Refusable<v1::PageVerdict> BatchSession::Waive(const v1::WaiveReason& waive,
+                                               const std::string& supervisor) {
   auto it = pages_.find(waive.page_index());
   if (it == pages_.end()) return NoPage(waive.page_index(), "waive a reason of");
   const std::string page_name = "page " + std::to_string(waive.page_index());
-  if (record_.operator_id.empty())
+  if (supervisor.empty())
     return Refusal{Refusal::Kind::kFailedPrecondition,
-                   "a waiver needs the operator id (OpenBatch.operator_id)"};
+                   "a waiver needs the supervisor's identity (with access control, the "
+                   "caller's; without, this stream's OpenBatch.operator_id)"};
+  if (waive.note().empty())
+    return Refusal{Refusal::Kind::kInvalidArgument,
+                   "a waiver needs a note: why " + page_name + " is accepted despite " +
+                       v1::ReasonCode_Name(waive.code())};
   v1::PageVerdict page = it->second;
   if (!page.error().empty())
     return Refusal{Refusal::Kind::kFailedPrecondition,
@@ -179,7 +185,7 @@ Refusable<v1::PageVerdict> BatchSession::Waive(const v1::WaiveReason& waive) {
   bool found = false;
   for (v1::Reason& r : *page.mutable_reasons()) {
     if (r.code() != waive.code() || !r.waived_by().empty()) continue;
-    r.set_waived_by(record_.operator_id);
+    r.set_waived_by(supervisor);
     r.set_waiver_note(waive.note());
     found = true;
   }

@@ -96,9 +96,10 @@ class BatchSession {
   Refusable<std::monostate> Delete(std::uint32_t index);
   // The clerk files a page under another category: the updated page.
   Refusable<v1::PageVerdict> SetCategory(std::uint32_t index, const std::string& category);
-  // The clerk waives one of a page's reasons, recorded with the batch's
-  // operator id: the updated page.
-  Refusable<v1::PageVerdict> Waive(const v1::WaiveReason& waive);
+  // A supervisor waives one of a page's reasons, recorded under
+  // `supervisor` (who asked, never the batch's operator) with the waiver's
+  // note; both are required: the updated page.
+  Refusable<v1::PageVerdict> Waive(const v1::WaiveReason& waive, const std::string& supervisor);
 
   // The batch verdict over every page held (unsigned; the ledger numbers it).
   // `closed`: the station closed the batch (final), else it is incomplete.

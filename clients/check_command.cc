@@ -2,6 +2,8 @@
 // page verdict per line in protobuf's JSON mapping (the contract other tools
 // read); otherwise a table for people.
 #include <cstdio>
+#include <cstdlib>
+#include <filesystem>
 #include <iostream>
 #include <mutex>
 
@@ -16,7 +18,31 @@ namespace scangate::cli {
 namespace {
 
 const char* kCheckUsage =
-    "usage: scangate check [--json] [--profile FILE] [--threads N] FILE|DIR...\n";
+    "usage: scangate check [--json] [--profile NAME|FILE] [--profiles DIR] [--threads N]\n"
+    "                      FILE|DIR...\n"
+    "  --profile NAME  a profile of the --profiles folder (default: $SCANGATE_PROFILES, else\n"
+    "                  the bundled profiles), as `scan --profile` names it; a FILE path\n"
+    "                  (one with a '/' or ending in .textproto) is read as it is\n"
+    "  --json          one page verdict per line in protobuf's JSON mapping\n"
+    "exit: 0 every page accepted, 1 a page rejected, 2 error\n";
+
+// Where `--profile NAME` is looked up without --profiles: $SCANGATE_PROFILES,
+// the profiles of the source tree this binary was built from, then where
+// packages install them.
+std::string BundledProfiles() {
+  if (const char* env = std::getenv("SCANGATE_PROFILES"); env && *env) return env;
+  for (const char* dir : {SCANGATE_BUNDLED_PROFILES, "/usr/local/share/scangate/profiles",
+                          "/usr/share/scangate/profiles"}) {
+    std::error_code ec;
+    if (std::filesystem::is_directory(dir, ec)) return dir;
+  }
+  return SCANGATE_BUNDLED_PROFILES;
+}
+
+bool IsProfilePath(const std::string& s) {
+  return s.find('/') != std::string::npos ||
+         (s.size() > 10 && s.compare(s.size() - 10, 10, ".textproto") == 0);
+}
 
 void PrintHuman(const PageVerdict& v) {
   std::printf("%-28s p%-3u %-6s %5.0f dpi%s  blur %.2f%s  skew %+6.2f° (%.2f)  ink %.4f%s",
@@ -34,15 +60,20 @@ void PrintHuman(const PageVerdict& v) {
 }  // namespace
 
 int RunCheck(const std::vector<std::string>& args) {
+  if (WantsHelp(args)) {
+    std::cout << kCheckUsage;
+    return 0;
+  }
   bool json = false;
-  std::string profile_file;
+  std::string profile_arg, profiles_dir;
   unsigned threads = 0;
   std::vector<std::string> inputs;
   for (std::size_t i = 0; i < args.size(); ++i) {
     const std::string& a = args[i];
     if (a == "--json") json = true;
-    else if ((a == "--profile" || a == "--threads") && i + 1 < args.size()) {
-      if (a == "--profile") profile_file = args[++i];
+    else if ((a == "--profile" || a == "--profiles" || a == "--threads") && i + 1 < args.size()) {
+      if (a == "--profile") profile_arg = args[++i];
+      else if (a == "--profiles") profiles_dir = args[++i];
       else threads = unsigned(std::stoul(args[++i]));
     } else if (!a.empty() && a[0] == '-') {
       std::cerr << kCheckUsage;
@@ -56,13 +87,32 @@ int RunCheck(const std::vector<std::string>& args) {
     return 2;
   }
   std::shared_ptr<const Profile> profile = ProfileStore().Find("default");
-  if (!profile_file.empty()) {
-    Expected<LoadedProfile> loaded = ProfileStore::LoadFile(profile_file);
+  if (!profile_arg.empty() && IsProfilePath(profile_arg)) {
+    Expected<LoadedProfile> loaded = ProfileStore::LoadFile(profile_arg);
     if (!loaded.ok()) {
       std::cerr << "scangate check: " << loaded.error().message << "\n";
       return 2;
     }
     profile = loaded.value().profile;
+  } else if (!profile_arg.empty()) {
+    // A name, as the server knows it: the profiles folder is loaded as the
+    // server loads it (with its form templates), `default` built in.
+    const std::string dir = profiles_dir.empty() ? BundledProfiles() : profiles_dir;
+    ProfileStore store;
+    if (profile_arg != "default") {
+      if (Outcome loaded = store.LoadFolder(dir); !loaded.ok()) {
+        std::cerr << "scangate check: " << loaded.error().message << "\n";
+        return 2;
+      }
+    }
+    profile = store.Find(profile_arg);
+    if (!profile) {
+      std::string known;
+      for (const LoadedProfile& p : store.List()) known += " " + p.profile->name;
+      std::cerr << "scangate check: no profile '" << profile_arg << "' in " << dir
+                << " (there are:" << known << ")\n";
+      return 2;
+    }
   }
 
   EngineOptions options;

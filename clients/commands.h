@@ -6,6 +6,14 @@
 
 namespace scangate::cli {
 
+// `--help` or `-h` among a command's arguments: the command prints its usage
+// to stdout and exits 0.
+inline bool WantsHelp(const std::vector<std::string>& args) {
+  for (const std::string& a : args)
+    if (a == "--help" || a == "-h") return true;
+  return false;
+}
+
 // Exit codes: 0 accepted, 1 rejected, 2 error.
 int RunScan(const std::vector<std::string>& args);
 // `scan --watch DIR`: the hot-folder station (watch_command.cc).

@@ -79,6 +79,10 @@ int RunFollow(const std::vector<std::string>& args) {
                   "(through any server of a list of addresses)\n"
                   "exit: 0 stopped by a signal or idle, 1 the stream was refused, 2 error\n") +
       kConnectionUsage;
+  if (WantsHelp(args)) {
+    std::cout << usage;
+    return 0;
+  }
   Connection connection;
   std::string out;
   double until_idle = 0;

@@ -14,6 +14,10 @@ int RunReloadProfiles(const std::vector<std::string>& args) {
       std::string("usage: scangate reload-profiles --server HOST:PORT [CONNECTION]\n"
                   "exit: 0 reloaded (the profiles now in force are listed), 2 error\n") +
       kConnectionUsage;
+  if (WantsHelp(args)) {
+    std::cout << usage;
+    return 0;
+  }
   Connection connection;
   for (std::size_t i = 0; i < args.size(); ++i) {
     bool bad = false;

@@ -20,6 +20,8 @@
 
 #include "clients/channel.h"
 #include "clients/files.h"
+#include "clients/scan_stream_client.h"
+#include "clients/verdict_print.h"
 #include "common/read_file.h"
 #include "common/sha256.h"
 #include "scangate/v1/scangate.grpc.pb.h"
@@ -33,7 +35,7 @@ const std::string kScanUsage =
                 "                     [--category NAME] FILE|DIR...\n"
                 "       scangate scan --server HOST:PORT [CONNECTION] --resume --batch-id ID\n"
                 "                     [--replace INDEX=FILE]... [--delete INDEX]... [FILE|DIR...]\n"
-                "                     [--set-category INDEX=NAME]... [--waive INDEX=CODE[:NOTE]]...\n"
+                "                     [--set-category INDEX=NAME]... [--waive INDEX=CODE:NOTE]...\n"
                 "       scangate scan --watch DIR --server HOST:PORT [CONNECTION] --profile NAME\n"
                 "                     [--station ID] [--operator ID] [--settle SECONDS]\n"
                 "                     [--idle-close SECONDS] [--until-idle SECONDS]\n"
@@ -41,8 +43,9 @@ const std::string kScanUsage =
                 "             --replace rescans a page, --delete removes one; then it is closed\n"
                 "  --category NAME      the clerk files the FILEs after it under category NAME of\n"
                 "             the profile's archive structure ('' stops)\n"
-                "  --waive INDEX=CODE[:NOTE]  the clerk accepts page INDEX despite its reason CODE\n"
-                "             (e.g. 3=SKEWED:form printed askew), recorded with --operator\n"
+                "  --waive INDEX=CODE:NOTE  a supervisor accepts page INDEX despite its reason CODE\n"
+                "             (e.g. 3=SKEWED:form printed askew): needs the SUPERVISOR role, and is\n"
+                "             recorded under the caller's identity (with --plaintext, --operator)\n"
                 "  --set-category INDEX=NAME  the clerk's correction of a judged page's category,\n"
                 "             recorded with --operator\n"
                 "  --watch    hot-folder station: streams each file the scanner finishes in DIR,\n"
@@ -117,18 +120,6 @@ class Progress {
   std::thread ticker_;
 };
 
-std::string ReasonList(const google::protobuf::RepeatedPtrField<v1::Reason>& reasons) {
-  std::string out;
-  for (const v1::Reason& r : reasons) {
-    out += "\n      - " + v1::ReasonCode_Name(r.code());
-    if (r.has_page()) out += " (page " + std::to_string(r.page()) + ")";
-    if (!r.detail().empty()) out += ": " + r.detail();
-    if (!r.waived_by().empty())
-      out += " [waived by " + r.waived_by() + (r.waiver_note().empty() ? "" : ": " + r.waiver_note()) + "]";
-  }
-  return out;
-}
-
 // Streams tried again after the server in use was lost (about 15 s in all,
 // the next server of a list each time), and how long a station keeps trying
 // when the servers refuse it as busy ("retry later").
@@ -140,6 +131,10 @@ constexpr auto kBusyRetry = std::chrono::seconds(60);
 int RunScan(const std::vector<std::string>& args) {
   for (const std::string& a : args)
     if (a == "--watch") return RunWatch(args);  // the hot-folder station (watch_command.cc)
+  if (WantsHelp(args)) {
+    std::cout << kScanUsage;
+    return 0;
+  }
   Connection connection;
   std::string profile, batch_id, station, op;
   std::vector<std::string> inputs;
@@ -268,13 +263,7 @@ int RunScan(const std::vector<std::string>& args) {
       held_promise.set_value(std::move(shas));
     };
     std::thread sender([&] {
-      v1::ScanRequest open;
-      open.mutable_open()->set_batch_id(id);
-      open.mutable_open()->set_profile(profile);
-      open.mutable_open()->set_station_id(station);
-      open.mutable_open()->set_operator_id(op);
-      open.mutable_open()->set_resume(resuming);
-      if (!stream->Write(open)) return;
+      if (!stream->Write(OpenRequest(id, profile, station, op, resuming))) return;
       if (send_corrections) {
         for (std::uint32_t index : deletions) {
           v1::ScanRequest del;
@@ -355,25 +344,13 @@ int RunScan(const std::vector<std::string>& args) {
       } else if (response.has_page()) {
         const v1::PageVerdict& v = response.page();
         ++progress.judged;
-        bool accepted = v.decision() == v1::ACCEPT;
-        progress.rejected += !accepted;
-        std::string filed;
-        if (!v.category().empty())
-          filed = std::string(v.separator_sheet() ? " [separator sheet: " : " [") + v.category() +
-                  (v.category_source() == v1::CLERK ? ", by the clerk " + v.category_operator()
-                                                    : "") +
-                  "]";
-        progress.Print("  %s page %u %s: %s%s%s%s\n", progress.Line().c_str(), v.page_index(),
-                       v.source().c_str(), accepted ? "ACCEPT" : "REJECT",
-                       v.blank().blank() ? " (blank)" : "", filed.c_str(),
-                       ReasonList(v.reasons()).c_str());
+        progress.rejected += v.decision() != v1::ACCEPT;
+        progress.Print("  %s page %u %s: %s\n", progress.Line().c_str(), v.page_index(),
+                       v.source().c_str(), PageVerdictText(v).c_str());
       } else if (response.has_batch()) {
         const v1::BatchVerdict& b = response.batch();
-        progress.Print("batch %s: %s, %u pages (%u counted)%s%s\n", b.batch_id().c_str(),
-                       v1::Decision_Name(b.decision()).c_str(), b.page_count(), b.counted_pages(),
-                       b.transaction_id().empty() ? ""
-                                                  : (", transaction " + b.transaction_id()).c_str(),
-                       ReasonList(b.reasons()).c_str());
+        progress.Print("batch %s: %s, %s\n", b.batch_id().c_str(),
+                       v1::Decision_Name(b.decision()).c_str(), BatchVerdictDetails(b).c_str());
         outcome.exit_code = b.decision() == v1::ACCEPT ? 0 : 1;
       }
     }

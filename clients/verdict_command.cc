@@ -15,6 +15,10 @@ int RunVerdict(const std::vector<std::string>& args) {
                   "BATCH_ID|TRANSACTION\n"
                   "exit: 0 accepted and final, 1 otherwise, 2 error or not found\n") +
       kConnectionUsage;
+  if (WantsHelp(args)) {
+    std::cout << usage;
+    return 0;
+  }
   Connection connection;
   std::string id;
   bool json = false;

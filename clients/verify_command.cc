@@ -29,6 +29,10 @@ int RunVerify(const std::vector<std::string>& args) {
       "usage: scangate verify --public-key PEM MANIFEST [IMAGE...]\n"
       "  checks the manifest's Ed25519 signature, and that each IMAGE is one of its pages\n"
       "exit: 0 verified, 1 not verified, 2 error\n";
+  if (WantsHelp(args)) {
+    std::cout << usage;
+    return 0;
+  }
   std::string key_path, manifest;
   std::vector<std::string> images;
   for (std::size_t i = 0; i < args.size(); ++i) {

@@ -12,6 +12,7 @@
 #include <sstream>
 
 #include "common/sha256.h"
+#include "server/log.h"
 #include "wire/text_format_errors.h"
 
 namespace scangate {
@@ -101,6 +102,23 @@ bool AccessControl::Load(const std::string& path, AccessControl& out, std::strin
   return true;
 }
 
+bool AccessControl::Holds(const grpc::ServerContextBase& context, v1::Role role) const {
+  if (!enabled_) return true;
+  std::string why;
+  const v1::AccessClient* client = Identify(context, why);
+  if (!client) return false;
+  for (int r : client->roles())
+    if (r == role) return true;
+  return false;
+}
+
+std::string AccessControl::CallerName(const grpc::ServerContextBase& context) const {
+  std::string why;
+  if (!enabled_) return {};
+  const v1::AccessClient* client = Identify(context, why);
+  return client ? client->name() : std::string();
+}
+
 std::string AccessControl::ClientKey(const grpc::ServerContextBase& context) const {
   std::string why;
   if (enabled_)
@@ -151,9 +169,16 @@ grpc::Status AccessControl::Check(const grpc::ServerContextBase& context, v1::Ro
   if (!enabled_) return grpc::Status::OK;
   std::string why;
   const v1::AccessClient* client = Identify(context, why);
-  if (!client) return {grpc::StatusCode::UNAUTHENTICATED, std::string(what) + ": " + why};
+  if (!client) {
+    // Who it was is unknown: the peer's address and why, never the token.
+    log::Warn("access_unauthenticated", {{"call", what}, {"peer", context.peer()}, {"why", why}});
+    return {grpc::StatusCode::UNAUTHENTICATED, std::string(what) + ": " + why};
+  }
   for (int role : client->roles())
     if (role == needed_a || role == needed_b) return grpc::Status::OK;
+  const std::string needs =
+      v1::Role_Name(needed_a) + (needed_b != needed_a ? "," + v1::Role_Name(needed_b) : std::string());
+  log::Warn("access_denied", {{"client", client->name()}, {"call", what}, {"needs", needs}});
   return {grpc::StatusCode::PERMISSION_DENIED,
           std::string(what) + ": '" + client->name() + "' may not do this (needs the " +
               v1::Role_Name(needed_a) +

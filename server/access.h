@@ -39,6 +39,13 @@ class AccessControl {
     return Check(context, needed, needed, what);
   }
 
+  // Whether the caller holds `role`: without access control every caller
+  // holds every role; an unknown caller none.
+  bool Holds(const grpc::ServerContextBase& context, v1::Role role) const;
+  // The caller's name in the access file; empty without access control or
+  // for a caller the server does not know.
+  std::string CallerName(const grpc::ServerContextBase& context) const;
+
   // Whom quotas count a call against: the client's name in the access file;
   // without access control (plaintext loopback), its connection (peer
   // address and port), so that one connection cannot take every stream.

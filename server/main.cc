@@ -10,12 +10,13 @@
 
 #include "server/server_runner.h"
 #include "common/signals.h"
+#include "common/version.h"
 #include "server/transport.h"
 
 namespace {
 
-void Usage() {
-  std::cerr << "usage: scangate-server (--tls-cert FILE --tls-key FILE [--tls-client-ca FILE]\n"
+void Usage(std::ostream& out) {
+  out << "usage: scangate-server (--tls-cert FILE --tls-key FILE [--tls-client-ca FILE]\n"
                "                        --access FILE | --plaintext)\n"
                "                       [--listen HOST:PORT] [--data-dir DIR] [--profiles DIR]\n"
                "                       [--ledger postgresql://USER@HOST:PORT/DB]\n"
@@ -26,6 +27,7 @@ void Usage() {
                "                       [--max-open-streams N]\n"
                "                       [--max-queued-pages N] [--max-streams-per-client N]\n"
                "                       [--scan-idle-seconds S] [--memory-budget-mib N]\n"
+               "       scangate-server --help | --version\n"
                "  --tls-cert, --tls-key\n"
                "                   PEM certificate chain and private key of the gRPC port\n"
                "  --tls-client-ca  PEM CA of client certificates (mutual TLS): a client may\n"
@@ -71,7 +73,10 @@ void Usage() {
                "                   within it, amber to twice it, red beyond (default 250)\n"
                "  --signing-key    Ed25519 key (PEM) signing final batch verdicts; created\n"
                "                   if missing, public key beside it as FILE.pub\n"
-               "                   (default DATA_DIR/verdict-signing.key)\n";
+               "                   (default DATA_DIR/verdict-signing.key)\n"
+               "Events (streams opened and closed, batches decided, reloads, access denied,\n"
+               "streams refused, the ledger lost and back, errors) are logged one line each on\n"
+               "stderr: ts=... level=info|warn|error event=NAME key=value ...\n";
 }
 
 }  // namespace
@@ -126,11 +131,14 @@ int main(int argc, char** argv) {
     else if (arg == "--scanner-pages-per-minute")
       options.dashboard.scanner_pages_per_minute = std::stod(value());
     else if (arg == "--help" || arg == "-h") {
-      Usage();
+      Usage(std::cout);
+      return 0;
+    } else if (arg == "--version") {
+      std::cout << scangate::VersionLine("scangate-server") << "\n";
       return 0;
     } else {
       std::cerr << "unknown argument: " << arg << "\n";
-      Usage();
+      Usage(std::cerr);
       return 2;
     }
   }

@@ -4,6 +4,7 @@
 
 #include <chrono>
 
+#include "server/log.h"
 #include "server/metrics.h"
 #include "wire/names.h"
 #include "server/scan_stream.h"
@@ -135,6 +136,7 @@ grpc::Status ScangateService::AdmitScan(const std::shared_ptr<LiveStream>& strea
       return grpc::Status::OK;
     }
     if (metrics_) metrics_->StreamRefused();
+    log::Warn("stream_refused", {{"client", client}, {"why", why}});
     return {grpc::StatusCode::RESOURCE_EXHAUSTED, why};
   }
 }
@@ -233,7 +235,7 @@ grpc::ServerUnaryReactor* ScangateService::GetBatchVerdict(
     grpc::CallbackServerContext* context, const v1::GetBatchVerdictRequest* request,
     v1::BatchVerdict* response) {
   grpc::ServerUnaryReactor* reactor = context->DefaultReactor();
-  if (grpc::Status allowed = access().Check(*context, v1::BRANCH, "GetBatchVerdict");
+  if (grpc::Status allowed = access().Check(*context, v1::BRANCH, v1::STATION, "GetBatchVerdict");
       !allowed.ok()) {
     reactor->Finish(std::move(allowed));
     return reactor;
@@ -243,15 +245,31 @@ grpc::ServerUnaryReactor* ScangateService::GetBatchVerdict(
     reactor->Finish(std::move(invalid));
     return reactor;
   }
+  // A station (STATION without BRANCH) reads only what it could resume: a
+  // batch its station opened, by id, naming that station.
+  const bool own_only = !access().Holds(*context, v1::BRANCH);
+  if (own_only && (request->has_transaction_id() || request->station_id().empty())) {
+    const std::string who = access().CallerName(*context);
+    log::Warn("access_denied",
+              {{"client", who}, {"call", "GetBatchVerdict"}, {"needs", "BRANCH"},
+               {"why", request->has_transaction_id() ? "by transaction" : "no station_id"}});
+    reactor->Finish({grpc::StatusCode::PERMISSION_DENIED,
+                     "GetBatchVerdict: '" + who +
+                         "' may read only a batch its station opened, by batch_id with that "
+                         "station_id (anything else needs the BRANCH role)"});
+    return reactor;
+  }
   blocking_work_.Post(
-      [this, context, reactor, request, response] {
+      [this, context, reactor, request, response, own_only] {
         try {
-          reactor->Finish(FindBatchVerdict(*request, *context, *response));
+          reactor->Finish(FindBatchVerdict(*request, *context, *response, own_only));
         } catch (const LedgerUnavailable& e) {
+          log::Warn("ledger_read_failed", {{"call", "GetBatchVerdict"}, {"error", e.what()}});
           reactor->Finish({grpc::StatusCode::UNAVAILABLE, e.what()});
         }
       },
       [reactor](const std::string& what) {
+        log::Error("call_failed", {{"call", "GetBatchVerdict"}, {"error", what}});
         reactor->Finish({grpc::StatusCode::INTERNAL, "the batch verdict cannot be read: " + what});
       });
   return reactor;
@@ -259,7 +277,7 @@ grpc::ServerUnaryReactor* ScangateService::GetBatchVerdict(
 
 grpc::Status ScangateService::FindBatchVerdict(const v1::GetBatchVerdictRequest& request,
                                                grpc::CallbackServerContext& context,
-                                               v1::BatchVerdict& response) {
+                                               v1::BatchVerdict& response, bool own_only) {
   std::string batch_id = request.batch_id();
   if (request.has_transaction_id()) {
     // A transaction scanned more than once (a batch rejected and scanned
@@ -279,6 +297,14 @@ grpc::Status ScangateService::FindBatchVerdict(const v1::GetBatchVerdictRequest&
   }
   std::optional<StoredBatch> stored = ledger_.LoadBatch(batch_id);
   if (!stored) return {grpc::StatusCode::NOT_FOUND, "no batch '" + batch_id + "'"};
+  if (own_only && stored->open.station_id != request.station_id()) {
+    log::Warn("access_denied", {{"client", access().CallerName(context)},
+                                {"call", "GetBatchVerdict"}, {"batch", batch_id},
+                                {"needs", "BRANCH"}, {"why", "another station's batch"}});
+    return {grpc::StatusCode::PERMISSION_DENIED,
+            "GetBatchVerdict: batch '" + batch_id + "' was opened by another station than '" +
+                request.station_id() + "' (reading it needs the BRANCH role)"};
+  }
   response = VerdictFromLedger(*stored);
   return grpc::Status::OK;
 }
@@ -311,16 +337,24 @@ grpc::ServerUnaryReactor* ScangateService::ReloadProfiles(grpc::CallbackServerCo
   }
   // Reading and preparing form templates takes a while: not on gRPC's thread.
   blocking_work_.Post(
-      [this, reactor, response] {
+      [this, reactor, response, who = access().CallerName(*context)] {
         if (Outcome reloaded = profiles_.Reload(); !reloaded.ok()) {
+          log::Error("profiles_reload_failed",
+                     {{"client", who}, {"error", reloaded.error().message}});
           reactor->Finish({grpc::StatusCode::FAILED_PRECONDITION,
                            reloaded.error().message + " (the profiles in force are unchanged)"});
           return;
         }
-        for (const LoadedProfile& p : profiles_.List()) Summarize(p, response->add_profiles());
+        std::string names;
+        for (const LoadedProfile& p : profiles_.List()) {
+          Summarize(p, response->add_profiles());
+          names += (names.empty() ? "" : ",") + p.profile->name + "@" + p.profile->version;
+        }
+        log::Info("profiles_reloaded", {{"client", who}, {"profiles", names}});
         reactor->Finish(grpc::Status::OK);
       },
       [reactor](const std::string& what) {
+        log::Error("profiles_reload_failed", {{"error", what}});
         reactor->Finish({grpc::StatusCode::INTERNAL,
                          "the reload failed: " + what + " (the profiles in force are unchanged)"});
       });

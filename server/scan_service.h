@@ -141,10 +141,11 @@ class ScangateService final : public v1::Scangate::CallbackService {
  private:
   std::vector<std::shared_ptr<LiveStream>> LiveStreams();
   // GetBatchVerdict's lookup, on the blocking-work thread; throws
-  // LedgerUnavailable.
+  // LedgerUnavailable. `own_only`: a station's call, answered only for a
+  // batch opened with the request's station_id.
   grpc::Status FindBatchVerdict(const v1::GetBatchVerdictRequest& request,
                                 grpc::CallbackServerContext& context,
-                                v1::BatchVerdict& response);
+                                v1::BatchVerdict& response, bool own_only);
 
   Engine& engine_;
   ProfileStore& profiles_;

@@ -13,6 +13,7 @@
 #include <deque>
 
 #include "batch/batch_session.h"
+#include "server/log.h"
 #include "server/memory_budget.h"
 #include "server/metrics.h"
 #include "wire/names.h"
@@ -47,6 +48,29 @@ double SecondsSince(std::chrono::steady_clock::time_point t) {
 
 using Reactor = grpc::ServerBidiReactor<v1::ScanRequest, v1::ScanResponse>;
 
+// What the caller of one Scan stream may do, settled when it opens.
+struct Caller {
+  std::string name;         // in the access file; empty without access control
+  std::string key;          // whom quotas count it against (ClientKey)
+  bool may_scan = true;     // STATION: open, pages, rescans, deletions, categories
+  bool may_waive = true;    // SUPERVISOR: waivers
+  bool access_control = false;
+};
+
+// The distinct codes of `reasons` that still reject (`waived`: that a
+// supervisor waived), in order, comma-separated: a batch's reasons repeat a
+// code for every page that has it.
+std::string Codes(const google::protobuf::RepeatedPtrField<v1::Reason>& reasons, bool waived) {
+  std::string out;
+  for (const v1::Reason& r : reasons) {
+    if (r.waived_by().empty() == waived) continue;
+    const std::string code = v1::ReasonCode_Name(r.code());
+    if (("," + out + ",").find("," + code + ",") == std::string::npos)
+      out += (out.empty() ? "" : ",") + code;
+  }
+  return out;
+}
+
 // Responses queued for a station that has not read the earlier ones; beyond
 // this the stream stops reading pages (HTTP/2 flow control then holds the
 // station back).
@@ -54,7 +78,10 @@ constexpr std::size_t kMaxUnsentResponses = 16;
 
 class ScanSession : public LiveStream, public std::enable_shared_from_this<ScanSession> {
  public:
-  ScanSession(ScangateService& service, Reactor* reactor) : service_(service), reactor_(reactor) {}
+  ScanSession(ScangateService& service, Reactor* reactor, Caller caller)
+      : service_(service), caller_(std::move(caller)), reactor_(reactor) {}
+
+  const Caller& caller() const { return caller_; }
 
   std::chrono::steady_clock::time_point last_activity() const override {
     return std::chrono::steady_clock::time_point(
@@ -128,6 +155,7 @@ class ScanSession : public LiveStream, public std::enable_shared_from_this<ScanS
       std::lock_guard lock(mu_);
       reactor_ = nullptr;
       sequencer = sequencer_;
+      LogClosedLocked();
     }
     if (sequencer) sequencer->Detach();
     service_.Unregister(this);
@@ -200,6 +228,7 @@ class ScanSession : public LiveStream, public std::enable_shared_from_this<ScanS
       --self->ledger_pending_;
       if (!ok) {
         self->abandoned_ = true;
+        log::Error("ledger_write_failed", {{"batch", self->BatchIdLocked()}, {"error", error}});
         return self->FailLocked({grpc::StatusCode::INTERNAL, "the ledger refused a write: " + error});
       }
       then();
@@ -216,10 +245,57 @@ class ScanSession : public LiveStream, public std::enable_shared_from_this<ScanS
   // the ledger, resumable.
   void RefuseLocked(const Refusal& refusal) { FailLocked(StatusOf(refusal)); }
 
+  // A request this caller's roles do not allow: logged, and the stream ends
+  // PERMISSION_DENIED naming the role it needs.
+  void DenyLocked(const char* what, v1::Role needed) {
+    log::Warn("access_denied", {{"client", caller_.name}, {"call", what},
+                                {"needs", v1::Role_Name(needed)}, {"batch", BatchIdLocked()}});
+    FailLocked({grpc::StatusCode::PERMISSION_DENIED,
+                std::string(what) + ": '" + caller_.name + "' may not do this (needs the " +
+                    v1::Role_Name(needed) + " role)"});
+  }
+
+  std::string BatchIdLocked() const { return OpenedLocked() ? core_.record().batch_id : ""; }
+
+  void LogClosedLocked() {
+    const grpc::StatusCode code = finish_requested_ ? finish_status_.error_code()
+                                                    : grpc::StatusCode::CANCELLED;
+    const bool failed = code == grpc::StatusCode::INTERNAL || code == grpc::StatusCode::UNKNOWN ||
+                        code == grpc::StatusCode::DATA_LOSS;
+    const bool refused = code != grpc::StatusCode::OK && code != grpc::StatusCode::CANCELLED &&
+                         code != grpc::StatusCode::UNAVAILABLE;
+    log::Event(failed ? log::Level::kError : refused ? log::Level::kWarn : log::Level::kInfo,
+               "stream_closed",
+               {{"call", "Scan"}, {"client", caller_.key}, {"batch", BatchIdLocked()},
+                {"status", StatusCodeName(code)},
+                {"message", finish_requested_ ? finish_status_.error_message() : "gone"},
+                {"pages", core_.pages().size()}});
+  }
+
+  static std::string StatusCodeName(grpc::StatusCode code) {
+    switch (code) {
+      case grpc::StatusCode::OK: return "OK";
+      case grpc::StatusCode::CANCELLED: return "CANCELLED";
+      case grpc::StatusCode::INVALID_ARGUMENT: return "INVALID_ARGUMENT";
+      case grpc::StatusCode::DEADLINE_EXCEEDED: return "DEADLINE_EXCEEDED";
+      case grpc::StatusCode::NOT_FOUND: return "NOT_FOUND";
+      case grpc::StatusCode::ALREADY_EXISTS: return "ALREADY_EXISTS";
+      case grpc::StatusCode::PERMISSION_DENIED: return "PERMISSION_DENIED";
+      case grpc::StatusCode::RESOURCE_EXHAUSTED: return "RESOURCE_EXHAUSTED";
+      case grpc::StatusCode::FAILED_PRECONDITION: return "FAILED_PRECONDITION";
+      case grpc::StatusCode::UNAVAILABLE: return "UNAVAILABLE";
+      case grpc::StatusCode::INTERNAL: return "INTERNAL";
+      default: return std::to_string(int(code));
+    }
+  }
+
   void HandleOpenLocked() {
     if (OpenedLocked() || opening_)
       return FailLocked({grpc::StatusCode::FAILED_PRECONDITION, "the batch is already open"});
     const v1::OpenBatch open = request_.open();
+    // The identity waivers are recorded under without access control.
+    stream_operator_ = open.operator_id();
+    if (!caller_.may_scan && !open.resume()) return DenyLocked("OpenBatch (a new batch)", v1::STATION);
     if (open.resume()) {
       if (open.batch_id().empty())
         return FailLocked({grpc::StatusCode::INVALID_ARGUMENT, "resume needs a batch_id"});
@@ -310,7 +386,14 @@ class ScanSession : public LiveStream, public std::enable_shared_from_this<ScanS
     if (!stored)
       return FailLocked(
           {grpc::StatusCode::NOT_FOUND, "no batch '" + open.batch_id() + "' to resume"});
-    if (std::optional<Refusal> refused = BatchSession::CheckResume(open, *stored))
+    v1::OpenBatch resume = open;
+    if (!caller_.may_scan) {
+      // A supervisor is no station: it resumes any station's batch, but only
+      // to waive and close it (no pages), and leaves its operator as it was.
+      resume.set_station_id(stored->open.station_id);
+      resume.clear_operator_id();
+    }
+    if (std::optional<Refusal> refused = BatchSession::CheckResume(resume, *stored))
       return RefuseLocked(*refused);
     BatchProfile profile = FindProfileLocked(stored->open.profile);
     if (!profile.rules)
@@ -319,8 +402,8 @@ class ScanSession : public LiveStream, public std::enable_shared_from_this<ScanS
     opening_ = true;
     auto held = std::make_shared<StoredBatch>(std::move(*stored));
     service_.ledger().ReopenBatch(
-        held->open.batch_id, Durable([this, open, held, profile = std::move(profile)]() mutable {
-          core_.Resumed(open, std::move(profile), *held);
+        held->open.batch_id, Durable([this, resume, held, profile = std::move(profile)]() mutable {
+          core_.Resumed(resume, std::move(profile), *held);
           OnOpenedLocked();
         }));
   }
@@ -348,6 +431,7 @@ class ScanSession : public LiveStream, public std::enable_shared_from_this<ScanS
   void HandlePageLocked(std::optional<std::uint32_t> replaces) {
     if (!OpenedLocked())
       return FailLocked({grpc::StatusCode::FAILED_PRECONDITION, "a page was sent before OpenBatch"});
+    if (!caller_.may_scan) return DenyLocked(replaces ? "ReplacePage" : "PageContent", v1::STATION);
     v1::PageContent* page =
         replaces ? request_.mutable_replace()->mutable_page() : request_.mutable_page();
     if (replaces)
@@ -397,6 +481,7 @@ class ScanSession : public LiveStream, public std::enable_shared_from_this<ScanS
   void HandleDeleteLocked() {
     if (!OpenedLocked())
       return FailLocked({grpc::StatusCode::FAILED_PRECONDITION, "DeletePage before OpenBatch"});
+    if (!caller_.may_scan) return DenyLocked("DeletePage", v1::STATION);
     const std::uint32_t index = request_.delete_().page_index();
     if (auto deleted = core_.Delete(index); !deleted.ok()) return RefuseLocked(deleted.error());
     service_.ledger().DeletePage(core_.record().batch_id, index, Durable([this, index] {
@@ -412,19 +497,28 @@ class ScanSession : public LiveStream, public std::enable_shared_from_this<ScanS
   void HandleSetCategoryLocked() {
     if (!OpenedLocked())
       return FailLocked({grpc::StatusCode::FAILED_PRECONDITION, "SetCategory before OpenBatch"});
+    if (!caller_.may_scan) return DenyLocked("SetCategory", v1::STATION);
     const v1::SetCategory& set = request_.set_category();
     auto page = core_.SetCategory(set.page_index(), set.category());
     if (!page.ok()) return RefuseLocked(page.error());
     RecordCorrectionLocked(page.value());
   }
 
-  // The clerk waives one of a judged page's reasons: it stays on the page,
-  // marked with the operator id and note; the page's decision is recomputed.
+  // A supervisor waives one of a judged page's reasons: it stays on the
+  // page, marked with the supervisor's identity (the caller's name in the
+  // access file; without access control, this stream's operator id) and
+  // the note; the page's decision is recomputed.
   void HandleWaiveReasonLocked() {
     if (!OpenedLocked())
       return FailLocked({grpc::StatusCode::FAILED_PRECONDITION, "WaiveReason before OpenBatch"});
-    auto page = core_.Waive(request_.waive_reason());
+    if (!caller_.may_waive) return DenyLocked("WaiveReason", v1::SUPERVISOR);
+    const v1::WaiveReason& waive = request_.waive_reason();
+    const std::string& supervisor = caller_.access_control ? caller_.name : stream_operator_;
+    auto page = core_.Waive(waive, supervisor);
     if (!page.ok()) return RefuseLocked(page.error());
+    log::Info("reason_waived", {{"batch", core_.record().batch_id}, {"page", waive.page_index()},
+                                {"code", v1::ReasonCode_Name(waive.code())},
+                                {"supervisor", supervisor}});
     RecordCorrectionLocked(page.value());
   }
 
@@ -484,11 +578,27 @@ class ScanSession : public LiveStream, public std::enable_shared_from_this<ScanS
           if (!self) return;
           std::lock_guard lock(self->mu_);
           --self->ledger_pending_;
-          if (!ok)
+          if (!ok) {
+            log::Error("ledger_write_failed",
+                       {{"batch", verdict.batch_id()}, {"what", "batch verdict"}});
             return self->FailLocked(
                 {grpc::StatusCode::INTERNAL, "the ledger refused the batch verdict"});
+          }
           verdict.set_sequence(sequence);
           if (auto* metrics = self->service_.metrics()) metrics->BatchDecided(verdict);
+          log::Info("batch_decided",
+                    {{"batch", verdict.batch_id()},
+                     {"decision", v1::Decision_Name(verdict.decision())},
+                     {"final", verdict.final()}, {"version", verdict.version()},
+                     {"reasons", Codes(verdict.reasons(), false)},
+                     {"waived", Codes(verdict.reasons(), true)}, {"pages", verdict.page_count()},
+                     {"rejected_pages", [&] {
+                        std::size_t n = 0;
+                        for (const v1::PageVerdict& p : verdict.pages()) n += p.decision() == v1::REJECT;
+                        return n;
+                      }()},
+                     {"profile", verdict.profile()}, {"station", verdict.station_id()},
+                     {"client", self->caller_.key}});
           v1::ScanResponse response;
           *response.mutable_batch() = std::move(verdict);
           self->QueueLocked(std::move(response));
@@ -531,6 +641,8 @@ class ScanSession : public LiveStream, public std::enable_shared_from_this<ScanS
   }
 
   ScangateService& service_;
+  const Caller caller_;
+  std::string stream_operator_;  // this stream's OpenBatch.operator_id
   std::mutex mu_;
   // steady_clock ticks of the opening or the last page (ScangateService's admission).
   std::atomic<std::chrono::steady_clock::rep> last_activity_ns_{
@@ -562,23 +674,30 @@ class ScanSession : public LiveStream, public std::enable_shared_from_this<ScanS
 
 class ScanReactor : public Reactor {
  public:
-  ScanReactor(ScangateService& service, const std::string& client)
-      : session_(std::make_shared<ScanSession>(service, this)) {
+  ScanReactor(ScangateService& service, Caller caller)
+      : session_(std::make_shared<ScanSession>(service, this, std::move(caller))) {
     // Refused before anything is read: the station learns at once, and the
     // streams already admitted are not slowed by one more.
-    grpc::Status admitted = service.AdmitScan(session_, client);
-    if (admitted.ok()) session_->Start();
-    else Finish(std::move(admitted));
+    grpc::Status admitted = service.AdmitScan(session_, session_->caller().key);
+    if (admitted.ok()) {
+      log::Info("stream_opened", {{"call", "Scan"}, {"client", session_->caller().key}});
+      session_->Start();
+    } else {
+      refused_ = true;
+      Finish(std::move(admitted));
+    }
   }
   void OnReadDone(bool ok) override { session_->OnReadDone(ok); }
   void OnWriteDone(bool ok) override { session_->OnWriteDone(ok); }
   void OnCancel() override { session_->OnCancel(); }
   void OnDone() override {
-    session_->OnDone();
+    // A refused stream was never admitted: nothing registered, nothing to log.
+    if (!refused_) session_->OnDone();
     delete this;
   }
 
  private:
+  bool refused_ = false;
   std::shared_ptr<ScanSession> session_;
 };
 
@@ -592,11 +711,22 @@ class RefusedStream : public Reactor {
 }  // namespace
 
 Reactor* NewScanStream(ScangateService& service, const grpc::CallbackServerContext& context) {
-  if (grpc::Status allowed = service.access().Check(context, v1::STATION, "Scan"); !allowed.ok())
+  const AccessControl& access = service.access();
+  if (grpc::Status allowed = access.Check(context, v1::STATION, v1::SUPERVISOR, "Scan");
+      !allowed.ok())
     return new RefusedStream(std::move(allowed));
-  if (service.draining())
+  if (service.draining()) {
+    log::Warn("stream_refused", {{"call", "Scan"}, {"client", access.ClientKey(context)},
+                                 {"why", "server is shutting down"}});
     return new RefusedStream({grpc::StatusCode::UNAVAILABLE, "server is shutting down"});
-  return new ScanReactor(service, service.access().ClientKey(context));
+  }
+  Caller caller;
+  caller.name = access.CallerName(context);
+  caller.key = access.ClientKey(context);
+  caller.may_scan = access.Holds(context, v1::STATION);
+  caller.may_waive = access.Holds(context, v1::SUPERVISOR);
+  caller.access_control = access.enabled();
+  return new ScanReactor(service, std::move(caller));
 }
 
 }  // namespace scangate

@@ -6,7 +6,10 @@
 namespace scangate {
 
 // Refused at once (UNAUTHENTICATED, PERMISSION_DENIED) unless the caller has
-// the STATION role.
+// the STATION or the SUPERVISOR role. A caller with SUPERVISOR alone may only
+// resume a batch (any station's), waive its reasons and close it; waivers
+// need SUPERVISOR. Requests beyond the caller's roles end the stream
+// PERMISSION_DENIED naming the role.
 grpc::ServerBidiReactor<v1::ScanRequest, v1::ScanResponse>* NewScanStream(
     ScangateService& service, const grpc::CallbackServerContext& context);
 

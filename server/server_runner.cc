@@ -1,6 +1,9 @@
 // See server_runner.h.
 #include "server/server_runner.h"
 
+#include "server/log.h"
+#include "server/reflection_v1.h"
+
 #include <grpcpp/ext/proto_server_reflection_plugin.h>
 #include <grpcpp/health_check_service_interface.h>
 
@@ -87,6 +90,12 @@ bool ServerRunner::Start(std::string& error) {
                                                 : grpc::InsecureServerCredentials(),
                            &port_);
   builder.RegisterService(service_.get());
+  // v1 beside the plugin's v1alpha: the services this server has, both
+  // reflection versions included.
+  reflection_v1_ = std::make_unique<ReflectionV1>(std::vector<std::string>{
+      kServiceName, "grpc.health.v1.Health", "grpc.reflection.v1.ServerReflection",
+      "grpc.reflection.v1alpha.ServerReflection"});
+  builder.RegisterService(reflection_v1_.get());
   builder.SetMaxReceiveMessageSize(options_.max_message_bytes);
   builder.SetMaxSendMessageSize(options_.max_message_bytes);
   server_ = builder.BuildAndStart();
@@ -112,8 +121,7 @@ void ServerRunner::OnSelfChecked(const std::vector<PageVerdict>& verdicts) {
   if (verdicts.empty() || !verdicts[0].error.empty()) {
     // Stays NOT_SERVING: a server that cannot judge a known page must not
     // be sent stations.
-    std::cerr << "scangate-server: self-check failed: "
-              << (verdicts.empty() ? "no verdict" : verdicts[0].error) << std::endl;
+    log::Error("self_check_failed", {{"error", verdicts.empty() ? "no verdict" : verdicts[0].error}});
     return;
   }
   self_checked_ = true;
@@ -122,9 +130,10 @@ void ServerRunner::OnSelfChecked(const std::vector<PageVerdict>& verdicts) {
 
 void ServerRunner::OnLedgerReachable(bool reachable) {
   std::lock_guard lock(health_mu_);
-  if (reachable != ledger_reachable_)
-    std::cerr << "scangate-server: the ledger is " << (reachable ? "reachable again" : "unreachable")
-              << std::endl;
+  if (reachable != ledger_reachable_) {
+    if (reachable) log::Info("ledger_reachable", {{"ledger", options_.ledger.empty() ? "sqlite" : "shared"}});
+    else log::Error("ledger_unavailable", {{"ledger", options_.ledger.empty() ? "sqlite" : "shared"}});
+  }
   ledger_reachable_ = reachable;
   UpdateHealthLocked();
 }

@@ -19,6 +19,8 @@
 
 namespace scangate {
 
+class ReflectionV1;
+
 class MetricsHttpServer;
 class ServerMetrics;
 
@@ -88,6 +90,7 @@ class ServerRunner {
   std::unique_ptr<Ledger> ledger_;
   std::unique_ptr<Engine> engine_;
   std::unique_ptr<ScangateService> service_;
+  std::unique_ptr<ReflectionV1> reflection_v1_;  // grpc.reflection.v1 (reflection_v1.h)
   std::unique_ptr<grpc::Server> server_;
   std::unique_ptr<MetricsHttpServer> metrics_http_;  // after all it reads from
   int port_ = 0;

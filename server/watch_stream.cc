@@ -6,6 +6,8 @@
 
 #include <deque>
 
+#include "server/log.h"
+
 namespace scangate {
 namespace {
 
@@ -15,8 +17,11 @@ using Reactor = grpc::ServerWriteReactor<v1::VerdictEvent>;
 
 class WatchSession : public LiveStream, public std::enable_shared_from_this<WatchSession> {
  public:
-  WatchSession(ScangateService& service, Reactor* reactor, std::uint64_t after)
-      : service_(service), reactor_(reactor), cursor_(after) {}
+  WatchSession(ScangateService& service, Reactor* reactor, std::uint64_t after,
+               std::string client)
+      : service_(service), reactor_(reactor), cursor_(after), client_(std::move(client)) {
+    log::Info("stream_opened", {{"call", "WatchVerdicts"}, {"client", client_}, {"after", after}});
+  }
 
   void Start() {
     std::lock_guard lock(mu_);
@@ -39,6 +44,8 @@ class WatchSession : public LiveStream, public std::enable_shared_from_this<Watc
     {
       std::lock_guard lock(mu_);
       reactor_ = nullptr;
+      log::Info("stream_closed", {{"call", "WatchVerdicts"}, {"client", client_},
+                                  {"cursor", cursor_}, {"why", closed_why_}});
     }
     service_.Unregister(this);
   }
@@ -109,13 +116,16 @@ class WatchSession : public LiveStream, public std::enable_shared_from_this<Watc
   void FinishLocked(grpc::Status status) {
     if (finished_ || !reactor_) return;
     finished_ = true;
+    closed_why_ = status.error_message();
     reactor_->Finish(std::move(status));
   }
 
   ScangateService& service_;
+  std::string closed_why_ = "gone";
   std::mutex mu_;
   Reactor* reactor_;
   std::uint64_t cursor_;  // the last sequence fetched
+  const std::string client_;  // whom it serves (ClientKey), for the log
   std::deque<v1::VerdictEvent> events_;
   v1::VerdictEvent current_;
   bool writing_ = false, fetching_ = false, stale_ = true, stopping_ = false, finished_ = false;
@@ -123,8 +133,8 @@ class WatchSession : public LiveStream, public std::enable_shared_from_this<Watc
 
 class WatchReactor : public Reactor {
  public:
-  WatchReactor(ScangateService& service, std::uint64_t after)
-      : session_(std::make_shared<WatchSession>(service, this, after)) {
+  WatchReactor(ScangateService& service, std::uint64_t after, std::string client)
+      : session_(std::make_shared<WatchSession>(service, this, after, std::move(client))) {
     service.Register(session_, false);
     session_->Start();
   }
@@ -155,7 +165,7 @@ grpc::ServerWriteReactor<v1::VerdictEvent>* NewWatchStream(ScangateService& serv
     return new Refused(std::move(allowed));
   if (service.draining())
     return new Refused({grpc::StatusCode::UNAVAILABLE, "server is shutting down"});
-  return new WatchReactor(service, after_sequence);
+  return new WatchReactor(service, after_sequence, service.access().ClientKey(context));
 }
 
 }  // namespace scangate

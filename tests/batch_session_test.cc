@@ -202,16 +202,17 @@ TEST(BatchSession, AnUnknownCategoryIsAnErrorOfTheCallNamingIt) {
   EXPECT_FALSE(batch.SetCategory(3, "id-card").ok());
 }
 
-TEST(BatchSession, AWaiverRecordsTheOperatorAndAcceptsThePage) {
+TEST(BatchSession, AWaiverRecordsTheSupervisorNotTheOperatorAndAcceptsThePage) {
   BatchSession batch = OpenWith({Judged(0, Sha('a'), 0, Decision::kReject)});
   v1::WaiveReason waive;
   waive.set_page_index(0);
   waive.set_code(v1::SKEWED);
   waive.set_note("form printed askew");
-  auto page = batch.Waive(waive);
+  auto page = batch.Waive(waive, "supervisor-2");
   ASSERT_TRUE(page.ok()) << page.error().message;
   EXPECT_EQ(page.value().decision(), v1::ACCEPT);
-  EXPECT_EQ(page.value().reasons(0).waived_by(), "clerk-7");
+  EXPECT_EQ(page.value().reasons(0).waived_by(), "supervisor-2");
+  EXPECT_EQ(page.value().reasons(0).waiver_note(), "form printed askew");
   EXPECT_EQ(batch.Decide(true, 1700000100).decision(), v1::ACCEPT);
 }
 
@@ -220,11 +221,30 @@ TEST(BatchSession, AWaiverForACodeThePageLacksIsAnErrorOfTheCall) {
   v1::WaiveReason waive;
   waive.set_page_index(0);
   waive.set_code(v1::BLURRED);
-  auto refused = batch.Waive(waive);
+  waive.set_note("a fax");
+  auto refused = batch.Waive(waive, "supervisor-2");
   ASSERT_FALSE(refused.ok());
   EXPECT_EQ(refused.error().kind, Refusal::Kind::kInvalidArgument);
   EXPECT_NE(refused.error().message.find("no BLURRED reason"), std::string::npos);
   EXPECT_EQ(batch.pages().at(0).decision(), v1::REJECT) << "nothing changed";
+}
+
+TEST(BatchSession, AWaiverWithoutSupervisorOrNoteIsRefusedAndChangesNothing) {
+  BatchSession batch = OpenWith({Judged(0, Sha('a'), 0, Decision::kReject)});
+  v1::WaiveReason waive;
+  waive.set_page_index(0);
+  waive.set_code(v1::SKEWED);
+  waive.set_note("form printed askew");
+  auto nobody = batch.Waive(waive, "");
+  ASSERT_FALSE(nobody.ok());
+  EXPECT_EQ(nobody.error().kind, Refusal::Kind::kFailedPrecondition);
+  EXPECT_NE(nobody.error().message.find("supervisor"), std::string::npos);
+  waive.clear_note();
+  auto silent = batch.Waive(waive, "supervisor-2");
+  ASSERT_FALSE(silent.ok());
+  EXPECT_NE(silent.error().message.find("note"), std::string::npos);
+  EXPECT_EQ(batch.pages().at(0).decision(), v1::REJECT) << "nothing changed";
+  EXPECT_TRUE(batch.pages().at(0).reasons(0).waived_by().empty());
 }
 
 TEST(BatchSession, ABatchNeverClosedIsIncompleteAndDecidedOnce) {

@@ -131,6 +131,8 @@ grpc::Status CheckNames(const v1::CheckPageRequest& request) {
 }
 
 grpc::Status CheckNames(const v1::GetBatchVerdictRequest& request) {
+  if (grpc::Status bad = Invalid(IdProblem("station_id", request.station_id())); !bad.ok())
+    return bad;
   switch (request.key_case()) {
     case v1::GetBatchVerdictRequest::kBatchId:
       return Invalid(IdProblem("batch_id", request.batch_id(), false));

@@ -19,12 +19,17 @@
 namespace scangate::testing {
 namespace {
 
-pid_t Spawn(const std::vector<std::string>& argv, int& out_fd) {
+// `err_path`, unless empty, takes the program's stderr (appended).
+pid_t Spawn(const std::vector<std::string>& argv, int& out_fd, const std::string& err_path = {}) {
   int pipe_fds[2];
   if (pipe(pipe_fds) != 0) throw std::runtime_error("pipe failed");
   pid_t pid = fork();
   if (pid == 0) {
     dup2(pipe_fds[1], STDOUT_FILENO);
+    if (!err_path.empty()) {
+      const int err = open(err_path.c_str(), O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0644);
+      if (err >= 0) dup2(err, STDERR_FILENO);
+    }
     close(pipe_fds[0]);
     close(pipe_fds[1]);
     std::vector<char*> args;
@@ -55,12 +60,13 @@ std::string Built(const std::string& relative) {
   return std::string(SCANGATE_BINARY_DIR) + "/" + relative;
 }
 
-ServerProcess::ServerProcess(std::vector<std::string> args) {
+ServerProcess::ServerProcess(std::vector<std::string> args, std::string stderr_path)
+    : stderr_path_(std::move(stderr_path)) {
   // Plaintext unless the test gives TLS flags: the server insists on one.
   bool tls = std::find(args.begin(), args.end(), "--tls-cert") != args.end();
   if (!tls) args.insert(args.begin(), "--plaintext");
   args.insert(args.begin(), {Built("server/scangate-server"), "--listen", "127.0.0.1:0"});
-  pid_ = Spawn(args, out_fd_);
+  pid_ = Spawn(args, out_fd_, stderr_path_);
   std::string out;
   const std::string marker = "listening on ";
   auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(30);
@@ -175,6 +181,17 @@ int BackgroundProcess::Stop(int signal, std::chrono::seconds grace) {
   }
   pid_ = -1;
   return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+}
+
+}  // namespace scangate::testing
+
+namespace scangate::testing {
+
+std::string ServerProcess::ErrorLog() const {
+  std::ifstream in(stderr_path_, std::ios::binary);
+  std::stringstream text;
+  text << in.rdbuf();
+  return text.str();
 }
 
 }  // namespace scangate::testing

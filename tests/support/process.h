@@ -17,7 +17,8 @@ class ServerProcess {
   // Starts scangate-server on 127.0.0.1:0 with `args` added (and
   // --plaintext unless they hold --tls-cert) and waits for it to say where
   // it listens. started() is false if it does not.
-  explicit ServerProcess(std::vector<std::string> args);
+  // With `stderr_path`, its stderr (the event log) goes to that file.
+  explicit ServerProcess(std::vector<std::string> args, std::string stderr_path = {});
   ~ServerProcess();  // SIGKILL if still running
   ServerProcess(const ServerProcess&) = delete;
   ServerProcess& operator=(const ServerProcess&) = delete;
@@ -29,8 +30,11 @@ class ServerProcess {
   pid_t pid() const { return pid_; }
   // Sends `signal` and waits for the process; returns its exit status.
   int Stop(int signal);
+  // What it wrote to stderr so far (started with a stderr_path).
+  std::string ErrorLog() const;
 
  private:
+  std::string stderr_path_;
   pid_t pid_ = -1;
   int out_fd_ = -1;
   std::string address_;

@@ -2,6 +2,7 @@
 // blank templates to PROFILES_DIR/forms/NAME.png and prints each profile's
 // `form { ... }` block (zones in millimetres) for its .textproto.
 #include <cstdio>
+#include <cstring>
 #include <filesystem>
 #include <opencv2/imgcodecs.hpp>
 #include <string>
@@ -18,8 +19,16 @@ constexpr double kTemplateDpi = 150;
 }  // namespace
 
 int main(int argc, char** argv) {
-  if (argc != 2) {
-    std::fprintf(stderr, "usage: scangate-make-forms PROFILES_DIR\n");
+  const char* usage =
+      "usage: scangate-make-forms PROFILES_DIR\n"
+      "  writes the bundled forms' blank templates to PROFILES_DIR/forms/NAME.png and\n"
+      "  prints each profile's form { ... } block\n";
+  if (argc == 2 && (std::strcmp(argv[1], "--help") == 0 || std::strcmp(argv[1], "-h") == 0)) {
+    std::fputs(usage, stdout);
+    return 0;
+  }
+  if (argc != 2 || argv[1][0] == '-') {  // an option is never a folder name
+    std::fputs(usage, stderr);
     return 2;
   }
   namespace synth = scangate::synth;

@@ -1,6 +1,7 @@
 // `scangate-sample-batch OUTDIR`: writes the sample batch the README demo
 // checks. Four pages a counter would accept, two it must reject.
 #include <cstdio>
+#include <cstring>
 #include <filesystem>
 #include <fstream>
 #include <functional>
@@ -31,8 +32,17 @@ synth::PageSpec Certificate(std::uint32_t seed) {
 }  // namespace
 
 int main(int argc, char** argv) {
-  if (argc != 2) {
-    std::fprintf(stderr, "usage: scangate-sample-batch OUTDIR\n");
+  const char* usage =
+      "usage: scangate-sample-batch OUTDIR\n"
+      "  writes the README demo's sample batch into OUTDIR (created if missing):\n"
+      "  six pages, four a counter would accept and two it must reject\n";
+  if (argc == 2 && (std::strcmp(argv[1], "--help") == 0 || std::strcmp(argv[1], "-h") == 0)) {
+    std::fputs(usage, stdout);
+    return 0;
+  }
+  // An option is never a folder name: `--hepl` is a mistake, not a folder.
+  if (argc != 2 || argv[1][0] == '-') {
+    std::fputs(usage, stderr);
     return 2;
   }
   const std::filesystem::path dir = argv[1];

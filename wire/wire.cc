@@ -208,6 +208,7 @@ Profile FromProto(const v1::Profile& in) {
   if (in.min_dpi() > 0) p.min_dpi = in.min_dpi();
   if (in.max_skew_degrees() > 0) p.max_skew_degrees = in.max_skew_degrees();
   if (in.max_blur_sigma() > 0) p.max_blur_sigma = in.max_blur_sigma();
+  if (in.max_blurred_area_ratio() > 0) p.max_blurred_area_ratio = in.max_blurred_area_ratio();
   if (in.blank_max_ink_ratio() > 0) p.blank_max_ink_ratio = in.blank_max_ink_ratio();
   p.barcode.formats.assign(in.barcode().formats().begin(), in.barcode().formats().end());
   // Compiled here, once; ProfileStore refuses a profile whose pattern RE2 refused.

@@ -14,6 +14,10 @@ struct BlurMeasure {
   // Share of the text area (12.5-mm cells holding ink) whose spread is above
   // the limit.
   double blurred_area_ratio = 0;
+  // Share of the text area in the largest connected blurred region (text
+  // cells over the limit touching each other): one piece of the page out
+  // of focus, a lifted corner, a strip off the glass, one field.
+  double blurred_region_ratio = 0;
   bool applicable = false;
   // Diagnostics: text cells measured.
   int text_cells = 0;

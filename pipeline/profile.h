@@ -97,8 +97,10 @@ struct Profile {
   // image-check corpora sharp pages read up to ~1.7 (JPEG at 150-200 dpi
   // adds its own smear) and blurred ones from ~1.9, so the limit sits between.
   double max_blur_sigma = 1.8;
-  // A page whose blurred cells cover this share of its text area is blurred.
-  double max_blurred_area_ratio = 0.25;
+  // A page with one connected region of blurred cells covering this share
+  // of its text area is blurred (BlurMeasure::blurred_region_ratio): a
+  // quarter of the page, a strip along an edge, one field of a form.
+  double max_blurred_area_ratio = 0.10;
   // Darkness-weighted ink of the page's marks (dust, shadows, holes left
   // out), as a share of the page. Calibrated on the image-check corpus:
   // blank backs with artefacts stay below 6e-5, one short printed line or a

@@ -112,8 +112,10 @@ void DecidePage(PageVerdict& v, const Profile& profile) {
                                 v.blank.bright_level - v.blank.dark_level,
                                 profile.dark_page_max_contrast),
                          "", std::nullopt});
+  // Blurred: the page's text as a whole, or one connected region of it
+  // (a lifted corner, a strip off the glass, one field), out of focus.
   v.blurred = v.blur.applicable && (v.blur.sigma_300dpi > profile.max_blur_sigma ||
-                                    v.blur.blurred_area_ratio >= profile.max_blurred_area_ratio);
+                                    v.blur.blurred_region_ratio >= profile.max_blurred_area_ratio);
 
   if (v.resolution.dpi > 0 && v.resolution.dpi + 0.5 < profile.min_dpi)
     v.reasons.push_back({ReasonCode::kLowResolution,
@@ -125,8 +127,10 @@ void DecidePage(PageVerdict& v, const Profile& profile) {
     if (v.blurred)
       v.reasons.push_back(
           {ReasonCode::kBlurred,
-           Format("edge spread %.2f px at 300 dpi (limit %.2f); %.0f%% of the text area blurred",
-                  v.blur.sigma_300dpi, profile.max_blur_sigma, v.blur.blurred_area_ratio * 100),
+           Format("edge spread %.2f px at 300 dpi (limit %.2f); %.0f%% of the text area blurred, "
+                  "%.0f%% in one region (limit %.0f%%)",
+                  v.blur.sigma_300dpi, profile.max_blur_sigma, v.blur.blurred_area_ratio * 100,
+                  v.blur.blurred_region_ratio * 100, profile.max_blurred_area_ratio * 100),
            "", std::nullopt});
     if (v.skew.confidence >= profile.min_skew_confidence &&
         std::abs(v.skew.degrees) > profile.max_skew_degrees)

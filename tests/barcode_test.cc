@@ -4,6 +4,7 @@
 #include "tests/support/barcode_print.h"
 #include "pipeline/barcode/barcode_zone.h"
 #include "pipeline/batch.h"
+#include "pipeline/judge.h"
 #include "pipeline/verdict.h"
 
 #include <ZXing/BarcodeFormat.h>
@@ -528,6 +529,56 @@ TEST(BarcodeSearch, ReportsBarsThatDoNotDecodeAsUnreadable) {
   // Without the option, only decoded codes come back.
   EXPECT_TRUE(
       ReadPageBarcodes(page, TransactionRule(), SearchOn(page, TransactionRule(), false)).empty());
+}
+
+// A code blurred far past reading (sigma 4.2 px at 300 dpi, over a module)
+// is still bars on the sheet: unreadable, and the sheet's reason says so,
+// never "no barcode". Today's block test wants sharp edges and lost it.
+TEST(BarcodeSearch, HeavilyBlurredCodeIsUnreadableNotMissing) {
+  synth::PrintedCode code;
+  code.height_mm = 12;
+  code.module_mm = 0.33;
+  A4Page sheet;
+  cv::Mat page = sheet.Scanned();
+  const synth::PrintedGeometry where = synth::PrintCode128(page, code, Mm(155, 20), 0, kDpi);
+  synth::ScanEffects scan;
+  scan.blur_sigma_px = 4.2;
+  synth::ScanArea(page, where.bounds, scan);
+
+  BarcodeMeasures codes =
+      ReadPageBarcodes(page, TransactionRule(), SearchOn(page, TransactionRule()));
+
+  ASSERT_FALSE(codes.empty());
+  EXPECT_TRUE(codes[0].unreadable);
+  const cv::Point2f at = CenterOf(codes[0]);
+  EXPECT_TRUE(where.bounds.contains(cv::Point(int(at.x), int(at.y))));
+  PageVerdict v;
+  v.barcodes = codes;
+  std::optional<Reason> why = BarcodeAbsence(v, TransactionRule());
+  ASSERT_TRUE(why.has_value());
+  EXPECT_EQ(why->code, ReasonCode::kBarcodeUnreadable);
+}
+
+// Real pages without a barcode: printed text turned sideways at low
+// resolution, a bold heading in a frame, a magazine page, and zxing-cpp's
+// false-positive photographs all once carried "unreadable barcode" entries.
+TEST(BarcodeSearch, NoUnreadableEntriesOnRealPagesWithoutBars) {
+  int checked = 0;
+  for (const char* rel : {"scans/form2.tif", "scans/pageseg2.tif", "scans/colorpage.030.jpg",
+                          "barcodes/zxing-samples/falsepositives-1/07.webp",
+                          "barcodes/zxing-samples/falsepositives-1/15.webp"}) {
+    const std::string bytes = ReadText(SharedData(rel));
+    if (bytes.empty()) continue;
+    const std::vector<std::uint8_t> data(bytes.begin(), bytes.end());
+    for (const PageVerdict& v : JudgeFile(data, rel, Profile{}, JudgeOptions{})) {
+      for (const BarcodeMeasure& b : v.barcodes) {
+        EXPECT_FALSE(b.unreadable) << rel << ": bars reported at (" << CenterOf(b).x << ", "
+                                   << CenterOf(b).y << ")";
+      }
+    }
+    ++checked;
+  }
+  if (checked == 0) GTEST_SKIP() << "shared data not found";
 }
 
 // Verdicts from measurements: no pixels needed.

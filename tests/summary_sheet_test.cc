@@ -421,4 +421,22 @@ TEST(SummarySheet, AProfileErrorNamesFileLineAndField) {
 }
 
 }  // namespace
+// The share of the text area one blurred region may cover is the profile's
+// (max_blurred_area_ratio); a file silent about it gets 10 %.
+TEST(ProfileFile, BlurredShareIsReadFromTheProfile) {
+  const fs::path dir =
+      fs::temp_directory_path() / ("scangate-blur-profile-" + std::to_string(::getpid()));
+  fs::create_directories(dir);
+  const fs::path file = dir / "p.textproto";
+  LoadedProfile loaded;
+  std::string error;
+  std::ofstream(file) << "name: \"tolerant\"\nmax_blurred_area_ratio: 0.3\n";
+  ASSERT_TRUE(ProfileStore::LoadFile(file.string(), loaded, error)) << error;
+  EXPECT_DOUBLE_EQ(loaded.profile->max_blurred_area_ratio, 0.3);
+  std::ofstream(file) << "name: \"plain\"\n";
+  ASSERT_TRUE(ProfileStore::LoadFile(file.string(), loaded, error)) << error;
+  EXPECT_DOUBLE_EQ(loaded.profile->max_blurred_area_ratio, 0.10);
+  fs::remove_all(dir);
+}
+
 }  // namespace scangate

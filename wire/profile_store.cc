@@ -121,6 +121,9 @@ std::string Validate(const v1::Profile& p) {
     return "max_skew_degrees: must be within 0..15";
   if (p.has_max_blur_sigma() && (p.max_blur_sigma() <= 0 || p.max_blur_sigma() > 100))
     return "max_blur_sigma: must be above 0 and at most 100";
+  if (p.has_max_blurred_area_ratio() &&
+      (p.max_blurred_area_ratio() <= 0 || p.max_blurred_area_ratio() > 1))
+    return "max_blurred_area_ratio: must be above 0 and at most 1";
   if (p.min_skew_confidence() < 0 || p.min_skew_confidence() > 1)
     return "min_skew_confidence: must be within 0..1";
   if (p.dark_page_max_level() < 0 || p.dark_page_max_level() > 255)

@@ -211,6 +211,7 @@ Profile FromProto(const v1::Profile& in) {
   if (in.has_max_skew_degrees()) p.max_skew_degrees = in.max_skew_degrees();
   if (in.has_min_skew_confidence()) p.min_skew_confidence = in.min_skew_confidence();
   if (in.has_max_blur_sigma()) p.max_blur_sigma = in.max_blur_sigma();
+  if (in.has_max_blurred_area_ratio()) p.max_blurred_area_ratio = in.max_blurred_area_ratio();
   if (in.has_blank_max_ink_ratio()) p.blank_max_ink_ratio = in.blank_max_ink_ratio();
   if (in.has_dark_page_max_level()) p.dark_page_max_level = in.dark_page_max_level();
   if (in.has_dark_page_max_contrast()) p.dark_page_max_contrast = in.dark_page_max_contrast();

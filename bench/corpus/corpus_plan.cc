@@ -101,7 +101,7 @@ void PickBlur(cv::RNG& rng, Recipe& r) {
       r.motion_degrees = rng.uniform(0.0, 180.0);
       break;
   }
-  if (Chance(rng, 0.3)) r.blur_region = BlurRegion(rng.uniform(1, 5));
+  if (Chance(rng, 0.45)) r.blur_region = BlurRegion(rng.uniform(1, 8));
 }
 
 Recipe PlanContent(cv::RNG& rng, const ScanLibrary& scans) {

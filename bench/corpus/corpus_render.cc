@@ -161,6 +161,69 @@ struct Split {
   }
 };
 
+// A rectangle of the page blurred (kQuarter, kStrip, kBox): weight 1
+// inside, a ramp of `band` pixels across its border.
+struct Patch {
+  cv::Rect2f area;
+  double band;
+  float Weight(double x, double y) const {
+    const double d = std::min({x - area.x, area.x + area.width - x, y - area.y,
+                               area.y + area.height - y});
+    return float(std::clamp(0.5 + d / band, 0.0, 1.0));
+  }
+};
+
+Patch PatchOnText(const Recipe& r, const std::vector<cv::Point2f>& ink, cv::Size size,
+                  cv::RNG& rng) {
+  // The text's extent: 2nd to 98th percentiles of its ink.
+  std::vector<float> xs, ys;
+  for (const auto& p : ink) xs.push_back(p.x), ys.push_back(p.y);
+  auto at = [](std::vector<float> v, double q, float fallback) {
+    if (v.empty()) return fallback;
+    auto k = v.begin() + std::ptrdiff_t(q * double(v.size() - 1));
+    std::nth_element(v.begin(), k, v.end());
+    return *k;
+  };
+  const float x0 = at(xs, 0.02, 0), x1 = at(xs, 0.98, float(size.width));
+  const float y0 = at(ys, 0.02, 0), y1 = at(ys, 0.98, float(size.height));
+  const float w = x1 - x0, h = y1 - y0;
+  const double px = r.dpi / 25.4;
+  switch (r.blur_region) {
+    case BlurRegion::kQuarter: {
+      const int corner = rng.uniform(0, 4);
+      return {{x0 + (corner & 1) * w / 2, y0 + (corner >> 1) * h / 2, w / 2, h / 2}, 5 * px};
+    }
+    case BlurRegion::kStrip:
+      return {{-10.0f, 0.85f * float(size.height), float(size.width) + 20, 0.15f * float(size.height) + 10},
+              5 * px};
+    default: {
+      const float bw = float(rng.uniform(0.3, 0.6)) * w, bh = float(rng.uniform(0.08, 0.2)) * h;
+      return {{x0 + float(rng.uniform(0.0, 1.0)) * (w - bw), y0 + float(rng.uniform(0.0, 1.0)) * (h - bh),
+               bw, bh},
+              2 * px};
+    }
+  }
+}
+
+template <class Region>
+cv::Mat BlendBy(const cv::Mat& blurred, const cv::Mat& sharp, const Region& region) {
+  cv::Mat out(sharp.size(), sharp.type());
+  const int ch = sharp.channels();
+  for (int y = 0; y < sharp.rows; ++y) {
+    const std::uint8_t* b = blurred.ptr<std::uint8_t>(y);
+    const std::uint8_t* s = sharp.ptr<std::uint8_t>(y);
+    std::uint8_t* o = out.ptr<std::uint8_t>(y);
+    for (int x = 0; x < sharp.cols; ++x) {
+      float w = region.Weight(x, y);
+      for (int c = 0; c < ch; ++c) {
+        int i = x * ch + c;
+        o[i] = std::uint8_t(b[i] * w + s[i] * (1 - w) + 0.5f);
+      }
+    }
+  }
+  return out;
+}
+
 Split SplitAtTextMiddle(const Recipe& r, const std::vector<cv::Point2f>& ink, cv::Size size) {
   Split split{r.blur_region, 0, kPartialBandMm * r.dpi / 25.4};
   const bool vertical = r.blur_region == BlurRegion::kTop || r.blur_region == BlurRegion::kBottom;
@@ -176,23 +239,6 @@ Split SplitAtTextMiddle(const Recipe& r, const std::vector<cv::Point2f>& ink, cv
   return split;
 }
 
-cv::Mat Blend(const cv::Mat& blurred, const cv::Mat& sharp, const Split& split) {
-  cv::Mat out(sharp.size(), sharp.type());
-  const int ch = sharp.channels();
-  for (int y = 0; y < sharp.rows; ++y) {
-    const std::uint8_t* b = blurred.ptr<std::uint8_t>(y);
-    const std::uint8_t* s = sharp.ptr<std::uint8_t>(y);
-    std::uint8_t* o = out.ptr<std::uint8_t>(y);
-    for (int x = 0; x < sharp.cols; ++x) {
-      float w = split.Weight(x, y);
-      for (int c = 0; c < ch; ++c) {
-        int i = x * ch + c;
-        o[i] = std::uint8_t(b[i] * w + s[i] * (1 - w) + 0.5f);
-      }
-    }
-  }
-  return out;
-}
 
 void PutBe32(std::string& out, std::uint32_t v) {
   for (int shift = 24; shift >= 0; shift -= 8) out.push_back(char((v >> shift) & 0xFF));
@@ -232,6 +278,20 @@ std::string Encode(const cv::Mat& page, const Recipe& r) {
 }
 
 }  // namespace
+
+std::string BilevelFromScan(const cv::Mat& scan300, const BilevelRecipe& r) {
+  cv::Mat page = scan300.clone();
+  if (r.degrees != 0) {
+    const cv::Point2f centre((page.cols - 1) / 2.0f, (page.rows - 1) / 2.0f);
+    cv::warpAffine(page, page, cv::getRotationMatrix2D(centre, r.degrees, 1.0), page.size(),
+                   cv::INTER_LINEAR, cv::BORDER_CONSTANT, cv::Scalar(255));
+  }
+  if (r.sigma_px > 0) cv::GaussianBlur(page, page, cv::Size(0, 0), r.sigma_px);
+  if (r.dpi != 300)
+    cv::resize(page, page, cv::Size(), r.dpi / 300, r.dpi / 300, cv::INTER_AREA);
+  if (r.noise > 0) page = synth::AddNoise(page, r.noise, r.seed);
+  return synth::EncodeTiffG4(synth::ToBilevel(page, r.threshold), r.dpi);
+}
 
 CorpusPage RenderPage(const Recipe& r, const ScanLibrary& scans, const std::string& name) {
   cv::RNG rng(r.seed);
@@ -275,12 +335,18 @@ CorpusPage RenderPage(const Recipe& r, const ScanLibrary& scans, const std::stri
   if (r.artefacts & kBlackBands) BlackBands(page, r.dpi, rng);
 
   // Optics, with the blur under test on all or part of the page.
-  if (partial) {
+  if (partial && r.blur_region >= BlurRegion::kQuarter) {
+    const Patch patch = PatchOnText(r, ink, page.size(), rng);
+    double in = 0;
+    for (const auto& p : ink) in += patch.Weight(p.x, p.y);
+    t.blurred_text_share = ink.empty() ? 0 : in / double(ink.size());
+    page = BlendBy(Blur(page, r), Optics(page, r.dpi), patch);
+  } else if (partial) {
     Split split = SplitAtTextMiddle(r, ink, page.size());
     double in = 0;
     for (const auto& p : ink) in += split.Weight(p.x, p.y);
     t.blurred_text_share = ink.empty() ? 0 : in / double(ink.size());
-    page = Blend(Blur(page, r), Optics(page, r.dpi), split);
+    page = BlendBy(Blur(page, r), Optics(page, r.dpi), split);
   } else {
     t.blurred_text_share = r.blur == BlurKind::kNone ? 0 : 1;
     page = Blur(page, r);
@@ -294,8 +360,8 @@ CorpusPage RenderPage(const Recipe& r, const ScanLibrary& scans, const std::stri
   if (blankish) t.blur = BlurClass::kUnlabelled;
   else if (r.color == Color::kBilevel) t.blur = BlurClass::kNotApplicable;
   else if (sharp_kind) t.blur = BlurClass::kSharp;
-  else if (blurred_kind && t.blurred_text_share >= 0.3) t.blur = BlurClass::kBlurred;
-  else if (blurred_kind && t.blurred_text_share < 0.1) t.blur = BlurClass::kSharp;
+  else if (blurred_kind && t.blurred_text_share >= 0.1) t.blur = BlurClass::kBlurred;
+  else if (blurred_kind && t.blurred_text_share < 0.03) t.blur = BlurClass::kSharp;
   else t.blur = BlurClass::kUnlabelled;
 
   if (r.noise_sigma > 0) page = synth::AddNoise(page, r.noise_sigma, r.seed);

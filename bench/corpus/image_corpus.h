@@ -28,8 +28,12 @@ enum class Content {
 enum class Color { kGray, kColor, kBilevel };
 enum class BlurKind { kNone, kGaussian, kDefocus, kMotion };
 enum class Encoding { kPng, kPngNoDpi, kJpeg, kTiffG4 };
-// Edge of the page a partial blur covers; kWhole for the whole page.
-enum class BlurRegion { kWhole, kTop, kBottom, kLeft, kRight };
+// Where a partial blur lies; kWhole for the whole page. kTop..kRight: the
+// half of the text beyond its median line; kQuarter: one quadrant of the
+// text's extent (a lifted corner); kStrip: the bottom 15 % of the page (an
+// edge off the glass); kBox: one field-sized box of the text's extent (a
+// fold, a smudge on the glass over one field of a form).
+enum class BlurRegion { kWhole, kTop, kBottom, kLeft, kRight, kQuarter, kStrip, kBox };
 
 // Artefacts of a scanner and of paper. Bit flags.
 enum Artefact : unsigned {
@@ -74,6 +78,7 @@ struct Truth {
   double skew_degrees = 0;
   BlurClass blur = BlurClass::kUnlabelled;
   // Share of the page's text that lies in the blurred region (1: whole page).
+  // Blurred from 10 % of the text up; sharp below 3 %; between, unlabelled.
   double blurred_text_share = 0;
   bool blank_known = false;
   bool blank = false;
@@ -140,6 +145,18 @@ std::string TruthCsvHeader();
 std::string TruthCsvRow(const CorpusPage& page);
 // Reads a truth file back; `bytes` of each page stays empty.
 std::vector<CorpusPage> ReadTruthCsv(const std::string& path);
+
+// A 1-bit page made from a real scan, for the 1-bit legibility check: the
+// scan as the printed page, turned `degrees`, blurred by a Gaussian of
+// `sigma_px` (px at 300 dpi: the scanner's own optics, 0.3-0.8, for a clean
+// page; 2 and more for one out of focus), sensor noise of `noise` gray
+// levels, resampled to `dpi`, thresholded at `threshold` and written as G4.
+struct BilevelRecipe {
+  std::uint32_t seed = 1;
+  double sigma_px = 0.5, noise = 3, degrees = 0, dpi = 300;
+  int threshold = 150;
+};
+std::string BilevelFromScan(const cv::Mat& scan300, const BilevelRecipe& r);
 
 const char* ContentName(Content c);
 const char* ColorName(Color c);

@@ -711,13 +711,17 @@ BarcodeMeasures ReadPageBarcodes(const cv::Mat& image, const BarcodeRule& rule,
     size_t reported = 0;
     for (const BarField& field : fields) {
       if (reported == kMaxUnreadableReported) break;
-      if (field.blocks < kSureFieldBlocks) continue;
       bool covered = std::any_of(reads.begin(), reads.end(), [&](const Read& r) {
         cv::Point2f d = r.Center() - field.center;
         return std::hypot(d.x, d.y) < r.Radius() + field.length / 4;
       });
       if (covered) continue;
-      out.push_back(Unreadable(page, field, px_per_mm));
+      // Only printed bars: a text line, a frame, a signature's strokes or a
+      // photograph's stripes make fields too (barcode_locate.h).
+      BarField checked = field;
+      Guarded([&] { ConfirmBars(page, search.dpi, checked); });
+      if (!checked.confirmed) continue;
+      out.push_back(Unreadable(page, checked, px_per_mm));
       ++reported;
     }
   }

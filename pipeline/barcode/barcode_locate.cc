@@ -8,11 +8,27 @@
 // level at least four times in two block lengths, the same a third of a
 // block up and down the bars (straight, unlike handwriting). Neighbouring bar-like
 // blocks at about the same angle make a field.
+//
+// Blur lowers the edge density (a Gaussian of sigma s spreads each edge
+// over ~2.5 s, and flattens the narrowest elements first) while the wide
+// elements still cross the mid level and stay straight: a block whose
+// edges run one way even more strictly is kept on a lower density, so that
+// a code blurred past reading is still found, and reported unreadable.
+//
+// A field is not yet a barcode: a line of text has as many upright strokes,
+// a frame's thick rules, a signature's long strokes or a photograph's
+// stripes make fields too. ConfirmBars straightens the field and asks what
+// printing a symbology needs: many bar edges side by side, and a pattern
+// that holds unchanged a long way along the bars (a text line's strokes
+// change after an x-height, a signature's cross, a rule has two edges).
 #include "pipeline/barcode/barcode_locate.h"
 
 #include <algorithm>
 #include <cmath>
 #include <cstdint>
+#include <vector>
+
+#include <opencv2/imgproc.hpp>
 
 namespace scangate {
 namespace {
@@ -28,10 +44,23 @@ constexpr int kMinRange = 20;  // gray levels between bars and spaces
 constexpr double kMinCoherence = 0.6;
 // Sobel energy over samples x range^2 (a Sobel step is 4 x range high).
 constexpr double kMinEdgeDensity = 0.48;
+// Blurred bars: lower density, stricter direction.
+constexpr double kMinSoftEdgeDensity = 0.08;
+constexpr double kMinSoftCoherence = 0.8;
 constexpr int kMinCrossings = 4;
 constexpr int kMinFieldBlocks = 4;
 constexpr float kSameAngle = 0.3f;        // radians
 constexpr double kMinStraightness = 0.6;  // profile correlation along the bars
+// ConfirmBars: what printed bars have that text, rules and strokes do not.
+// The fewest edges of a symbol (EAN-8 has 43, a short Code 39 about 30),
+// blur taking the narrowest; the shortest bars a symbology prints (linear
+// codes are printed 5 mm tall and more; a text line is 2-4 mm); how alike
+// neighbouring bands along the bars must stay.
+constexpr int kMinBarEdges = 10;
+constexpr float kMaxEdgeGapMm = 2.5f;
+constexpr float kMaxUnevenness = 0.08f;
+constexpr float kMinBarHeightMm = 4.5f;
+constexpr double kMinBarCorrelation = 0.7;
 
 float SampleAt(const cv::Mat& g, float x, float y) {
   int ix = static_cast<int>(std::floor(x)), iy = static_cast<int>(std::floor(y));
@@ -183,7 +212,10 @@ std::vector<BarField> FindBarFields(const cv::Mat& gray, double dpi) {
       const double coherence =
           std::sqrt((b.jxx - b.jyy) * (b.jxx - b.jyy) + 4 * b.jxy * b.jxy) / energy;
       if (coherence < kMinCoherence) continue;
-      if (energy / (static_cast<double>(b.n) * range * range) < kMinEdgeDensity) continue;
+      const double density = energy / (static_cast<double>(b.n) * range * range);
+      if (density < kMinSoftEdgeDensity ||
+          (density < kMinEdgeDensity && coherence < kMinSoftCoherence))
+        continue;
       b.angle = static_cast<float>(0.5 * std::atan2(2 * b.jxy, b.jxx - b.jyy));
       const cv::Point2f centre((bx + 0.5f) * block, (by + 0.5f) * block);
       b.bar_like = LooksLikeBars(gray, centre, b.angle, static_cast<float>(block));
@@ -242,6 +274,173 @@ std::vector<BarField> FindBarFields(const cv::Mat& gray, double dpi) {
   std::sort(fields.begin(), fields.end(),
             [](const BarField& a, const BarField& b) { return a.blocks > b.blocks; });
   return fields;
+}
+
+
+// The widest gap between a code's neighbouring edges (blur may have taken
+// the narrow elements between): less than a quiet zone.
+float max_gap_of(float px_per_mm, const BarField& field) {
+  return px_per_mm > 0 ? kMaxEdgeGapMm * px_per_mm : field.length / 4;
+}
+
+void ConfirmBars(const cv::Mat& gray, double dpi, BarField& field) {
+  field.confirmed = false;
+  field.edges = 0;
+  field.bar_height = 0;
+  if (gray.empty() || gray.type() != CV_8UC1) return;
+  const float px_per_mm = dpi > 0 ? static_cast<float>(dpi / 25.4) : 0;
+  // Straightened: bars upright; across them the field and, each way, room
+  // for the rest of a code whose blurred bars only partly made blocks;
+  // along them room for bars the blocks did not cover.
+  const float beyond = std::max(field.length, px_per_mm > 0 ? 25 * px_per_mm : field.length);
+  const float reach = field.height / 2 + field.length / 2;
+  const int width = std::clamp(cvRound(field.length + 2 * beyond), 16, 4000);
+  const int height = std::clamp(cvRound(2 * reach), 16, 4000);
+  // A field this large is hatching or a photograph, not a printed code.
+  if (static_cast<double>(width) * height > 8e6) return;
+  const cv::Point2f u(std::cos(field.angle), std::sin(field.angle)), v(-u.y, u.x);
+  const cv::Point2f origin = field.center - u * (width / 2.0f) - v * (height / 2.0f);
+  cv::Mat crop;
+  cv::warpAffine(gray, crop, cv::Matx23f(u.x, v.x, origin.x, u.y, v.y, origin.y),
+                 cv::Size(width, height), cv::INTER_LINEAR | cv::WARP_INVERSE_MAP,
+                 cv::BORDER_CONSTANT, cv::Scalar(255));
+  // Profiles across the bars, each averaged over a band of rows (~0.4 mm),
+  // over the field's own length (x0..x1 of the crop).
+  const int x0 = std::clamp(cvRound(width / 2.0f - field.length / 2), 0, width - 1);
+  const int x1 = std::clamp(cvRound(width / 2.0f + field.length / 2), x0 + 1, width);
+  const int n = x1 - x0;
+  const int band = std::max(2, px_per_mm > 0 ? cvRound(0.4f * px_per_mm) : n / 60);
+  auto profile = [&](int row, int shift, int from, int to, std::vector<float>& out) {
+    out.assign(static_cast<size_t>(to - from), 0.0f);
+    for (int y = std::max(0, row); y < std::min(height, row + band); ++y) {
+      const uint8_t* p = crop.ptr<uint8_t>(y);
+      for (int x = from; x < to; ++x)
+        out[static_cast<size_t>(x - from)] += p[std::clamp(x + shift, 0, width - 1)];
+    }
+    for (float& value : out) value /= static_cast<float>(band);
+  };
+  auto correlation = [](const std::vector<float>& a, const std::vector<float>& b) {
+    double sa = 0, sb = 0, saa = 0, sbb = 0, sab = 0;
+    const double count = static_cast<double>(a.size());
+    for (size_t i = 0; i < a.size(); ++i)
+      sa += a[i], sb += b[i], saa += a[i] * a[i], sbb += b[i] * b[i], sab += a[i] * b[i];
+    const double va = saa - sa * sa / count, vb = sbb - sb * sb / count;
+    return va > 1e-3 * count && vb > 1e-3 * count ? (sab - sa * sb / count) / std::sqrt(va * vb)
+                                                  : 0.0;
+  };
+  auto range_of = [](const std::vector<float>& p) {
+    auto [lo, hi] = std::minmax_element(p.begin(), p.end());
+    return *hi - *lo;
+  };
+  const int middle_row = height / 2 - band / 2;
+  std::vector<float> middle, previous, current;
+  profile(middle_row, 0, x0, x1, middle);
+  const float middle_range = range_of(middle);
+  if (middle_range < kMinRange) return;
+
+  // How far the middle line's pattern holds along the bars, each way: band
+  // after band like the one before (a few pixels of drift allowed, for the
+  // field's angle being a few degrees off), like the middle line, and still
+  // with the bars' contrast.
+  std::vector<std::vector<float>> bands = {middle};
+  for (int side : {-1, 1}) {
+    previous = middle;
+    int drift = 0;
+    for (int row = middle_row + side * band; row >= 0 && row + band <= height; row += side * band) {
+      double best = -2;
+      int best_shift = drift;
+      for (int shift = drift - 2; shift <= drift + 2; ++shift) {
+        profile(row, shift, x0, x1, current);
+        const double c = correlation(previous, current);
+        if (c > best) best = c, best_shift = shift;
+      }
+      profile(row, best_shift, x0, x1, current);
+      if (best < kMinBarCorrelation || correlation(middle, current) < kMinBarCorrelation / 2 ||
+          range_of(current) < 0.5f * middle_range)
+        break;
+      drift = best_shift;
+      previous = current;
+      bands.push_back(current);
+    }
+  }
+  field.bar_height = static_cast<float>(bands.size()) * static_cast<float>(band);
+  // Printed bars are even along their length; a text line seen as bars (a
+  // page turned sideways at low resolution) has letters and word gaps along
+  // each "bar", handwriting thickens and thins: their bands differ from the
+  // mean of all far more than sensor noise makes them.
+  std::vector<float> mean(static_cast<size_t>(n), 0.0f);
+  for (const auto& b : bands)
+    for (size_t i = 0; i < mean.size(); ++i) mean[i] += b[i] / static_cast<float>(bands.size());
+  double deviation = 0;
+  for (const auto& b : bands)
+    for (size_t i = 0; i < mean.size(); ++i) deviation += std::abs(b[i] - mean[i]);
+  field.unevenness = static_cast<float>(deviation / (static_cast<double>(bands.size()) * n) /
+                                        std::max(1.0f, range_of(mean)));
+
+  // Edges across the bars on the middle line, on the whole crop: swings of
+  // a fifth of the field's range (blur leaves the wide elements that much
+  // where the narrow ones are gone), each found again, same way, on lines a
+  // third of the bars' height above and below (printed bars; the text line
+  // beside a rule or a word of capitals does not go on). The code's edges
+  // are the run of those around the field with no gap wider than a quiet
+  // zone's least.
+  std::vector<float> line, above, below;
+  profile(middle_row, 0, 0, width, line);
+  const int offset = std::max(band, cvRound(field.bar_height / 3));
+  profile(middle_row - offset, 0, 0, width, above);
+  profile(middle_row + offset, 0, 0, width, below);
+  const float swing = 0.2f * middle_range;
+  auto steps_too = [&](const std::vector<float>& other, int x, int sign) {
+    for (int d = -3; d <= 3; ++d) {
+      const int a = std::clamp(x + d - 2, 0, width - 1), b = std::clamp(x + d + 2, 0, width - 1);
+      if (sign * (other[static_cast<size_t>(b)] - other[static_cast<size_t>(a)]) >= swing / 2)
+        return true;
+    }
+    return false;
+  };
+  std::vector<int> at;
+  int state = 0, extreme_at = 0;
+  float extreme = line[0];
+  for (int x = 0; x < width; ++x) {
+    const float value = line[static_cast<size_t>(x)];
+    int edge = 0;
+    const int from = extreme_at;  // the edge lies between the last extreme and here
+    if (state <= 0 && value > extreme + swing) {
+      edge = state < 0 ? 1 : 0;
+      state = 1, extreme = value, extreme_at = x;
+    } else if (state >= 0 && value < extreme - swing) {
+      edge = state > 0 ? -1 : 0;
+      state = -1, extreme = value, extreme_at = x;
+    } else if ((state > 0 && value > extreme) || (state < 0 && value < extreme)) {
+      extreme = value, extreme_at = x;
+    }
+    if (edge == 0) continue;
+    int steepest = x;
+    float best = 0;
+    for (int k = std::max(2, from); k <= x; ++k) {
+      const float rise = static_cast<float>(edge) *
+                         (line[static_cast<size_t>(std::min(width - 1, k + 2))] -
+                          line[static_cast<size_t>(k - 2)]);
+      if (rise > best) best = rise, steepest = k;
+    }
+    if (steps_too(above, steepest, edge) && steps_too(below, steepest, edge))
+      at.push_back(steepest);
+  }
+  const float max_gap = max_gap_of(px_per_mm, field);
+  auto centre = std::lower_bound(at.begin(), at.end(), width / 2);
+  if (!at.empty()) {
+    auto first = centre == at.end() ? at.end() - 1 : centre, last = first;
+    while (first != at.begin() && *first - *(first - 1) <= max_gap) --first;
+    while (last + 1 != at.end() && *(last + 1) - *last <= max_gap) ++last;
+    if (*last >= x0 - max_gap && *first <= x1 + max_gap)
+      field.edges = static_cast<int>(last - first) + 1;
+  }
+  // Bars: enough edges, standing at least kMinBarHeightMm (or, at an
+  // unknown resolution, a fifth of the field's length) tall, even along
+  // their length.
+  const float min_height = px_per_mm > 0 ? kMinBarHeightMm * px_per_mm : 0.2f * field.length;
+  field.confirmed = field.edges >= kMinBarEdges && field.bar_height >= min_height &&
+                    field.unevenness <= kMaxUnevenness;
 }
 
 }  // namespace scangate

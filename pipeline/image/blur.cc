@@ -302,6 +302,7 @@ BlurMeasure MeasureBlur(const cv::Mat& gray, const InkMap& ink, double dpi, bool
   // Each text cell is judged on the edges of its 3x3 neighbourhood (~38 mm
   // square): enough edges for a steady median, at a third of that pitch.
   std::vector<float> cell_sigma, pool;
+  std::vector<float> sigma_at(cells.size(), -1.0f);  // per cell; -1: not judged
   for (int cy = 0; cy < ny; ++cy)
     for (int cx = 0; cx < nx; ++cx) {
       const Cell& cell = cells[cell_at(cx, cy)];
@@ -325,6 +326,7 @@ BlurMeasure MeasureBlur(const cv::Mat& gray, const InkMap& ink, double dpi, bool
       // taken out, in 300-dpi pixels.
       const double spread = spreads(reading);
       cell_sigma.push_back(float(std::sqrt(std::max(0.0, spread * spread - 1.0 / 12)) * to_300));
+      sigma_at[cell_at(cx, cy)] = cell_sigma.back();
     }
   if (cell_sigma.empty()) return m;
 
@@ -333,6 +335,38 @@ BlurMeasure MeasureBlur(const cv::Mat& gray, const InkMap& ink, double dpi, bool
   int blurred = 0;
   for (float s : cell_sigma) blurred += s > options.max_sigma_300dpi;
   m.blurred_area_ratio = double(blurred) / double(cell_sigma.size());
+  // The largest blurred region: blurred cells touching (8-connected). A
+  // lifted corner, an edge off the glass, a fold over one field blur one
+  // piece of the page; the odd cell a sharp page reads over the limit (a
+  // photograph, a large bold heading) stands alone.
+  {
+    std::vector<int> stack;
+    std::vector<char> seen(cells.size(), 0);
+    int largest = 0;
+    for (std::size_t start = 0; start < cells.size(); ++start) {
+      if (seen[start] || sigma_at[start] <= options.max_sigma_300dpi) continue;
+      int size = 0;
+      seen[start] = 1;
+      stack.assign(1, int(start));
+      while (!stack.empty()) {
+        const int i = stack.back();
+        stack.pop_back();
+        ++size;
+        const int cx = i % nx, cy = i / nx;
+        for (int dy = -1; dy <= 1; ++dy)
+          for (int dx = -1; dx <= 1; ++dx) {
+            const int x = cx + dx, y = cy + dy;
+            if (x < 0 || y < 0 || x >= nx || y >= ny) continue;
+            const std::size_t j = cell_at(x, y);
+            if (seen[j] || sigma_at[j] <= options.max_sigma_300dpi) continue;
+            seen[j] = 1;
+            stack.push_back(int(j));
+          }
+      }
+      largest = std::max(largest, size);
+    }
+    m.blurred_region_ratio = double(largest) / double(cell_sigma.size());
+  }
   // The page's score: the spread that a quarter of its text area reaches.
   std::sort(cell_sigma.begin(), cell_sigma.end());
   m.sigma_300dpi = cell_sigma[std::size_t(0.75 * double(cell_sigma.size() - 1) + 0.5)];

@@ -14,6 +14,7 @@
 #include "pipeline/image/blank.h"
 #include "pipeline/image/blur.h"
 #include "pipeline/image/ink.h"
+#include "pipeline/image/orientation.h"
 #include "pipeline/sheet/page_signature.h"
 #include "pipeline/image/resolution.h"
 #include "pipeline/image/skew.h"
@@ -56,6 +57,8 @@ PageVerdict JudgeFrame(std::span<const std::uint8_t> bytes, const ImageProbe& pr
   v.times.blur = Since(t);
   v.skew = MeasureSkew(ink, &v.blur);
   v.times.skew = Since(t);
+  v.orientation = MeasureOrientation(ink, v.skew.degrees);
+  v.times.orientation = Since(t);
   v.blank = MeasureBlank(ink);
   v.times.blank = Since(t);
   // The summary sheet before the barcodes: the form's fit places its barcode zone.

@@ -119,6 +119,8 @@ std::string Validate(const v1::Profile& p) {
   if (p.min_dpi() < 0 || p.min_dpi() > 2400) return "min_dpi: must be within 0..2400";
   if (p.max_skew_degrees() < 0 || p.max_skew_degrees() > 15)
     return "max_skew_degrees: must be within 0..15";
+  if (p.min_orientation_confidence() < 0 || p.min_orientation_confidence() > 1)
+    return "min_orientation_confidence: must be within 0..1";
   if (p.max_blur_sigma() < 0 || p.max_blur_sigma() > 100)
     return "max_blur_sigma: must be within 0..100";
   if (p.blank_max_ink_ratio() < 0 || p.blank_max_ink_ratio() > 1)

@@ -300,14 +300,16 @@ Estimate Search(const EdgePoints& points, double px_per_mm, std::size_t fine_poi
 // 1.5 mm high, then +-1 degree around the best in quarter degrees with rows
 // 0.5 mm: text lines pile into the sharpest rows along their own direction.
 // Beyond 45 degrees the lines run down the page. `strength`: the best
-// score over the mean of the sweep (1: no direction stands out).
-double WideAxis(const InkMap& ink, double& strength) {
+// score over the mean of the sweep (1: no direction stands out). The two
+// best peaks are returned, best first: on a page turned near 45 degrees
+// the corners cut off can make a diagonal pile sharper than the lines.
+std::vector<double> WideAxes(const InkMap& ink, double& strength) {
   strength = 0;
   thread_local std::vector<cv::Point> ink_points;
   ink_points.clear();
-  if (ink.mask.empty()) return 0;
+  if (ink.mask.empty()) return {};
   cv::findNonZero(ink.mask, ink_points);
-  if (ink_points.size() < kMinPoints) return 0;
+  if (ink_points.size() < kMinPoints) return {};
   const std::size_t stride = std::max<std::size_t>(1, ink_points.size() / kWidePoints);
   std::vector<float> xs, ys;
   const float cx = (ink.mask.cols - 1) / 2.f, cy = (ink.mask.rows - 1) / 2.f;
@@ -334,20 +336,34 @@ double WideAxis(const InkMap& ink, double& strength) {
     for (float v : rows) sum += double(v) * v;
     return sum;
   };
-  double best = -45, best_score = -1, mean = 0;
-  int n = 0;
-  for (double d = -45; d < 135; d += 1, ++n) {
-    const double sc = score(d, 1.5 * px_mm);
-    mean += sc;
-    if (sc > best_score) best_score = sc, best = d;
+  constexpr int kSteps = 180;
+  std::vector<double> sweep(kSteps);
+  double mean = 0;
+  for (int i = 0; i < kSteps; ++i) mean += sweep[std::size_t(i)] = score(-45 + i, 1.5 * px_mm);
+  mean /= kSteps;
+  std::vector<std::pair<double, int>> peaks;  // local maxima round the half circle
+  for (int i = 0; i < kSteps; ++i) {
+    const double v = sweep[std::size_t(i)];
+    if (v >= sweep[std::size_t((i + kSteps - 1) % kSteps)] && v > sweep[std::size_t((i + 1) % kSteps)])
+      peaks.push_back({v, i});
   }
-  strength = best_score / (mean / n);
-  double fine = best, fine_score = -1;
-  for (double d = best - 1; d <= best + 1 + 1e-9; d += 0.25) {
-    const double sc = score(d, 0.5 * px_mm);
-    if (sc > fine_score) fine_score = sc, fine = d;
+  std::sort(peaks.rbegin(), peaks.rend());
+  if (peaks.empty() || mean <= 0) return {};
+  strength = peaks[0].first / mean;
+  std::vector<double> axes;
+  for (std::size_t k = 0; k < peaks.size() && axes.size() < 2; ++k) {
+    const double best = -45 + peaks[k].second;
+    double fine = best, fine_score = -1;
+    for (double d = best - 1; d <= best + 1 + 1e-9; d += 0.25) {
+      const double sc = score(d, 0.5 * px_mm);
+      if (sc > fine_score) fine_score = sc, fine = d;
+    }
+    // Into -45..135, the range the callers read.
+    if (fine < -45) fine += 180;
+    if (fine >= 135) fine -= 180;
+    axes.push_back(fine);
   }
-  return fine;
+  return axes;
 }
 
 // The fine page and its borders turned back by `degrees` (the content's
@@ -391,15 +407,15 @@ SkewMeasure MeasureSkew(const InkMap& ink, const BlurMeasure* blur) {
   // page: the line axis says where they lie, the ink's profiles which way
   // they run, and the search runs again on the page turned back by both.
   double strength = 0;
-  double axis = WideAxis(ink, strength);
+  const std::vector<double> axes = WideAxes(ink, strength);
   if (strength < kMinAxisStrength) return m;
-  // The lines' family first, then the one across it: on a page of narrow
-  // columns, or one turned near 45 degrees, the gutters can pile sharper
-  // than the lines.
-  bool sideways = axis >= 45;
-  if (sideways) axis -= 90;
-  for (int attempt = 0; attempt < 2; ++attempt) {
-    if (sideways || std::abs(axis) > kWideFrom) {
+  for (const double found : axes) {
+    // The lines' family first, then the one across it: on a page of narrow
+    // columns the gutters can pile sharper than the lines.
+    bool sideways = found >= 45;
+    const double axis = sideways ? found - 90 : found;
+    for (int attempt = 0; attempt < 2; ++attempt, sideways = !sideways) {
+      if (!sideways && std::abs(axis) <= kWideFrom) continue;  // searched already
       thread_local InkMap turned;
       Turned(ink, axis, sideways, turned);
       SkewMeasure t = MeasureSkewInRange(turned, blur);
@@ -409,8 +425,6 @@ SkewMeasure MeasureSkew(const InkMap& ink, const BlurMeasure* blur) {
       if (t.confidence > m.confidence) m = t;
       if (m.confidence >= kSureConfidence) return m;
     }
-    // Across: the other family of directions, a quarter turn away.
-    sideways = !sideways;
   }
   return m;
 }

@@ -126,7 +126,7 @@ struct Profile {
   // ORIENTATION_UNCERTAIN, both rejecting. Fewer (a photo, a short note, an
   // ID card copy) report low confidence and are never rejected for it; a
   // blank page never is.
-  int uncertain_min_lines = 12;
+  int uncertain_min_lines = 60;
   int uncertain_min_skew_points = 4000;
   BarcodeRule barcode;
   std::string retention = "10y";

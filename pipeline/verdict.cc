@@ -72,7 +72,12 @@ void DecideTransactionBarcode(PageVerdict& v, const Profile& profile) {
   for (const BarcodeMeasure& code : v.barcodes) {
     if (!RuleAccepts(rule, code)) continue;  // never an unreadable bar field
     v.transaction_id = code.text;
-    const std::string shortfalls = BarcodeShortfalls(code, rule);
+    // On a page read as turned, the code's direction is judged on the page
+    // turned upright: the page's own turn is PAGE_TURNED's to report.
+    BarcodeMeasure upright = code;
+    if (v.orientation.confidence >= profile.min_orientation_confidence)
+      upright.orientation_degrees = std::remainder(code.orientation_degrees - v.orientation.degrees, 360.0);
+    const std::string shortfalls = BarcodeShortfalls(upright, rule);
     if (!shortfalls.empty())
       v.reasons.push_back({ReasonCode::kBarcodeQuality,
                            code.format + " \"" + code.text + "\" falls short: " + shortfalls,

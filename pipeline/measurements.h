@@ -37,9 +37,10 @@ struct OrientationMeasure {
   int degrees = 0;
   // 0..1; low where the page has too few text lines to tell.
   double confidence = 0;
-  // Diagnostics: the lines read, how much more sharply the rows than the
-  // columns stand out (above 1: the lines run along the skew's axis), and
-  // each cue's vote for the upright side of that axis (-1..1).
+  // Diagnostics: the line pieces read (a text line counts once per 40-mm
+  // strip it crosses: about four across A4), how much more sharply the rows
+  // than the columns stand out (above 1: the lines run along the skew's
+  // axis), and each cue's vote for the upright side of that axis (-1..1).
   int lines = 0;
   double axis_ratio = 1;
   double ascender_vote = 0, alignment_vote = 0;

@@ -120,8 +120,9 @@ struct Profile {
   // itself (accept_turned_pages: the verdict then says it accepted one).
   double min_orientation_confidence = 0.5;
   bool accept_turned_pages = false;
-  // No silent accept: a page with this many lines of text (orientation.h)
-  // or edge points (skew.h) holds enough to be measured, and an angle it
+  // No silent accept: a page with this many line pieces of text
+  // (OrientationMeasure::lines: about fifteen full lines across A4) or edge
+  // points (skew.h) holds enough to be measured, and an angle it
   // cannot measure with confidence is SKEW_UNCERTAIN or
   // ORIENTATION_UNCERTAIN, both rejecting. Fewer (a photo, a short note, an
   // ID card copy) report low confidence and are never rejected for it; a

@@ -40,6 +40,8 @@ constexpr double kStripMm = 40;
 // average is set in square characters (tuned on the orientation corpus:
 // Latin pages 0.49-0.71, Chinese 0.83-0.89).
 constexpr double kSquareScriptCore = 0.78;
+// Line pieces (per strip) below which the confidence is scaled down.
+constexpr double kSureLines = 16;
 
 // The ink of the coarse mask turned so that the skew is undone, as points
 // (x, y) in a frame that holds every corner.
@@ -238,13 +240,6 @@ Votes ReadUpright(const Frame& f, double dpi) {
 
 }  // namespace
 
-double AxisRatio(const InkMap& ink, double skew_degrees) {
-  thread_local std::vector<cv::Point> points;
-  InkPoints(ink, points);
-  if (points.empty() || ink.dpi <= 0) return 1;
-  return AxisRatioOf(Turn(points, ink.mask.size(), skew_degrees), ink.dpi);
-}
-
 OrientationMeasure MeasureOrientation(const InkMap& ink, double skew_degrees) {
   OrientationMeasure m;
   thread_local std::vector<cv::Point> points;
@@ -275,7 +270,10 @@ OrientationMeasure MeasureOrientation(const InkMap& ink, double skew_degrees) {
   const bool upside_down = vote < 0;
   m.degrees = sideways ? (upside_down ? 270 : 90) : (upside_down ? 180 : 0);
   const double axis_sure = std::clamp((std::abs(std::log(m.axis_ratio)) - 0.1) / 0.5, 0.0, 1.0);
-  m.confidence = std::clamp(std::min(axis_sure, std::abs(vote)), 0.0, 1.0);
+  // A line or two (a one-line note, a signature's caption) tells little,
+  // however clear its cues.
+  const double enough_lines = std::min(1.0, v.lines / kSureLines);
+  m.confidence = std::clamp(std::min(axis_sure, std::abs(vote)) * enough_lines, 0.0, 1.0);
   return m;
 }
 

@@ -13,10 +13,4 @@ namespace scangate {
 // text lines to tell: blank pages, photos, a line or two of print.
 OrientationMeasure MeasureOrientation(const InkMap& ink, double skew_degrees);
 
-// How much more sharply the ink's rows than its columns stand out once the
-// skew is undone: above 1 the lines run across the page (0 or 180), below
-// it down the page (90 or 270). The skew check reads it to know which way
-// to search.
-double AxisRatio(const InkMap& ink, double skew_degrees);
-
 }  // namespace scangate

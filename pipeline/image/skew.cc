@@ -40,6 +40,10 @@ constexpr double kSureConfidence = 0.3;
 // The wide sweep's best angle against its mean (1): below this nothing on
 // the page lies along a direction (a photo, a blank page).
 constexpr double kMinAxisStrength = 1.05;
+// A page with fewer edge points (a signature, a short line, a photo's rim)
+// is not searched wide: too little to lie along anything, and the search
+// costs a turn of the fine page.
+constexpr int kWideMinPoints = 2000;
 // Coarse ink points the wide sweep projects.
 constexpr std::size_t kWidePoints = 6000;
 
@@ -402,7 +406,7 @@ SkewMeasure MeasureSkew(const InkMap& ink, const BlurMeasure* blur) {
   SkewMeasure m = MeasureSkewInRange(ink, blur);
   // A sure angle within 15 degrees stands (rulings and text lines both
   // give one, whichever way the page is turned).
-  if (m.confidence >= kSureConfidence) return m;
+  if (m.confidence >= kSureConfidence || m.points < kWideMinPoints) return m;
   // Otherwise the lines may lie beyond the search's range, or run down the
   // page: the line axis says where they lie, the ink's profiles which way
   // they run, and the search runs again on the page turned back by both.

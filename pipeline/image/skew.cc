@@ -43,7 +43,7 @@ constexpr double kMinAxisStrength = 1.05;
 // A page with fewer edge points (a signature, a short line, a photo's rim)
 // is not searched wide: too little to lie along anything, and the search
 // costs a turn of the fine page.
-constexpr int kWideMinPoints = 2000;
+constexpr int kWideMinPoints = 500;
 // Coarse ink points the wide sweep projects.
 constexpr std::size_t kWidePoints = 6000;
 

@@ -5,6 +5,7 @@
 //
 //   scangate-image-checks-bench [--corpus DIR] [--seed N] [--pages SCALE]
 //                               [--deskew DIR] [--no-leptonica] [--csv FILE]
+//                               [--turned-only]   (the orientation set alone)
 #include <opencv2/core.hpp>
 #include <opencv2/imgproc.hpp>
 
@@ -30,6 +31,7 @@
 #include "pipeline/decode/decode.h"
 #include "bench/corpus/image_corpus.h"
 #include "pipeline/image/ink.h"
+#include "pipeline/image/orientation.h"
 #include "pipeline/judge.h"
 #include "pipeline/image/resolution.h"
 #include "pipeline/image/skew.h"
@@ -66,15 +68,15 @@ double Ms(CpuClock::time_point& t) {
 // One page's measurements and times.
 struct Result {
   std::string name;
-  std::string set;  // "corpus" or "deskew-tests"
+  std::string set;  // "corpus", "turned" (the orientation set) or "deskew-tests"
   corpus::Recipe recipe;
   corpus::Truth truth;
   int width = 0, height = 0;
   PageVerdict verdict;  // measurements and derived flags
-  double decode_ms = 0, ink_ms = 0, skew_ms = 0, blank_ms = 0, blur_ms = 0;
+  double decode_ms = 0, ink_ms = 0, skew_ms = 0, blank_ms = 0, blur_ms = 0, orient_ms = 0;
   bool lept_ran = false;
   double lept_degrees = 0, lept_confidence = 0, lept_binarize_ms = 0, lept_skew_ms = 0;
-  double checks_ms() const { return ink_ms + skew_ms + blank_ms + blur_ms; }
+  double checks_ms() const { return ink_ms + skew_ms + blank_ms + blur_ms + orient_ms; }
   double skew_error() const { return verdict.skew.degrees - truth.skew_degrees; }
   double lept_error() const { return lept_degrees - truth.skew_degrees; }
   bool a4_300() const {
@@ -136,6 +138,8 @@ bool Judge(std::span<const std::uint8_t> bytes, Result& r, bool leptonica) {
   r.blur_ms = Ms(t);
   v.skew = MeasureSkew(ink, &v.blur);
   r.skew_ms = Ms(t);
+  v.orientation = MeasureOrientation(ink, v.skew.degrees);
+  r.orient_ms = Ms(t);
   v.blank = MeasureBlank(ink);
   r.blank_ms = Ms(t);
   DecidePage(v, profile);
@@ -378,28 +382,29 @@ struct Mean {
 
 void TimeRow(const char* label, const std::vector<const Result*>& rs) {
   if (rs.empty()) return;
-  Mean decode, ink, skew, blank, blur, lb, ls;
+  Mean decode, ink, skew, blank, blur, orient, lb, ls;
   std::vector<double> total;
   for (const Result* r : rs) {
     decode.Add(r->decode_ms), ink.Add(r->ink_ms), skew.Add(r->skew_ms), blank.Add(r->blank_ms);
-    blur.Add(r->blur_ms), total.push_back(r->checks_ms());
+    blur.Add(r->blur_ms), orient.Add(r->orient_ms), total.push_back(r->checks_ms());
     if (r->lept_ran) lb.Add(r->lept_binarize_ms), ls.Add(r->lept_skew_ms);
   }
   std::sort(total.begin(), total.end());
   double mean_total = 0;
   for (double t : total) mean_total += t;
   mean_total /= double(total.size());
-  std::printf("  %-24s %5zu %8.2f | %6.2f %6.2f %6.2f %6.2f | %7.2f %7.2f %7.2f | %7.2f %7.2f\n",
-              label, rs.size(), decode.get(), ink.get(), skew.get(), blank.get(), blur.get(),
+  std::printf("  %-24s %5zu %8.2f | %6.2f %6.2f %6.2f %6.2f %6.2f | %7.2f %7.2f %7.2f | %7.2f %7.2f\n",
+              label, rs.size(), decode.get(), ink.get(), skew.get(), blank.get(), blur.get(), orient.get(),
               mean_total, total[total.size() / 2], total[std::size_t(0.95 * double(total.size() - 1))],
               lb.get(), ls.get());
 }
 
 void PrintTimes(const std::vector<Result>& all) {
-  std::printf("\nTIME  ms of CPU per page on one core (means; checks = ink+skew+blank+blur, decode apart)\n");
-  std::printf("  %-24s %5s %8s | %6s %6s %6s %6s | %7s %7s %7s | %7s %7s\n", "pages", "n",
-              "decode", "ink", "skew", "blank", "blur", "checks", "median", "p95", "lept-bin",
-              "lept-skw");
+  std::printf("\nTIME  ms of CPU per page on one core (means; checks = ink+skew+blank+blur+orient,\n"
+              "decode apart; skew includes the line axis that finds skews beyond 15 degrees)\n");
+  std::printf("  %-24s %5s %8s | %6s %6s %6s %6s %6s | %7s %7s %7s | %7s %7s\n", "pages", "n",
+              "decode", "ink", "skew", "blank", "blur", "orient", "checks", "median", "p95",
+              "lept-bin", "lept-skw");
   auto corpus_page = [](const Result& r) { return r.set == "corpus"; };
   TimeRow("A4 300 dpi (the target)", Select(all, [&](const Result& r) { return corpus_page(r) && r.a4_300(); }));
   for (double dpi : {150, 200, 300, 400, 600})
@@ -407,6 +412,132 @@ void PrintTimes(const std::vector<Result>& all) {
               return corpus_page(r) && r.truth.dpi == dpi;
             }));
   TimeRow("deskew-tests", Select(all, [](const Result& r) { return r.set == "deskew-tests"; }));
+  TimeRow("turned, A4 300 dpi", Select(all, [](const Result& r) { return r.set == "turned" && r.a4_300(); }));
+  TimeRow("turned, beyond 15 deg", Select(all, [](const Result& r) {
+            return r.set == "turned" && std::abs(r.truth.skew_degrees) > 15;
+          }));
+}
+
+// The validation split: pages whose name hashes to a third of the space.
+// Chosen before any tuning; thresholds are set on the other pages only.
+bool Validation(const std::string& name) {
+  std::uint32_t h = 2166136261u;
+  for (unsigned char c : name) h = (h ^ c) * 16777619u;
+  return h % 3 == 0;
+}
+
+// Skew error modulo the quarter turn: the orientation is judged apart.
+double SkewErrorModQuarter(const Result& r) {
+  double e = std::fmod(r.verdict.skew.degrees - r.truth.skew_degrees + 405.0, 90.0) - 45;
+  return e;
+}
+
+void OrientRow(const char* label, const std::vector<const Result*>& rs) {
+  int n[2] = {0, 0}, ok[2] = {0, 0}, sure_wrong[2] = {0, 0}, low[2] = {0, 0};
+  for (const Result* r : rs) {
+    const int s = Validation(r->name);
+    ++n[s];
+    const bool right = r->verdict.orientation.degrees == r->truth.orientation_degrees;
+    ok[s] += right;
+    const bool sure = r->verdict.orientation.confidence >= Profile{}.min_orientation_confidence;
+    low[s] += !sure;
+    sure_wrong[s] += !right && sure;
+  }
+  if (rs.empty()) return;
+  auto pct = [](int a, int b) { return b ? 100.0 * a / b : 0.0; };
+  std::printf("  %-30s | %5d %7.2f%% %5d %5d | %5d %7.2f%% %5d %5d\n", label, n[0], pct(ok[0], n[0]),
+              sure_wrong[0], low[0], n[1], pct(ok[1], n[1]), sure_wrong[1], low[1]);
+}
+
+void WideSkewRow(const char* label, const std::vector<const Result*>& rs) {
+  Errors e[2];
+  int over[2] = {0, 0};
+  for (const Result* r : rs) {
+    const int s = Validation(r->name);
+    e[s].Add(SkewErrorModQuarter(*r));
+    over[s] += std::abs(SkewErrorModQuarter(*r)) > (std::abs(r->truth.skew_degrees) > 15 ? 0.5 : 0.2);
+  }
+  if (rs.empty()) return;
+  std::printf("  %-30s | %5zu %6.3f %6.3f %5d | %5zu %6.3f %6.3f %5d\n", label, e[0].n(), e[0].Mae(),
+              e[0].Max(), over[0], e[1].n(), e[1].Mae(), e[1].Max(), over[1]);
+}
+
+void PrintOrientation(const std::vector<Result>& all) {
+  auto turned = [](const Result& r) { return r.set == "turned" && r.truth.orientation_known; };
+  if (Select(all, turned).empty()) return;
+  std::printf(
+      "\nORIENTATION  the orientation set (every content with text at 0/90/180/270, skewed up to\n"
+      "44 degrees); right: the quarter turn found; sure-wrong: wrong at confidence >= %.2f (a\n"
+      "PAGE_TURNED that should not be); low: below it (ORIENTATION_UNCERTAIN where the page has\n"
+      "many lines). Tuning pages | validation pages (a hash of the file name, never tuned on).\n",
+      Profile{}.min_orientation_confidence);
+  std::printf("  %-30s | %5s %8s %5s %5s | %5s %8s %5s %5s\n", "pages", "n", "right", "s-wr", "low",
+              "n", "right", "s-wr", "low");
+  using C = corpus::Content;
+  OrientRow("all with text", Select(all, turned));
+  for (C c : {C::kScan, C::kTextPage, C::kChinesePage, C::kFormPage, C::kSparsePage, C::kIdCard,
+              C::kSummarySheet})
+    OrientRow((std::string("  ") + corpus::ContentName(c)).c_str(), Select(all, [&](const Result& r) {
+                return turned(r) && r.recipe.content == c;
+              }));
+  for (int turn : {0, 90, 180, 270})
+    OrientRow(("  turned " + std::to_string(turn)).c_str(), Select(all, [&](const Result& r) {
+                return turned(r) && r.truth.orientation_degrees == turn;
+              }));
+  for (auto color : {corpus::Color::kGray, corpus::Color::kColor, corpus::Color::kBilevel})
+    OrientRow((std::string("  ") + corpus::ColorName(color)).c_str(), Select(all, [&](const Result& r) {
+                return turned(r) && r.recipe.color == color;
+              }));
+  OrientRow("  |skew| beyond 15", Select(all, [&](const Result& r) {
+              return turned(r) && std::abs(r.truth.skew_degrees) > 15;
+            }));
+  OrientRow("upright corpus pages, text", Select(all, [](const Result& r) {
+              return r.set == "corpus" && r.truth.orientation_known &&
+                     r.recipe.content != corpus::Content::kIdCard;
+            }));
+  std::printf(
+      "\nWIDE SKEW  error in degrees modulo the quarter turn; over: worse than 0.2 within 15\n"
+      "degrees, 0.5 beyond. Tuning | validation.\n");
+  std::printf("  %-30s | %5s %6s %6s %5s | %5s %6s %6s %5s\n", "|skew|", "n", "MAE", "max", "over",
+              "n", "MAE", "max", "over");
+  auto known = [&](const Result& r) { return r.set == "turned" && r.truth.skew_known; };
+  for (auto [lo, hi] : {std::pair{0.0, 15.0}, {15.0, 30.0}, {30.0, 45.0}})
+    WideSkewRow((std::to_string(int(lo)) + "-" + std::to_string(int(hi)) + " degrees").c_str(),
+                Select(all, [&](const Result& r) {
+                  const double a = std::abs(r.truth.skew_degrees);
+                  return known(r) && a >= lo && a < hi;
+                }));
+  WideSkewRow("  real scans 15-45", Select(all, [&](const Result& r) {
+                return known(r) && std::abs(r.truth.skew_degrees) >= 15 &&
+                       r.recipe.content == corpus::Content::kScan;
+              }));
+  // What the new reasons do to pages that must never be rejected for them.
+  int blank = 0, blank_rejected = 0;
+  for (const Result& r : all) {
+    if (r.set != "corpus" || !r.truth.blank) continue;
+    ++blank;
+    for (const Reason& reason : r.verdict.reasons)
+      if (reason.code == ReasonCode::kPageTurned || reason.code == ReasonCode::kSkewUncertain ||
+          reason.code == ReasonCode::kOrientationUncertain) {
+        ++blank_rejected;
+        break;
+      }
+  }
+  std::printf("  blank pages rejected for orientation or an uncertain angle: %d of %d\n",
+              blank_rejected, blank);
+  int upright = 0, upright_rejected = 0;
+  for (const Result& r : all) {
+    if (r.set != "corpus" || !r.truth.orientation_known) continue;
+    ++upright;
+    for (const Reason& reason : r.verdict.reasons)
+      if (reason.code == ReasonCode::kPageTurned || reason.code == ReasonCode::kSkewUncertain ||
+          reason.code == ReasonCode::kOrientationUncertain) {
+        ++upright_rejected;
+        break;
+      }
+  }
+  std::printf("  upright pages (within 15 deg) rejected for orientation or an uncertain angle: %d of %d\n",
+              upright_rejected, upright);
 }
 
 void WriteCsv(const std::string& path, const std::vector<Result>& all) {
@@ -415,14 +546,15 @@ void WriteCsv(const std::string& path, const std::vector<Result>& all) {
          "skew_conf,lept_skew,lept_conf,blur_class,blur_kind,blur_amount,region,share,blur_score,"
          "blurred_area,blur_applicable,blurred,blank_truth,blank_known,ink_ratio,largest_mark,"
          "is_blank,res_dpi,res_inferred,decode_ms,ink_ms,skew_ms,blank_ms,blur_ms,skew_points,"
-         "skew_peak_ratio,blurred_region\n";
+         "skew_peak_ratio,blurred_region,truth_turn,orient,orient_conf,axis_ratio,ascender_vote,"
+         "alignment_vote,lines,orient_ms,validation\n";
   for (const Result& r : all) {
     const auto& v = r.verdict;
     char line[1200];
     std::snprintf(
         line, sizeof line,
         "%s,%s,%s,%s,%.0f,%s,%s,%d,%.1f,%u,%.4f,%d,%.4f,%.3f,%.4f,%.3f,%s,%s,%.2f,%d,%.3f,%.4f,%.3f,"
-        "%d,%d,%d,%d,%.7f,%.7f,%d,%.1f,%d,%.2f,%.2f,%.2f,%.2f,%.2f,%d,%.3f,%.3f\n",
+        "%d,%d,%d,%d,%.7f,%.7f,%d,%.1f,%d,%.2f,%.2f,%.2f,%.2f,%.2f,%d,%.3f,%.3f,",
         r.set.c_str(), r.name.c_str(), corpus::ContentName(r.recipe.content), r.recipe.scan.c_str(),
         r.truth.dpi, corpus::ColorName(r.recipe.color), corpus::EncodingName(r.recipe.encoding),
         r.recipe.jpeg_quality, r.recipe.noise_sigma, r.recipe.artefacts, r.truth.skew_degrees,
@@ -434,6 +566,12 @@ void WriteCsv(const std::string& path, const std::vector<Result>& all) {
         v.blank.largest_mark_ratio, int(v.is_blank), v.resolution.dpi, int(v.resolution.inferred),
         r.decode_ms, r.ink_ms, r.skew_ms, r.blank_ms, r.blur_ms, v.skew.points, v.skew.peak_ratio,
         v.blur.blurred_region_ratio);
+    out << line;
+    std::snprintf(line, sizeof line, "%d,%d,%.3f,%.3f,%.3f,%.3f,%d,%.2f,%d\n",
+                  r.truth.orientation_degrees, v.orientation.degrees, v.orientation.confidence,
+                  v.orientation.axis_ratio, v.orientation.ascender_vote,
+                  v.orientation.alignment_vote, v.orientation.lines, r.orient_ms,
+                  int(Validation(r.name)));
     out << line;
   }
 }
@@ -625,7 +763,7 @@ int Main(int argc, char** argv) {
   std::string deskew_dir = shared + "/skew/deskew-tests", scans_dir = shared + "/scans";
   corpus::CorpusOptions options;
   double scale = 1;
-  bool leptonica = true, bilevel_only = false;
+  bool leptonica = true, bilevel_only = false, turned_only = false;
   int partial_pages = 0;  // --partial-only N: that section alone, on N pages
   for (int i = 1; i < argc; ++i) {
     std::string a = argv[i];
@@ -642,11 +780,12 @@ int Main(int argc, char** argv) {
     else if (a == "--bilevel-only") bilevel_only = true;
     else if (a == "--partial-only") partial_pages = std::stoi(value());
     else if (a == "--csv") csv_path = value();
+    else if (a == "--turned-only") turned_only = true;
     else {
       std::fprintf(stderr,
                    "usage: scangate-image-checks-bench [--corpus DIR | --seed N --pages SCALE]\n"
                    "         [--scans DIR] [--deskew DIR] [--no-leptonica] [--csv FILE] [--bilevel-only]\n"
-                   "         [--partial-only N]\n"
+                   "         [--partial-only N] [--turned-only]\n"
                    "  --corpus DIR   a folder written by scangate-make-corpus\n"
                    "  --pages SCALE  generate SCALE x the default corpus in memory (default 1)\n");
       return 2;
@@ -676,9 +815,9 @@ int Main(int argc, char** argv) {
   }
   std::vector<Result> all;
   RunDeskewTests(deskew_dir, leptonica, all);
-  auto add_page = [&](const corpus::CorpusPage& page) {
+  auto add_page = [&](const corpus::CorpusPage& page, bool turned) {
     Result r;
-    r.set = "corpus";
+    r.set = turned ? "turned" : "corpus";
     r.name = page.name;
     r.recipe = page.recipe;
     r.truth = page.truth;
@@ -692,7 +831,8 @@ int Main(int argc, char** argv) {
     auto pages = corpus::ReadTruthCsv(corpus_dir + "/truth.csv");
     for (std::size_t i = 0; i < pages.size(); ++i) {
       pages[i].bytes = ReadFile(corpus_dir + "/" + pages[i].name);
-      add_page(pages[i]);
+      add_page(pages[i], pages[i].recipe.turn_degrees != 0 ||
+                             std::abs(pages[i].truth.skew_degrees) > 15.5);
       pages[i].bytes.clear();
       if ((i + 1) % 100 == 0) std::fprintf(stderr, "%zu/%zu pages\n", i + 1, pages.size());
     }
@@ -700,9 +840,13 @@ int Main(int argc, char** argv) {
     options.content_pages = int(options.content_pages * scale);
     options.blank_pages = int(options.blank_pages * scale);
     options.near_blank_pages = int(options.near_blank_pages * scale);
+    options.turned_pages = int(options.turned_pages * scale);
+    if (turned_only) options.content_pages = options.blank_pages = options.near_blank_pages = 0;
     corpus::ImageCorpus corpus(options, std::make_shared<corpus::ScanLibrary>(scans_dir));
+    const std::size_t upright = std::size_t(options.content_pages + options.blank_pages +
+                                            options.near_blank_pages);
     for (std::size_t i = 0; i < corpus.size(); ++i) {
-      add_page(corpus.Make(i));
+      add_page(corpus.Make(i), i >= upright);
       if ((i + 1) % 100 == 0) std::fprintf(stderr, "%zu/%zu pages\n", i + 1, corpus.size());
     }
   }
@@ -718,6 +862,7 @@ int Main(int argc, char** argv) {
   PrintResolution(all);
   PrintPartial(scans_dir, 96);
   PrintBilevel(scans_dir);
+  PrintOrientation(all);
   PrintTimes(all);
   if (!csv_path.empty()) WriteCsv(csv_path, all);
   return 0;

@@ -90,15 +90,26 @@ BatchVerdict DecideBatch(const std::vector<PageVerdict>& pages, const Profile& p
   // A profile with a form: one page must register to it (PageVerdict::summary_sheet).
   if (profile.form) {
     const PageVerdict* best = nullptr;
+    const PageVerdict* carrier = nullptr;  // the page with the transaction barcode
     bool found = false;
     for (const PageVerdict& p : pages) {
       if (p.error_kind) continue;
       found |= p.summary_sheet;
       if (!best || p.registration.score > best->registration.score) best = &p;
+      if (!carrier && !p.transaction_id.empty()) carrier = &p;
     }
     if (!found) {
-      char detail[200];
-      if (best)
+      char detail[240];
+      // The page carrying the transaction barcode is the sheet the clerk
+      // fed: it is the one to name, not whichever page scored best.
+      if (carrier)
+        std::snprintf(detail, sizeof detail,
+                      "page %u carries the transaction barcode but does not register to the "
+                      "summary sheet's form: registration %.2f (turned %d degrees by its "
+                      "orientation), %.2f needed",
+                      carrier->page_index, carrier->registration.score,
+                      carrier->orientation.degrees, profile.form->min_registration_score);
+      else if (best)
         std::snprintf(detail, sizeof detail,
                       "no page is the summary sheet's form: best registration %.2f on page %u, "
                       "%.2f needed",
@@ -109,8 +120,10 @@ BatchVerdict DecideBatch(const std::vector<PageVerdict>& pages, const Profile& p
       auto same = std::find_if(b.reasons.begin(), b.reasons.end(), [](const Reason& r) {
         return r.code == ReasonCode::kSummarySheetMissing && !r.page;
       });
+      const std::optional<std::uint32_t> page =
+          carrier ? std::optional<std::uint32_t>(carrier->page_index) : std::nullopt;
       if (same != b.reasons.end()) same->detail += std::string("; ") + detail;
-      else b.reasons.push_back({ReasonCode::kSummarySheetMissing, detail, "", std::nullopt});
+      else b.reasons.push_back({ReasonCode::kSummarySheetMissing, detail, "", page});
     }
   }
   if (!closed)

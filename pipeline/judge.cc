@@ -4,7 +4,11 @@
 #include "common/sha256.h"
 
 
+#include <algorithm>
 #include <chrono>
+#include <cmath>
+#include <opencv2/core.hpp>
+#include <vector>
 #include <exception>
 #include <new>
 #include <opencv2/core.hpp>
@@ -14,6 +18,7 @@
 #include "pipeline/image/blank.h"
 #include "pipeline/image/blur.h"
 #include "pipeline/image/ink.h"
+#include "pipeline/image/orientation.h"
 #include "pipeline/sheet/page_signature.h"
 #include "pipeline/image/resolution.h"
 #include "pipeline/image/skew.h"
@@ -24,11 +29,79 @@ namespace {
 
 using Clock = std::chrono::steady_clock;
 
+// An orientation this sure is worth a registration at its turn.
+constexpr double kTurnedSheetMinConfidence = 0.2;
+
 double Since(Clock::time_point& t) {
   auto now = Clock::now();
   double s = std::chrono::duration<double>(now - t).count();
   t = now;
   return s;
+}
+
+// The page turned clockwise by `degrees` (90, 180, 270): upright, if the
+// orientation was right. `orig_from_turned` maps its pixels back.
+PageImage TurnPage(const PageImage& page, int degrees, cv::Matx23d& orig_from_turned) {
+  const int code = degrees == 90 ? cv::ROTATE_90_CLOCKWISE
+                   : degrees == 180 ? cv::ROTATE_180
+                                    : cv::ROTATE_90_COUNTERCLOCKWISE;
+  PageImage turned;
+  cv::rotate(page.gray, turned.gray, code);
+  if (!page.color.empty()) cv::rotate(page.color, turned.color, code);
+  turned.color_mode = page.color_mode;
+  turned.file_dpi_x = degrees == 180 ? page.file_dpi_x : page.file_dpi_y;
+  turned.file_dpi_y = degrees == 180 ? page.file_dpi_y : page.file_dpi_x;
+  const double w = page.gray.cols - 1, h = page.gray.rows - 1;
+  // Clockwise a quarter: turned (x, y) was (y, h - x); upside down: (w - x,
+  // h - y); counter-clockwise a quarter: (w - y, x).
+  orig_from_turned = degrees == 90    ? cv::Matx23d(0, 1, 0, -1, 0, h)
+                     : degrees == 180 ? cv::Matx23d(-1, 0, w, 0, -1, h)
+                                      : cv::Matx23d(0, -1, w, 1, 0, 0);
+  return turned;
+}
+
+// A page that registers to the form reads the way the form does: the fit
+// is stronger evidence than its few lines of print.
+void TakeOrientationFromForm(int degrees, PageVerdict& v) {
+  if (v.orientation.degrees != degrees) v.orientation.confidence = 0;
+  v.orientation.degrees = degrees;
+  v.orientation.confidence = std::max(v.orientation.confidence, v.registration.score);
+}
+
+// A summary sheet fed turned does not register upright. The turns the
+// page's own evidence allows are tried, not all four on every page: the
+// orientation found, when it is not upright and not a pure guess, and on a
+// page whose lines run down it the other side as well. The sheet's
+// measurements are then those of the turned page, its fit mapped back.
+void RegisterTurnedSheet(const PageImage& page, const SummaryFormRule& form, PageVerdict& v) {
+  const OrientationMeasure& o = v.orientation;
+  if (o.degrees == 0 || o.confidence < kTurnedSheetMinConfidence) return;
+  std::vector<int> turns{o.degrees};
+  if (o.degrees != 180) turns.push_back(360 - o.degrees);
+  for (int degrees : turns) {
+    cv::Matx23d back;
+    const PageImage turned = TurnPage(page, degrees, back);
+    InkMap ink;
+    FindInk(turned.gray, v.resolution.dpi, ink);
+    PageVerdict t;
+    t.skew = v.skew;
+    MeasureSummarySheet(turned, ink, form, t);
+    if (t.registration.score <= v.registration.score) continue;
+    v.registration = t.registration;
+    const cv::Matx23d fit(t.registration.page_from_mm);
+    const cv::Matx33d fit3(fit(0, 0), fit(0, 1), fit(0, 2), fit(1, 0), fit(1, 1), fit(1, 2), 0, 0, 1);
+    const cv::Matx23d mapped = back * fit3;
+    for (int i = 0; i < 6; ++i) v.registration.page_from_mm[i] = mapped(i / 3, i % 3);
+    // The form turned counter-clockwise on the page by the turn, and its skew.
+    v.registration.degrees = std::remainder(t.registration.degrees + degrees, 360.0);
+    v.fields = std::move(t.fields);
+    v.signatures = std::move(t.signatures);
+    v.seals = std::move(t.seals);
+    if (v.registration.score >= form.min_registration_score) {
+      TakeOrientationFromForm(degrees, v);
+      return;
+    }
+  }
 }
 
 PageVerdict JudgeFrame(std::span<const std::uint8_t> bytes, const ImageProbe& probe,
@@ -56,10 +129,18 @@ PageVerdict JudgeFrame(std::span<const std::uint8_t> bytes, const ImageProbe& pr
   v.times.blur = Since(t);
   v.skew = MeasureSkew(ink, &v.blur);
   v.times.skew = Since(t);
+  v.orientation = MeasureOrientation(ink, v.skew.degrees);
+  v.times.orientation = Since(t);
   v.blank = MeasureBlank(ink);
   v.times.blank = Since(t);
   // The summary sheet before the barcodes: the form's fit places its barcode zone.
-  if (profile.form) MeasureSummarySheet(page, ink, *profile.form, v);
+  if (profile.form) {
+    MeasureSummarySheet(page, ink, *profile.form, v);
+    if (v.registration.score < profile.form->min_registration_score)
+      RegisterTurnedSheet(page, *profile.form, v);
+    else
+      TakeOrientationFromForm(0, v);
+  }
   if (profile.page_signature.required) v.signatures.push_back(MeasurePageSignature(ink));
   v.times.summary = Since(t);
   BarcodeSearch barcode_search;

@@ -34,6 +34,22 @@ struct SkewMeasure {
   double peak_ratio = 1;
 };
 
+// Which way up the content reads (orientation.h).
+struct OrientationMeasure {
+  // 0, 90, 180 or 270: how far the page must be turned clockwise to read
+  // upright (90: the lines run bottom to top, 180: upside down).
+  int degrees = 0;
+  // 0..1; low where the page has too few text lines to tell.
+  double confidence = 0;
+  // Diagnostics: the line pieces read (a text line counts once per 40-mm
+  // strip it crosses: about four across A4), how much more sharply the rows
+  // than the columns stand out (above 1: the lines run along the skew's
+  // axis), and each cue's vote for the upright side of that axis (-1..1).
+  int lines = 0;
+  double axis_ratio = 1;
+  double ascender_vote = 0, alignment_vote = 0;
+};
+
 struct BlankMeasure {
   // Share of the page area covered by ink, after noise removal.
   double ink_ratio = 0;

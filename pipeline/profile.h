@@ -117,6 +117,20 @@ struct Profile {
   double dark_page_max_contrast = 48;
   // Skew is only judged when the estimate is at least this sure.
   double min_skew_confidence = 0.3;
+  // Orientation (orientation.h) is only judged when at least this sure: a
+  // page read as turned is PAGE_TURNED, unless the archive turns pages
+  // itself (accept_turned_pages: the verdict then says it accepted one).
+  double min_orientation_confidence = 0.5;
+  bool accept_turned_pages = false;
+  // No silent accept: a page with this many line pieces of text
+  // (OrientationMeasure::lines: about fifteen full lines across A4) or edge
+  // points (skew.h) holds enough to be measured, and an angle it
+  // cannot measure with confidence is SKEW_UNCERTAIN or
+  // ORIENTATION_UNCERTAIN, both rejecting. Fewer (a photo, a short note, an
+  // ID card copy) report low confidence and are never rejected for it; a
+  // blank page never is.
+  int uncertain_min_lines = 60;
+  int uncertain_min_skew_points = 4000;
   BarcodeRule barcode;
   std::string retention = "10y";
   // Set when the profile has a summary-sheet form.

@@ -72,7 +72,12 @@ void DecideTransactionBarcode(PageVerdict& v, const Profile& profile) {
   for (const BarcodeMeasure& code : v.barcodes) {
     if (!RuleAccepts(rule, code)) continue;  // never an unreadable bar field
     v.transaction_id = code.text;
-    const std::string shortfalls = BarcodeShortfalls(code, rule);
+    // On a page read as turned, the code's direction is judged on the page
+    // turned upright: the page's own turn is PAGE_TURNED's to report.
+    BarcodeMeasure upright = code;
+    if (v.orientation.confidence >= profile.min_orientation_confidence)
+      upright.orientation_degrees = std::remainder(code.orientation_degrees - v.orientation.degrees, 360.0);
+    const std::string shortfalls = BarcodeShortfalls(upright, rule);
     if (!shortfalls.empty())
       v.reasons.push_back({ReasonCode::kBarcodeQuality,
                            code.format + " \"" + code.text + "\" falls short: " + shortfalls,
@@ -82,6 +87,50 @@ void DecideTransactionBarcode(PageVerdict& v, const Profile& profile) {
   if (v.summary_sheet) {
     if (std::optional<Reason> absent = BarcodeAbsence(v, rule)) v.reasons.push_back(*absent);
   }
+}
+
+const char* TurnName(int degrees) {
+  switch (degrees) {
+    case 90: return "on its side (lines run bottom to top)";
+    case 180: return "upside down";
+    case 270: return "on its side (lines run top to bottom)";
+  }
+  return "upright";
+}
+
+// Orientation, and no silent accept: a page that holds enough lines or
+// edges to be measured, yet whose skew or orientation was not measured with
+// confidence, says so and is rejected (it may be turned or skewed beyond
+// what was measured). Pages with less (a photo, an ID card, a short note)
+// only report low confidence. Called for pages that are not blank.
+void DecideAngles(PageVerdict& v, const Profile& profile) {
+  v.accepted_turned = false;
+  const OrientationMeasure& o = v.orientation;
+  const bool content = o.lines >= profile.uncertain_min_lines ||
+                       v.skew.points >= profile.uncertain_min_skew_points;
+  if (o.confidence >= profile.min_orientation_confidence && o.degrees != 0) {
+    if (profile.accept_turned_pages)
+      v.accepted_turned = true;
+    else
+      v.reasons.push_back({ReasonCode::kPageTurned,
+                           Format("the page is %s: turn it %d degrees clockwise to read it "
+                                  "(confidence %.2f)",
+                                  TurnName(o.degrees), o.degrees, o.confidence),
+                           "", std::nullopt});
+  }
+  if (content && v.skew.confidence < profile.min_skew_confidence)
+    v.reasons.push_back({ReasonCode::kSkewUncertain,
+                         Format("the page has lines (%d edge points) but its skew could not be "
+                                "measured with confidence (%.2f, %.2f needed)",
+                                v.skew.points, v.skew.confidence, profile.min_skew_confidence),
+                         "", std::nullopt});
+  if (o.lines >= profile.uncertain_min_lines && o.confidence < profile.min_orientation_confidence)
+    v.reasons.push_back({ReasonCode::kOrientationUncertain,
+                         Format("the page has %d lines of text but which way up they read could "
+                                "not be told with confidence (%.2f, %.2f needed; best guess: %s)",
+                                o.lines, o.confidence, profile.min_orientation_confidence,
+                                TurnName(o.degrees)),
+                         "", std::nullopt});
 }
 
 }  // namespace
@@ -138,6 +187,7 @@ void DecidePage(PageVerdict& v, const Profile& profile) {
                            Format("skew %.2f degrees exceeds the limit of %.2f", v.skew.degrees,
                                   profile.max_skew_degrees),
                            "", std::nullopt});
+    DecideAngles(v, profile);
   }
   DecideSummarySheet(v, profile);
   DecideTransactionBarcode(v, profile);  // after: it reads v.summary_sheet

@@ -38,6 +38,9 @@ enum class ReasonCode {
   kCategoryMissing = 17,
   kDuplicatePage = 18,
   kPageTooDark = 19,
+  kPageTurned = 20,
+  kSkewUncertain = 21,
+  kOrientationUncertain = 22,
 };
 
 struct Reason {
@@ -59,6 +62,7 @@ inline bool AnyRejects(const std::vector<Reason>& reasons) {
 // Seconds spent per stage, for the bench and the metrics.
 struct CheckTimes {
   double decode = 0, resolution = 0, ink = 0, skew = 0, blank = 0, blur = 0, barcode = 0;
+  double orientation = 0;
   double summary = 0;  // form registration and every zone decision
 };
 
@@ -80,6 +84,10 @@ struct PageVerdict {
   BlurMeasure blur;
   bool blurred = false;
   SkewMeasure skew;
+  OrientationMeasure orientation;
+  // The page is not upright, and the profile accepts turned pages
+  // (Profile::accept_turned_pages): said here instead of a reason.
+  bool accepted_turned = false;
   BlankMeasure blank;
   bool is_blank = false;
   bool too_dark = false;  // dark almost everywhere, nothing legible: never blank

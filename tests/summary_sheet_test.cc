@@ -364,6 +364,47 @@ TEST(SummarySheet, ABatchWithoutTheFormsSheetIsMissingItsSummarySheet) {
   for (const Reason& r : b.reasons) EXPECT_NE(r.code, ReasonCode::kSummarySheetMissing) << r.detail;
 }
 
+// A sheet fed upside down (or on its side) registers at the turn its
+// orientation reads, is judged like an upright one, and is PAGE_TURNED; in a
+// batch it is the summary sheet, and where it cannot be the batch names it.
+TEST(SummarySheet, AnUpsideDownOrSidewaysSheetRegistersAndTheBatchFindsIt) {
+  auto profile = Bundled("pension-claim");
+  const cv::Mat sheet = Sheet("pension-claim", Complete(synth::BundledForm("pension-claim"), 9));
+  synth::PageSpec spec;
+  spec.dpi = kDpi;
+  PageVerdict text = Judge(synth::EncodePng(synth::TextPage(spec), kDpi), *profile);
+  text.page_index = 0;
+  for (auto [turn, code] : {std::pair{180, cv::ROTATE_180}, {90, cv::ROTATE_90_COUNTERCLOCKWISE}}) {
+    cv::Mat page;
+    cv::rotate(sheet, page, code);
+    PageVerdict v = Judge(synth::EncodeJpeg(Gray(page), 85, kDpi), *profile);
+    v.page_index = 1;
+    EXPECT_EQ(v.orientation.degrees, turn);
+    ASSERT_TRUE(v.summary_sheet) << "turned " << turn << ": score " << v.registration.score;
+    EXPECT_EQ(v.transaction_id, "SI2026112700042");
+    EXPECT_NEAR(std::abs(v.registration.degrees), turn == 180 ? 180 : 90, 1) << turn;
+    for (const Reason& r : v.reasons)
+      EXPECT_TRUE(r.code == ReasonCode::kPageTurned) << turn << ": " << r.detail;
+    EXPECT_EQ(v.fields.size(), profile->form->fields.size());
+    // The form's top-left corner is where the turn put it: the page's
+    // bottom-right (upside down) or bottom-left (on its side).
+    const double* f = v.registration.page_from_mm;
+    const cv::Point2d corner(f[2], f[5]);
+    const cv::Point2d want = turn == 180 ? cv::Point2d(page.cols, page.rows) : cv::Point2d(0, page.rows);
+    EXPECT_LT(cv::norm(corner - want) / (kDpi / 25.4), 3.0) << turn << ": " << corner;
+    const BatchVerdict b = DecideBatch({text, v}, *profile, true);
+    for (const Reason& r : b.reasons) EXPECT_NE(r.code, ReasonCode::kSummarySheetMissing) << r.detail;
+    // Were it not to register, the batch names the page with the barcode.
+    v.summary_sheet = false;
+    v.registration.score = 0.1;
+    text.registration.score = 0.3;
+    bool named = false;
+    for (const Reason& r : DecideBatch({text, v}, *profile, true).reasons)
+      if (r.code == ReasonCode::kSummarySheetMissing) named = named || (r.page && *r.page == 1);
+    EXPECT_TRUE(named) << turn;
+  }
+}
+
 TEST(SummarySheet, TheBundledProfilesZonesAreTheFormsOwn) {
   for (const synth::FormDesign& design : synth::BundledForms()) {
     auto profile = Bundled(design.name);

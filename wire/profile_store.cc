@@ -130,6 +130,8 @@ std::string Validate(const v1::Profile& p) {
     return "dark_page_max_level: must be within 0..255";
   if (p.dark_page_max_contrast() < 0 || p.dark_page_max_contrast() > 255)
     return "dark_page_max_contrast: must be within 0..255";
+  if (p.min_orientation_confidence() < 0 || p.min_orientation_confidence() > 1)
+    return "min_orientation_confidence: must be within 0..1";
   if (p.blank_max_ink_ratio() < 0 || p.blank_max_ink_ratio() > 1)
     return "blank_max_ink_ratio: must be within 0..1";
   const v1::BarcodeRule& barcode = p.barcode();

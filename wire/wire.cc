@@ -49,6 +49,9 @@ void ToProto(const PageVerdict& in, v1::PageVerdict* out) {
   blur->set_applicable(in.blur.applicable);
   out->mutable_skew()->set_degrees(in.skew.degrees);
   out->mutable_skew()->set_confidence(in.skew.confidence);
+  out->mutable_orientation()->set_degrees(std::uint32_t(in.orientation.degrees));
+  out->mutable_orientation()->set_confidence(in.orientation.confidence);
+  out->mutable_orientation()->set_accepted_turned(in.accepted_turned);
   out->mutable_blank()->set_blank(in.is_blank);
   out->mutable_blank()->set_ink_ratio(in.blank.ink_ratio);
   out->mutable_blank()->set_too_dark(in.too_dark);
@@ -145,6 +148,9 @@ PageVerdict FromProto(const v1::PageVerdict& in) {
   v.blur.applicable = in.blur().applicable();
   v.blurred = in.blur().blurred();
   v.skew = {in.skew().degrees(), in.skew().confidence()};
+  v.orientation.degrees = int(in.orientation().degrees());
+  v.orientation.confidence = in.orientation().confidence();
+  v.accepted_turned = in.orientation().accepted_turned();
   v.blank.ink_ratio = in.blank().ink_ratio();
   v.is_blank = in.blank().blank();
   v.too_dark = in.blank().too_dark();
@@ -215,6 +221,9 @@ Profile FromProto(const v1::Profile& in) {
   if (in.has_blank_max_ink_ratio()) p.blank_max_ink_ratio = in.blank_max_ink_ratio();
   if (in.has_dark_page_max_level()) p.dark_page_max_level = in.dark_page_max_level();
   if (in.has_dark_page_max_contrast()) p.dark_page_max_contrast = in.dark_page_max_contrast();
+  p.accept_turned_pages = in.accept_turned_pages();
+  if (in.has_min_orientation_confidence())
+    p.min_orientation_confidence = in.min_orientation_confidence();
   p.barcode.formats.assign(in.barcode().formats().begin(), in.barcode().formats().end());
   // Compiled here, once; ProfileStore refuses a profile whose pattern RE2 refused.
   p.barcode.payload_pattern = Pattern(in.barcode().payload_pattern());

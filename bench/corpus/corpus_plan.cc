@@ -157,15 +157,52 @@ Recipe PlanBlankish(cv::RNG& rng, Content content) {
   return r;
 }
 
+// The orientation set: every content with text, laid on the glass at any
+// quarter turn, and skewed within 15 degrees or between 15 and 44 (at 45 a
+// page is as far from one axis as from the next: neither is wrong).
+Recipe PlanTurned(cv::RNG& rng, const ScanLibrary& scans) {
+  Recipe r;
+  if (scans.available() && Chance(rng, 0.35)) {
+    r.content = Content::kScan;
+    r.scan = scans.files()[std::size_t(rng.uniform(0, int(scans.files().size())))];
+    const cv::Mat scan = scans.Load(r.scan);
+    r.dpi = double(scan.total()) > 30e6 ? 300 : (Chance(rng, 0.7) ? 300 : 200);
+  } else {
+    r.content = std::array<Content, 6>{Content::kTextPage, Content::kChinesePage,
+                                       Content::kFormPage, Content::kSparsePage, Content::kIdCard,
+                                       Content::kSummarySheet}[std::size_t(
+        Pick(rng, {30, 30, 15, 8, 7, 10}))];
+    r.dpi = PickDpi(rng);
+    if (r.dpi > 300) r.dpi = 300;
+  }
+  r.turn_degrees = 90 * rng.uniform(0, 4);
+  const double inherent = r.content == Content::kScan ? scans.InherentSkew(r.scan) : 0;
+  const double sign = Chance(rng, 0.5) ? 1 : -1;
+  const double a = Chance(rng, 0.4) ? rng.uniform(-15.0, 15.0) : sign * rng.uniform(15.0, 44.0);
+  r.rotation_degrees = std::clamp(a + inherent, -44.0, 44.0) - inherent;
+  PickColorAndEncoding(rng, r, r.content == Content::kSummarySheet ? 0.15 : 0.3);
+  if (r.color != Color::kBilevel && Chance(rng, 0.3)) {
+    r.blur = BlurKind::kGaussian;
+    r.blur_amount = rng.uniform(0.3, 0.8);
+  }
+  r.noise_sigma = PickNoise(rng);
+  if (Chance(rng, 0.10)) r.artefacts |= kDarkBackground;
+  if (Chance(rng, 0.15)) r.artefacts |= kDust;
+  return r;
+}
+
 }  // namespace
 
 ImageCorpus::ImageCorpus(const CorpusOptions& options, std::shared_ptr<const ScanLibrary> scans)
     : scans_(std::move(scans)) {
-  const int total = options.content_pages + options.blank_pages + options.near_blank_pages;
+  const int upright = options.content_pages + options.blank_pages + options.near_blank_pages;
+  const int total = upright + options.turned_pages;
   for (int i = 0; i < total; ++i) {
     cv::RNG rng(Mix(options.seed, std::uint64_t(i), 0x5eed));
     Recipe r;
-    if (i < options.content_pages)
+    if (i >= upright)
+      r = PlanTurned(rng, *scans_);
+    else if (i < options.content_pages)
       r = PlanContent(rng, *scans_);
     else if (i < options.content_pages + options.blank_pages)
       r = PlanBlankish(rng, Content::kBlank);
@@ -184,8 +221,12 @@ std::string ImageCorpus::Name(std::size_t i) const {
   const char* ext = r.encoding == Encoding::kJpeg     ? "jpg"
                     : r.encoding == Encoding::kTiffG4 ? "tif"
                                                       : "png";
-  std::snprintf(name, sizeof name, "p%04zu-%s-%.0fdpi-%s-%s.%s", i, what.c_str(), r.dpi,
-                ColorName(r.color), BlurKindName(r.blur), ext);
+  if (r.turn_degrees != 0 || std::abs(r.rotation_degrees) > 15)
+    std::snprintf(name, sizeof name, "p%04zu-%s-%.0fdpi-%s-turn%d.%s", i, what.c_str(), r.dpi,
+                  ColorName(r.color), r.turn_degrees, ext);
+  else
+    std::snprintf(name, sizeof name, "p%04zu-%s-%.0fdpi-%s-%s.%s", i, what.c_str(), r.dpi,
+                  ColorName(r.color), BlurKindName(r.blur), ext);
   return name;
 }
 
@@ -202,6 +243,7 @@ const char* ContentName(Content c) {
     case Content::kBlank: return "blank";
     case Content::kShortLine: return "oneline";
     case Content::kSignature: return "signature";
+    case Content::kChinesePage: return "chinese";
   }
   return "?";
 }

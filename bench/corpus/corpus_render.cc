@@ -10,6 +10,7 @@
 
 #include "bench/corpus/corpus_paper.h"
 #include "bench/corpus/image_corpus.h"
+#include "tests/support/chinese_page.h"
 #include "tests/support/synthetic_page.h"
 
 namespace scangate::corpus {
@@ -52,6 +53,9 @@ cv::Mat PrintedSheet(const Recipe& r, const ScanLibrary& scans, cv::RNG& rng) {
       s.colour = r.color == Color::kColor;
       return synth::SummarySheet(s);
     }
+    case Content::kChinesePage:
+      spec.text_lines = rng.uniform(14, 40);
+      return synth::ChineseTextPage(spec);
     case Content::kBlank:
     case Content::kShortLine:
     case Content::kSignature: {
@@ -307,6 +311,8 @@ CorpusPage RenderPage(const Recipe& r, const ScanLibrary& scans, const std::stri
   t.blank = r.content == Content::kBlank;
   t.skew_known = !blankish && (r.content != Content::kScan || scans.SkewKnown(r.scan));
   t.skew_degrees = r.rotation_degrees + (r.content == Content::kScan ? scans.InherentSkew(r.scan) : 0);
+  t.orientation_known = !blankish;
+  t.orientation_degrees = r.turn_degrees;
 
   // The printed sheet and what the paper itself carries.
   cv::Mat page = PrintedSheet(r, scans, rng);
@@ -317,6 +323,10 @@ CorpusPage RenderPage(const Recipe& r, const ScanLibrary& scans, const std::stri
     if (r.artefacts & kShowThrough) ShowThrough(page, r.dpi, rng);
   }
   if (r.artefacts & kPunchHoles) PunchHoles(page, r.dpi, dark_lid, rng);
+  // Laid on the glass turned: content counter-clockwise by the turn.
+  if (r.turn_degrees == 90) cv::rotate(page, page, cv::ROTATE_90_COUNTERCLOCKWISE);
+  if (r.turn_degrees == 180) cv::rotate(page, page, cv::ROTATE_180);
+  if (r.turn_degrees == 270) cv::rotate(page, page, cv::ROTATE_90_CLOCKWISE);
   const cv::Point2f centre((page.cols - 1) / 2.0f, (page.rows - 1) / 2.0f);
   const cv::Mat turn = cv::getRotationMatrix2D(centre, r.rotation_degrees, 1.0);
   const bool partial = r.blur_region != BlurRegion::kWhole && r.blur != BlurKind::kNone;

@@ -83,7 +83,8 @@ cv::Mat ScanLibrary::Load(const std::string& file) const {
 std::string TruthCsvHeader() {
   return "file,content,scan,dpi,dpi_in_file,color,encoding,jpeg_quality,rotation_degrees,"
          "skew_known,skew_degrees,blur_kind,blur_amount_300dpi,motion_degrees,blur_region,"
-         "blurred_text_share,blur_class,noise_sigma,artefacts,blank_known,blank,seed";
+         "blurred_text_share,blur_class,noise_sigma,artefacts,blank_known,blank,seed,"
+         "turn_degrees,orientation_known";
 }
 
 std::string TruthCsvRow(const CorpusPage& p) {
@@ -91,20 +92,21 @@ std::string TruthCsvRow(const CorpusPage& p) {
   const Truth& t = p.truth;
   char row[600];
   std::snprintf(row, sizeof row,
-                "%s,%s,%s,%.0f,%d,%s,%s,%d,%.4f,%d,%.4f,%s,%.3f,%.1f,%d,%.3f,%s,%.2f,%u,%d,%d,%u",
+                "%s,%s,%s,%.0f,%d,%s,%s,%d,%.4f,%d,%.4f,%s,%.3f,%.1f,%d,%.3f,%s,%.2f,%u,%d,%d,%u,%d,%d",
                 p.name.c_str(), ContentName(r.content), r.scan.c_str(), t.dpi, int(t.dpi_in_file),
                 ColorName(r.color), EncodingName(r.encoding), r.jpeg_quality, r.rotation_degrees,
                 int(t.skew_known), t.skew_degrees, BlurKindName(r.blur), r.blur_amount,
                 r.motion_degrees, int(r.blur_region), t.blurred_text_share,
                 BlurClassName(t.blur), r.noise_sigma, r.artefacts, int(t.blank_known),
-                int(t.blank), r.seed);
+                int(t.blank), r.seed, r.turn_degrees, int(t.orientation_known));
   return row;
 }
 
 std::vector<CorpusPage> ReadTruthCsv(const std::string& path) {
   static const Content contents[] = {Content::kTextPage, Content::kFormPage, Content::kSparsePage,
                                      Content::kIdCard,   Content::kSummarySheet, Content::kScan,
-                                     Content::kBlank,    Content::kShortLine,  Content::kSignature};
+                                     Content::kBlank,    Content::kShortLine,  Content::kSignature,
+                                     Content::kChinesePage};
   static const Color colors[] = {Color::kGray, Color::kColor, Color::kBilevel};
   static const Encoding encodings[] = {Encoding::kPng, Encoding::kPngNoDpi, Encoding::kJpeg,
                                        Encoding::kTiffG4};
@@ -146,6 +148,12 @@ std::vector<CorpusPage> ReadTruthCsv(const std::string& path) {
     t.blank_known = c[19] == "1";
     t.blank = c[20] == "1";
     r.seed = std::uint32_t(std::stoul(c[21]));
+    // Files written before the orientation set: every page upright.
+    if (c.size() >= 24) {
+      r.turn_degrees = std::stoi(c[22]);
+      t.orientation_known = c[23] == "1";
+      t.orientation_degrees = r.turn_degrees;
+    }
     pages.push_back(std::move(p));
   }
   return pages;

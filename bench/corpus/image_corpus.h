@@ -24,6 +24,7 @@ enum class Content {
   kBlank,         // a blank back with scanner artefacts
   kShortLine,     // blank but for one short line of print
   kSignature,     // blank but for a handwritten signature
+  kChinesePage,   // synthetic: Chinese body text under a title
 };
 enum class Color { kGray, kColor, kBilevel };
 enum class BlurKind { kNone, kGaussian, kDefocus, kMotion };
@@ -56,6 +57,10 @@ struct Recipe {
   double paper_width_mm = 210, paper_height_mm = 297;
   double dpi = 300;
   double rotation_degrees = 0;  // applied; positive = counter-clockwise on screen
+  // The sheet laid on the glass a quarter turn (or more) round before it is
+  // rotated: 0, 90, 180 or 270, how far the scan must be turned clockwise
+  // to read upright (its content turned counter-clockwise by as much).
+  int turn_degrees = 0;
   BlurKind blur = BlurKind::kNone;
   // Gaussian sigma, defocus disk radius or motion length, in px at 300 dpi.
   double blur_amount = 0;
@@ -76,6 +81,9 @@ const char* BlurClassName(BlurClass c);
 struct Truth {
   bool skew_known = false;
   double skew_degrees = 0;
+  // Pages with text or rulings: which way up (Recipe::turn_degrees).
+  bool orientation_known = false;
+  int orientation_degrees = 0;
   BlurClass blur = BlurClass::kUnlabelled;
   // Share of the page's text that lies in the blurred region (1: whole page).
   // Blurred from 10 % of the text up; sharp below 3 %; between, unlabelled.
@@ -120,6 +128,9 @@ struct CorpusOptions {
   int content_pages = 640;
   int blank_pages = 220;
   int near_blank_pages = 220;
+  // Pages turned by 90/180/270 degrees and skewed up to 45, after the rest
+  // (the orientation set; the pages above are upright within 15 degrees).
+  int turned_pages = 360;
 };
 
 // The plan of a corpus: recipes and truth known before rendering.

@@ -14,11 +14,12 @@ namespace {
 int Usage() {
   std::fprintf(stderr,
                "usage: scangate-make-corpus OUTDIR [--seed N] [--scans DIR] [--content N]\n"
-               "                            [--blank N] [--near-blank N]\n"
+               "                            [--blank N] [--near-blank N] [--turned N]\n"
                "  --scans DIR   real scans and inherent_skew.csv (default: the shared data)\n"
                "  --content N   text, form, card and scan pages (default 640)\n"
                "  --blank N     blank backs with scanner artefacts (default 220)\n"
-               "  --near-blank N  one short line or a signature only (default 220)\n");
+               "  --near-blank N  one short line or a signature only (default 220)\n"
+               "  --turned N    pages at 90/180/270 and skewed up to 44 degrees (default 360)\n");
   return 2;
 }
 
@@ -40,6 +41,7 @@ int main(int argc, char** argv) {
     else if (a == "--content") options.content_pages = std::stoi(v);
     else if (a == "--blank") options.blank_pages = std::stoi(v);
     else if (a == "--near-blank") options.near_blank_pages = std::stoi(v);
+    else if (a == "--turned") options.turned_pages = std::stoi(v);
     else return Usage();
   }
   std::filesystem::create_directories(dir);

@@ -32,6 +32,20 @@ constexpr double kAgree = 0.2;
 // reached by a quarter of the text) is sharp by the blur check's own
 // definition: its edges are where the lines are.
 constexpr double kSharpSigma300dpi = 0.8;
+// A line axis further off than this is searched around the axis: the
+// precise search's own range ends at 15 degrees.
+constexpr double kWideFrom = 12;
+// The precise search this sure is not questioned.
+constexpr double kSureConfidence = 0.3;
+// The wide sweep's best angle against its mean (1): below this nothing on
+// the page lies along a direction (a photo, a blank page).
+constexpr double kMinAxisStrength = 1.05;
+// A page with fewer edge points (a signature, a short line, a photo's rim)
+// is not searched wide: too little to lie along anything, and the search
+// costs a turn of the fine page.
+constexpr int kWideMinPoints = 500;
+// Coarse ink points the wide sweep projects.
+constexpr std::size_t kWidePoints = 6000;
 
 struct EdgePoints {
   std::vector<float> x, y;  // fine pixels from the image centre
@@ -116,7 +130,7 @@ EdgePoints FindInkMass(const InkMap& ink) {
   const cv::Mat& paper = ink.work.paper_level;
   p.width = f.cols;
   p.height = f.rows;
-  if (f.rows < 8 || f.cols < 8 || paper.size() != ink.coarse.size() ||
+  if (f.rows < 8 || f.cols < 8 || ink.mask.empty() || paper.size() != ink.coarse.size() ||
       ink.mask.size() != ink.coarse.size() || ink.near_border.size() != ink.coarse.size())
     return p;
   const int step = std::max(1, int(std::lround(ink.fine_dpi / 40)));
@@ -283,9 +297,143 @@ Estimate Search(const EdgePoints& points, double px_per_mm, std::size_t fine_poi
   return e;
 }
 
+// Where the page's lines lie over the whole half circle, for pages the
+// precise search could not settle: the coarse ink itself (not its
+// horizontal edges, which a line turned far off horizontal no longer has)
+// projected at every angle from -45 to 135 degrees in 1-degree steps, rows
+// 1.5 mm high, then +-1 degree around the best in quarter degrees with rows
+// 0.5 mm: text lines pile into the sharpest rows along their own direction.
+// Beyond 45 degrees the lines run down the page. `strength`: the best
+// score over the mean of the sweep (1: no direction stands out). The two
+// best peaks are returned, best first: on a page turned near 45 degrees
+// the corners cut off can make a diagonal pile sharper than the lines.
+std::vector<double> WideAxes(const InkMap& ink, double& strength) {
+  strength = 0;
+  thread_local std::vector<cv::Point> ink_points;
+  ink_points.clear();
+  if (ink.mask.empty()) return {};
+  cv::findNonZero(ink.mask, ink_points);
+  if (ink_points.size() < kMinPoints) return {};
+  const std::size_t stride = std::max<std::size_t>(1, ink_points.size() / kWidePoints);
+  std::vector<float> xs, ys;
+  const float cx = (ink.mask.cols - 1) / 2.f, cy = (ink.mask.rows - 1) / 2.f;
+  for (std::size_t i = 0; i < ink_points.size(); i += stride) {
+    xs.push_back(float(ink_points[i].x) - cx);
+    ys.push_back(float(ink_points[i].y) - cy);
+  }
+  const double px_mm = ink.dpi / 25.4;
+  const double reach = std::hypot(ink.mask.cols, ink.mask.rows) / 2 + 2;
+  std::vector<float> rows;
+  auto score = [&](double degrees, double bin) {
+    const float c = float(std::cos(degrees * std::numbers::pi / 180) / bin);
+    const float sn = float(std::sin(degrees * std::numbers::pi / 180) / bin);
+    const float offset = float(std::ceil(reach / bin) + 1);
+    rows.assign(std::size_t(2 * offset + 3), 0.f);
+    for (std::size_t i = 0; i < xs.size(); ++i) {
+      const float r = ys[i] * c + xs[i] * sn + offset;
+      const int k = int(r);
+      const float f = r - float(k);
+      rows[std::size_t(k)] += 1 - f;
+      rows[std::size_t(k) + 1] += f;
+    }
+    double sum = 0;
+    for (float v : rows) sum += double(v) * v;
+    return sum;
+  };
+  constexpr int kSteps = 180;
+  std::vector<double> sweep(kSteps);
+  double mean = 0;
+  for (int i = 0; i < kSteps; ++i) mean += sweep[std::size_t(i)] = score(-45 + i, 1.5 * px_mm);
+  mean /= kSteps;
+  std::vector<std::pair<double, int>> peaks;  // local maxima round the half circle
+  for (int i = 0; i < kSteps; ++i) {
+    const double v = sweep[std::size_t(i)];
+    if (v >= sweep[std::size_t((i + kSteps - 1) % kSteps)] && v > sweep[std::size_t((i + 1) % kSteps)])
+      peaks.push_back({v, i});
+  }
+  std::sort(peaks.rbegin(), peaks.rend());
+  if (peaks.empty() || mean <= 0) return {};
+  strength = peaks[0].first / mean;
+  std::vector<double> axes;
+  for (std::size_t k = 0; k < peaks.size() && axes.size() < 2; ++k) {
+    const double best = -45 + peaks[k].second;
+    double fine = best, fine_score = -1;
+    for (double d = best - 1; d <= best + 1 + 1e-9; d += 0.25) {
+      const double sc = score(d, 0.5 * px_mm);
+      if (sc > fine_score) fine_score = sc, fine = d;
+    }
+    // Into -45..135, the range the callers read.
+    if (fine < -45) fine += 180;
+    if (fine >= 135) fine -= 180;
+    axes.push_back(fine);
+  }
+  return axes;
+}
+
+// The fine page and its borders turned back by `degrees` (the content's
+// counter-clockwise turn on screen), and a quarter turn clockwise more if
+// `sideways`: a map the edge points are found on. Corners turned in are
+// border: no point is taken from them.
+void Turned(const InkMap& ink, double degrees, bool sideways, InkMap& out) {
+  auto turn = [&](const cv::Mat& from, cv::Mat& to, int interpolation, double fill) {
+    const cv::Size size = sideways ? cv::Size(from.rows, from.cols) : from.size();
+    cv::Mat m = cv::getRotationMatrix2D(cv::Point2f((from.cols - 1) / 2.f, (from.rows - 1) / 2.f),
+                                        -degrees - (sideways ? 90 : 0), 1.0);
+    m.at<double>(0, 2) += (size.width - from.cols) / 2.0;
+    m.at<double>(1, 2) += (size.height - from.rows) / 2.0;
+    cv::warpAffine(from, to, m, size, interpolation, cv::BORDER_CONSTANT, cv::Scalar(fill));
+  };
+  if (std::abs(degrees) < 0.01 && sideways) {
+    cv::rotate(ink.fine, out.fine, cv::ROTATE_90_CLOCKWISE);
+    cv::rotate(ink.near_border, out.near_border, cv::ROTATE_90_CLOCKWISE);
+  } else {
+    turn(ink.fine, out.fine, cv::INTER_LINEAR, ink.paper);
+    turn(ink.near_border, out.near_border, cv::INTER_NEAREST, 255);
+  }
+  out.fine_dpi = ink.fine_dpi;
+  out.dpi = ink.dpi;
+  out.paper = ink.paper;
+  out.fine_noise = ink.fine_noise;
+  out.scale = ink.scale;
+  out.fine_scale = ink.fine_scale;
+  // No mass check on the turned map: the edges stand alone.
+  out.mask.release();
+}
+
 }  // namespace
 
 SkewMeasure MeasureSkew(const InkMap& ink, const BlurMeasure* blur) {
+  SkewMeasure m = MeasureSkewInRange(ink, blur);
+  // A sure angle within 15 degrees stands (rulings and text lines both
+  // give one, whichever way the page is turned).
+  if (m.confidence >= kSureConfidence || m.points < kWideMinPoints) return m;
+  // Otherwise the lines may lie beyond the search's range, or run down the
+  // page: the line axis says where they lie, the ink's profiles which way
+  // they run, and the search runs again on the page turned back by both.
+  double strength = 0;
+  const std::vector<double> axes = WideAxes(ink, strength);
+  if (strength < kMinAxisStrength) return m;
+  for (const double found : axes) {
+    // The lines' family first, then the one across it: on a page of narrow
+    // columns the gutters can pile sharper than the lines.
+    bool sideways = found >= 45;
+    const double axis = sideways ? found - 90 : found;
+    for (int attempt = 0; attempt < 2; ++attempt, sideways = !sideways) {
+      if (!sideways && std::abs(axis) <= kWideFrom) continue;  // searched already
+      thread_local InkMap turned;
+      Turned(ink, axis, sideways, turned);
+      SkewMeasure t = MeasureSkewInRange(turned, blur);
+      t.degrees += axis;
+      if (t.degrees > 45) t.degrees -= 90;
+      if (t.degrees <= -45) t.degrees += 90;
+      if (t.confidence > m.confidence) m = t;
+      if (m.confidence >= kSureConfidence) return m;
+    }
+  }
+  return m;
+}
+
+SkewMeasure MeasureSkewInRange(const InkMap& ink, const BlurMeasure* blur) {
   SkewMeasure m;
   EdgePoints points = FindEdgePoints(ink);
   m.points = int(points.size());

@@ -8,6 +8,6 @@ namespace scangate {
 // Refused at once (UNAUTHENTICATED, PERMISSION_DENIED) unless the caller has
 // the STATION role.
 grpc::ServerBidiReactor<v1::ScanRequest, v1::ScanResponse>* NewScanStream(
-    ScangateService& service, const grpc::CallbackServerContext& context);
+    ScangateService& service, grpc::CallbackServerContext& context);
 
 }  // namespace scangate

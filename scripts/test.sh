@@ -12,7 +12,10 @@ source "$(dirname "${BASH_SOURCE[0]}")/setup.sh"
 install_missing
 
 ASAN_DIR="${SCANGATE_ASAN_DIR:-$SCANGATE_ROOT/build-asan}"
-ASAN_TESTS=(decode_test engine_test barcode_test)
+# summary_sheet_test: form registration, fields, signatures and seals, the
+# pixel indexing every page of a form profile runs, whole (~25 s of CPU
+# under ASan).
+ASAN_TESTS=(decode_test engine_test barcode_test summary_sheet_test)
 FUZZ_DIR="${SCANGATE_FUZZ_DIR:-$SCANGATE_ROOT/build-fuzz}"
 
 # The ASan+UBSan tests and the libFuzzer targets, built one after the other.
@@ -62,7 +65,7 @@ if [ -f "$ASAN_DIR/failed" ] || [ -f "$FUZZ_DIR/failed" ]; then
 fi
 echo "sanitizers: builds done ($((SECONDS - start)) s waited after the suite)"
 
-# --- ASan + UBSan: the pipeline (decode, engine, barcodes) --------------------
+# --- ASan + UBSan: the pipeline (decode, engine, barcodes, summary sheets) ----
 # Only the tests over untrusted bytes and the engine's threads: the rest of
 # the suite adds minutes under ASan without reaching other code of ours.
 start=$SECONDS

@@ -14,7 +14,10 @@ export SCANGATE_WERROR="${SCANGATE_WERROR:-ON}"
 install_missing
 
 ASAN_DIR="${SCANGATE_ASAN_DIR:-$SCANGATE_ROOT/build-asan}"
-ASAN_TESTS=(decode_test engine_test barcode_test)
+# summary_sheet_test: form registration, fields, signatures and seals, the
+# pixel indexing every page of a form profile runs, whole (~25 s of CPU
+# under ASan).
+ASAN_TESTS=(decode_test engine_test barcode_test summary_sheet_test)
 FUZZ_DIR="${SCANGATE_FUZZ_DIR:-$SCANGATE_ROOT/build-fuzz}"
 
 # The ASan+UBSan tests and the libFuzzer targets, built one after the other.
@@ -29,7 +32,7 @@ build_sanitized() {
   fi
   if ! { CC=clang CXX=clang++ cmake -S "$SCANGATE_ROOT" -B "$FUZZ_DIR" -DCMAKE_BUILD_TYPE=Release \
            -DCMAKE_CXX_FLAGS_RELEASE="-O1" -DSCANGATE_FUZZ=ON &&
-         cmake --build "$FUZZ_DIR" -j "$(nproc)" --target fuzz_page fuzz_profile; } \
+         cmake --build "$FUZZ_DIR" -j "$(nproc)" --target fuzz_page fuzz_profile fuzz_scan; } \
        >"$FUZZ_DIR/build.log" 2>&1; then
     echo fuzz >"$FUZZ_DIR/failed"
     return 1
@@ -64,7 +67,7 @@ if [ -f "$ASAN_DIR/failed" ] || [ -f "$FUZZ_DIR/failed" ]; then
 fi
 echo "sanitizers: builds done ($((SECONDS - start)) s waited after the suite)"
 
-# --- ASan + UBSan: the pipeline (decode, engine, barcodes) --------------------
+# --- ASan + UBSan: the pipeline (decode, engine, barcodes, summary sheets) ----
 # Only the tests over untrusted bytes and the engine's threads: the rest of
 # the suite adds minutes under ASan without reaching other code of ours.
 start=$SECONDS
@@ -121,3 +124,20 @@ if ! "$FUZZ_DIR/tests/fuzz/fuzz_profile" -runs="$PROFILE_FUZZ_RUNS" -seed=1 -max
   exit 1
 fi
 echo "fuzz: profiles: $(grep -E '^Done [0-9]+ runs' "$FUZZ_DIR/fuzz_profile.log" || tail -n 1 "$FUZZ_DIR/fuzz_profile.log") in $((SECONDS - start)) s"
+
+# The Scan protocol: programs of requests (tests/fuzz/scan_ops.h) on streams
+# to the service in-process, seeded from tests/fuzz/scan_corpus. Each input
+# judges a few real pages under ASan: a few seconds' worth.
+SCAN_FUZZ_RUNS="${SCANGATE_SCAN_FUZZ_RUNS:-40}"
+start=$SECONDS
+scan_corpus="$(mktemp -d)"
+trap 'rm -rf "$corpus" "$profile_corpus" "$scan_corpus"' EXIT
+cp "$SCANGATE_ROOT"/tests/fuzz/scan_corpus/* "$scan_corpus"/
+if ! "$FUZZ_DIR/tests/fuzz/fuzz_scan" -runs="$SCAN_FUZZ_RUNS" -seed=1 -max_len=4096 \
+       -rss_limit_mb=4096 -timeout=60 -dict="$SCANGATE_ROOT/tests/fuzz/scan.dict" \
+       -artifact_prefix="$FUZZ_DIR/scan-" "$scan_corpus" >"$FUZZ_DIR/fuzz_scan.log" 2>&1; then
+  grep -v '^#' "$FUZZ_DIR/fuzz_scan.log" | tail -n 60 >&2
+  echo "fuzz: a finding in the Scan protocol (the input is kept in $FUZZ_DIR)" >&2
+  exit 1
+fi
+echo "fuzz: scan: $(grep -E '^Done [0-9]+ runs' "$FUZZ_DIR/fuzz_scan.log" || tail -n 1 "$FUZZ_DIR/fuzz_scan.log") in $((SECONDS - start)) s"

@@ -101,6 +101,10 @@ grpc::Status ScangateService::AdmitScan(const std::shared_ptr<LiveStream>& strea
                                         const std::string& client) {
   {
     std::lock_guard lock(mu_);
+    // Holders that are gone, forgotten (a station that opened and lost
+    // thousands of batches would otherwise leave an entry for each).
+    for (auto it = batch_holders_.begin(); it != batch_holders_.end();)
+      it = it->second.expired() ? batch_holders_.erase(it) : std::next(it);
     std::string why;
     if (draining_) return {grpc::StatusCode::UNAVAILABLE, "server is shutting down"};
     std::size_t of_client = 0;
@@ -139,6 +143,32 @@ grpc::Status ScangateService::AdmitScan(const std::shared_ptr<LiveStream>& strea
     log::Warn("stream_refused", {{"client", client}, {"why", why}});
     return {grpc::StatusCode::RESOURCE_EXHAUSTED, why};
   }
+}
+
+bool ScangateService::ClaimBatch(const std::string& batch_id,
+                                 const std::shared_ptr<LiveStream>& stream, bool take_over) {
+  std::shared_ptr<LiveStream> holder;
+  {
+    std::lock_guard lock(mu_);
+    std::weak_ptr<LiveStream>& held = batch_holders_[batch_id];
+    holder = held.lock();
+    if (!holder || holder == stream) {
+      held = stream;
+      return true;
+    }
+  }
+  // Outside the service's lock: the holder takes its own.
+  if (take_over) holder->Supersede();
+  return false;
+}
+
+void ScangateService::ReleaseBatch(const std::string& batch_id, const LiveStream* stream) {
+  std::lock_guard lock(mu_);
+  auto it = batch_holders_.find(batch_id);
+  if (it == batch_holders_.end()) return;
+  // Only its holder lets go; a holder that is gone has let go already.
+  auto holder = it->second.lock();
+  if (!holder || holder.get() == stream) batch_holders_.erase(it);
 }
 
 void ScangateService::Unregister(const LiveStream* stream) {

@@ -82,6 +82,9 @@ class LiveStream {
   }
   // Called a few times a second by the service (memory budget, idle timeout).
   virtual void Tick(std::chrono::steady_clock::time_point now) {}
+  // A scan stream: its batch was resumed on another stream. It ends at once
+  // (cancelled); the batch stays with the newer stream.
+  virtual void Supersede() {}
 };
 
 class ScangateService final : public v1::Scangate::CallbackService {
@@ -125,6 +128,16 @@ class ScangateService final : public v1::Scangate::CallbackService {
   // while draining, RESOURCE_EXHAUSTED at a bound); atomic with the count.
   // `client` is whom the per-client quota counts the stream against.
   grpc::Status AdmitScan(const std::shared_ptr<LiveStream>& stream, const std::string& client);
+  // One batch, one stream: a Scan stream holds the batch it opened until it
+  // has ended and its last ledger write is done (or it is gone), so that two
+  // streams never change one batch at once. Claims `batch_id` for `stream`,
+  // true when it is now `stream`'s. When another stream holds it: with
+  // `take_over` (a resume: the station lost its connection and came back)
+  // that stream is superseded, and the caller claims again once it has let
+  // go; without, the claim is refused.
+  bool ClaimBatch(const std::string& batch_id, const std::shared_ptr<LiveStream>& stream,
+                  bool take_over);
+  void ReleaseBatch(const std::string& batch_id, const LiveStream* stream);
   // For the streams.
   void Register(const std::shared_ptr<LiveStream>& stream, bool is_scan);
   void Unregister(const LiveStream* stream);
@@ -158,6 +171,7 @@ class ScangateService final : public v1::Scangate::CallbackService {
   std::size_t scan_streams_ = 0;
   std::map<const LiveStream*, bool> is_scan_;
   std::map<const LiveStream*, std::string> client_of_;  // scan streams: whose
+  std::map<std::string, std::weak_ptr<LiveStream>> batch_holders_;  // ClaimBatch
   MemoryBudget budget_;
   // Ticks the live streams (LiveStream::Tick) until the service goes.
   std::mutex tick_mu_;

@@ -6,6 +6,13 @@
 //
 // Every verdict is written to the station only after the ledger holds it, so
 // whatever a station saw survives a crash of the server.
+//
+// One batch, one stream: a session claims its batch from the service when it
+// opens it and lets go once it has ended and its last ledger write is done
+// (the ledger's callbacks keep the session alive until then). A resume of a
+// batch another stream holds (the station lost its connection and came back
+// before the server noticed) supersedes that stream and waits for it to let
+// go; a new batch under a held id is refused.
 #include "server/scan_stream.h"
 
 #include <atomic>
@@ -78,8 +85,9 @@ constexpr std::size_t kMaxUnsentResponses = 16;
 
 class ScanSession : public LiveStream, public std::enable_shared_from_this<ScanSession> {
  public:
-  ScanSession(ScangateService& service, Reactor* reactor, Caller caller)
-      : service_(service), caller_(std::move(caller)), reactor_(reactor) {}
+  ScanSession(ScangateService& service, Reactor* reactor, Caller caller,
+              grpc::CallbackServerContext* context)
+      : service_(service), caller_(std::move(caller)), reactor_(reactor), context_(context) {}
 
   const Caller& caller() const { return caller_; }
 
@@ -145,7 +153,8 @@ class ScanSession : public LiveStream, public std::enable_shared_from_this<ScanS
     abandoned_ = true;
     // The pages judged so far are in the ledger; the batch stays open there,
     // resumable by the station.
-    FailLocked({grpc::StatusCode::CANCELLED, "cancelled by the station"});
+    FailLocked({grpc::StatusCode::CANCELLED,
+                superseded_ ? "the batch was resumed on another stream" : "cancelled by the station"});
     WriteNextLocked();  // finishes even if the end had been requested before
   }
 
@@ -154,6 +163,7 @@ class ScanSession : public LiveStream, public std::enable_shared_from_this<ScanS
     {
       std::lock_guard lock(mu_);
       reactor_ = nullptr;
+      context_ = nullptr;
       sequencer = sequencer_;
       LogClosedLocked();
     }
@@ -169,6 +179,11 @@ class ScanSession : public LiveStream, public std::enable_shared_from_this<ScanS
   void Tick(std::chrono::steady_clock::time_point now) override {
     std::lock_guard lock(mu_);
     if (!reactor_ || finish_requested_) return;
+    if (awaiting_claim_) {
+      const v1::OpenBatch open = *awaiting_claim_;
+      ResumeLocked(open, now);
+      if (finish_requested_) return;
+    }
     SubmitHeldLocked();
     if (OpenedLocked() && !draining_ && HasCapacityLocked()) StartReadLocked();
     const auto timeout = service_.options().scan_idle_timeout;
@@ -180,6 +195,16 @@ class ScanSession : public LiveStream, public std::enable_shared_from_this<ScanS
                   "no request for " +
                       std::to_string(std::chrono::duration_cast<std::chrono::seconds>(timeout).count()) +
                       " s: the stream is closed; its batch stays open and can be resumed"});
+  }
+
+  // Another stream resumed this one's batch: this call ends at once (its
+  // pages in flight are dropped, what the ledger holds stays), and the batch
+  // is let go for the newer stream once the last ledger write is done.
+  void Supersede() override {
+    std::lock_guard lock(mu_);
+    if (!reactor_ || !context_ || superseded_) return;
+    superseded_ = true;
+    context_->TryCancel();  // OnCancel follows
   }
 
   void Drain() override {
@@ -221,11 +246,11 @@ class ScanSession : public LiveStream, public std::enable_shared_from_this<ScanS
   // a failed write ends the stream, since nothing unrecorded may be shown.
   Ledger::Done Durable(std::function<void()> then) {
     ++ledger_pending_;
-    return [weak = weak_from_this(), then = std::move(then)](bool ok, const std::string& error) {
-      auto self = weak.lock();
-      if (!self) return;
+    // The session lives until the write is done: it holds its batch till then.
+    return [self = shared_from_this(), then = std::move(then)](bool ok, const std::string& error) {
       std::lock_guard lock(self->mu_);
       --self->ledger_pending_;
+      if (!self->LedgerWriteDoneLocked()) return;
       if (!ok) {
         self->abandoned_ = true;
         log::Error("ledger_write_failed", {{"batch", self->BatchIdLocked()}, {"error", error}});
@@ -235,6 +260,49 @@ class ScanSession : public LiveStream, public std::enable_shared_from_this<ScanS
       self->MaybeCloseBatchLocked();
       self->WriteNextLocked();
     };
+  }
+
+  // After a ledger write: false when the call is gone (nothing more to do,
+  // and the service may be going too). A session that has finished lets go
+  // of its batch with its last write.
+  bool LedgerWriteDoneLocked() {
+    if (!reactor_) return false;
+    if (finishing_ && ledger_pending_ == 0) ReleaseClaimLocked();
+    return true;
+  }
+
+  void ReleaseClaimLocked() {
+    if (claimed_.empty()) return;
+    service_.ReleaseBatch(claimed_, this);
+    claimed_.clear();
+  }
+
+  // Resumes `open`'s batch once this stream holds it: another stream that
+  // holds it is superseded, and the service's tick calls again until it has
+  // let go.
+  void ResumeLocked(const v1::OpenBatch& open, std::chrono::steady_clock::time_point now) {
+    if (!service_.ClaimBatch(open.batch_id(), shared_from_this(), true)) {
+      if (!awaiting_claim_) {
+        awaiting_claim_ = open;
+        awaiting_since_ = now;
+      } else if (draining_) {
+        awaiting_claim_.reset();
+        FailLocked({grpc::StatusCode::UNAVAILABLE, "server is shutting down"});
+      } else if (now - awaiting_since_ > kClaimWait) {
+        awaiting_claim_.reset();
+        FailLocked({grpc::StatusCode::ABORTED,
+                    "batch '" + open.batch_id() + "' is still held by another stream after " +
+                        std::to_string(std::chrono::duration_cast<std::chrono::seconds>(kClaimWait)
+                                           .count()) +
+                        " s; try again"});
+      }
+      return;
+    }
+    awaiting_claim_.reset();
+    claimed_ = open.batch_id();
+    LoadLocked(open.batch_id(), [open](ScanSession& self, std::optional<StoredBatch> stored) {
+      self.OnResumeLoaded(open, std::move(stored));
+    });
   }
 
   // The core's phase, read under the session's lock.
@@ -300,24 +368,26 @@ class ScanSession : public LiveStream, public std::enable_shared_from_this<ScanS
       if (open.batch_id().empty())
         return FailLocked({grpc::StatusCode::INVALID_ARGUMENT, "resume needs a batch_id"});
       opening_ = true;
-      LoadLocked(open.batch_id(), [open](ScanSession& self, std::optional<StoredBatch> stored) {
-        self.OnResumeLoaded(open, std::move(stored));
-      });
-      return;
+      return ResumeLocked(open, std::chrono::steady_clock::now());
     }
     BatchProfile profile = FindProfileLocked(open.profile());
     if (!profile.rules)
       return FailLocked({grpc::StatusCode::NOT_FOUND, "unknown profile '" + open.profile() + "'"});
     BatchOpenRecord record = BatchSession::NewRecord(open, *profile.rules, NowUnix());
+    if (!service_.ClaimBatch(record.batch_id, shared_from_this(), false))
+      return FailLocked({grpc::StatusCode::ALREADY_EXISTS,
+                         "batch '" + record.batch_id +
+                             "' is open on another stream: a new batch needs a new id; its own "
+                             "station may resume it"});
+    claimed_ = record.batch_id;
     opening_ = true;
     ++ledger_pending_;
     service_.ledger().CreateBatch(
-        record, [weak = weak_from_this(), record, profile](Ledger::Creation outcome,
-                                                           const std::string& error) mutable {
-          auto self = weak.lock();
-          if (!self) return;
+        record, [self = shared_from_this(), record, profile](Ledger::Creation outcome,
+                                                             const std::string& error) mutable {
           std::lock_guard lock(self->mu_);
           --self->ledger_pending_;
+          if (!self->LedgerWriteDoneLocked()) return;
           switch (outcome) {
             case Ledger::Creation::kFailed:
               self->opening_ = false;
@@ -326,6 +396,7 @@ class ScanSession : public LiveStream, public std::enable_shared_from_this<ScanS
                   {grpc::StatusCode::INTERNAL, "the ledger refused a write: " + error});
             case Ledger::Creation::kExists:
               // Never reopened: the refusal names what holds the id.
+              self->ReleaseClaimLocked();
               return self->LoadLocked(record.batch_id, [id = record.batch_id](
                                                            ScanSession& s,
                                                            std::optional<StoredBatch> stored) {
@@ -573,11 +644,10 @@ class ScanSession : public LiveStream, public std::enable_shared_from_this<ScanS
     if (verdict.final() && service_.options().signer) service_.options().signer->Sign(verdict);
     ++ledger_pending_;
     service_.ledger().RecordBatchVerdict(
-        verdict, [weak = weak_from_this(), verdict](bool ok, std::uint64_t sequence) mutable {
-          auto self = weak.lock();
-          if (!self) return;
+        verdict, [self = shared_from_this(), verdict](bool ok, std::uint64_t sequence) mutable {
           std::lock_guard lock(self->mu_);
           --self->ledger_pending_;
+          if (!self->LedgerWriteDoneLocked()) return;
           if (!ok) {
             log::Error("ledger_write_failed",
                        {{"batch", verdict.batch_id()}, {"what", "batch verdict"}});
@@ -625,6 +695,8 @@ class ScanSession : public LiveStream, public std::enable_shared_from_this<ScanS
     } else if (finish_requested_ &&
                (abandoned_ || (files_judged_ == files_submitted_ && ledger_pending_ == 0))) {
       finishing_ = true;
+      // Let go before the station hears the end: it may resume at once.
+      if (ledger_pending_ == 0) ReleaseClaimLocked();
       reactor_->Finish(finish_status_);
     }
   }
@@ -648,6 +720,7 @@ class ScanSession : public LiveStream, public std::enable_shared_from_this<ScanS
   std::atomic<std::chrono::steady_clock::rep> last_activity_ns_{
       std::chrono::steady_clock::now().time_since_epoch().count()};
   Reactor* reactor_;
+  grpc::CallbackServerContext* context_;  // the call's, until OnDone
   v1::ScanRequest request_;
   v1::ScanResponse current_write_;
   std::deque<v1::ScanResponse> writes_;
@@ -666,7 +739,13 @@ class ScanSession : public LiveStream, public std::enable_shared_from_this<ScanS
   bool reading_ = false, writing_ = false;
   bool opening_ = false, input_ended_ = false, closed_by_station_ = false;
   bool finish_requested_ = false, finishing_ = false;
-  bool draining_ = false, abandoned_ = false;
+  bool draining_ = false, abandoned_ = false, superseded_ = false;
+  // The batch this stream holds (ScangateService::ClaimBatch), and a resume
+  // waiting for another stream to let go of it.
+  std::string claimed_;
+  std::optional<v1::OpenBatch> awaiting_claim_;
+  std::chrono::steady_clock::time_point awaiting_since_;
+  static constexpr auto kClaimWait = std::chrono::seconds(30);
   std::size_t files_submitted_ = 0, files_judged_ = 0, ledger_pending_ = 0;
   grpc::Status finish_status_;
   std::shared_ptr<VerdictSequencer> sequencer_;
@@ -674,8 +753,8 @@ class ScanSession : public LiveStream, public std::enable_shared_from_this<ScanS
 
 class ScanReactor : public Reactor {
  public:
-  ScanReactor(ScangateService& service, Caller caller)
-      : session_(std::make_shared<ScanSession>(service, this, std::move(caller))) {
+  ScanReactor(ScangateService& service, grpc::CallbackServerContext& context, Caller caller)
+      : session_(std::make_shared<ScanSession>(service, this, std::move(caller), &context)) {
     // Refused before anything is read: the station learns at once, and the
     // streams already admitted are not slowed by one more.
     grpc::Status admitted = service.AdmitScan(session_, session_->caller().key);
@@ -710,7 +789,7 @@ class RefusedStream : public Reactor {
 
 }  // namespace
 
-Reactor* NewScanStream(ScangateService& service, const grpc::CallbackServerContext& context) {
+Reactor* NewScanStream(ScangateService& service, grpc::CallbackServerContext& context) {
   const AccessControl& access = service.access();
   if (grpc::Status allowed = access.Check(context, v1::STATION, v1::SUPERVISOR, "Scan");
       !allowed.ok())
@@ -726,7 +805,7 @@ Reactor* NewScanStream(ScangateService& service, const grpc::CallbackServerConte
   caller.may_scan = access.Holds(context, v1::STATION);
   caller.may_waive = access.Holds(context, v1::SUPERVISOR);
   caller.access_control = access.enabled();
-  return new ScanReactor(service, std::move(caller));
+  return new ScanReactor(service, context, std::move(caller));
 }
 
 }  // namespace scangate

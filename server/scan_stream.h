@@ -11,6 +11,6 @@ namespace scangate {
 // need SUPERVISOR. Requests beyond the caller's roles end the stream
 // PERMISSION_DENIED naming the role.
 grpc::ServerBidiReactor<v1::ScanRequest, v1::ScanResponse>* NewScanStream(
-    ScangateService& service, const grpc::CallbackServerContext& context);
+    ScangateService& service, grpc::CallbackServerContext& context);
 
 }  // namespace scangate

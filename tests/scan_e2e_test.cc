@@ -210,6 +210,93 @@ TEST_F(ScanEndToEnd, StreamEndingWithoutCloseGivesAnIncompleteBatchVerdict) {
   EXPECT_EQ(batch.reasons(batch.reasons_size() - 1).code(), v1::BATCH_INCOMPLETE);
 }
 
+// Found by fuzz_scan: a resume while the batch's first stream was still open
+// gave two streams one batch. Each went on with its own view of the pages,
+// both numbered their next page 1, and both recorded a final verdict as
+// version 1, the later overwriting the earlier's page in the ledger. A
+// resume (the station lost its connection and came back) now takes the
+// batch over: the older stream ends at once, the newer one opens the batch
+// as the ledger holds it, and its verdict is the only one.
+TEST_F(ScanEndToEnd, AResumeTakesTheBatchOverFromAStreamStillOpen) {
+  grpc::ClientContext first_context;
+  auto first = stub_->Scan(&first_context);
+  ASSERT_TRUE(first->Write(Open()));
+  ASSERT_TRUE(first->Write(Page(TextPagePng(1), "first.png")));
+  v1::ScanResponse r;
+  ASSERT_TRUE(first->Read(&r));
+  ASSERT_TRUE(r.has_opened());
+  ASSERT_TRUE(first->Read(&r));
+  ASSERT_TRUE(r.has_page());
+
+  grpc::ClientContext second_context;
+  auto second = stub_->Scan(&second_context);
+  v1::ScanRequest resume = Open();
+  resume.mutable_open()->set_resume(true);
+  ASSERT_TRUE(second->Write(resume));
+  ASSERT_TRUE(second->Read(&r));
+  ASSERT_TRUE(r.has_opened());
+  EXPECT_EQ(r.opened().pages_size(), 1);
+
+  // The first stream has ended: what it sends now is not taken.
+  first->Write(Page(TextPagePng(2), "late.png"));
+  first->Write(Close());
+  first->WritesDone();
+  while (first->Read(&r)) ADD_FAILURE() << "the superseded stream answered " << r.DebugString();
+  EXPECT_EQ(first->Finish().error_code(), grpc::StatusCode::CANCELLED);
+
+  ASSERT_TRUE(second->Write(Page(TextPagePng(3), "second.png")));
+  ASSERT_TRUE(second->Write(Close()));
+  second->WritesDone();
+  v1::BatchVerdict batch;
+  while (second->Read(&r))
+    if (r.has_batch()) batch = r.batch();
+  grpc::Status status = second->Finish();
+  ASSERT_TRUE(status.ok()) << status.error_message();
+  EXPECT_TRUE(batch.final());
+  EXPECT_EQ(batch.version(), 1u);
+  ASSERT_EQ(batch.pages_size(), 2);
+  EXPECT_EQ(batch.pages(0).source(), "first.png");
+  EXPECT_EQ(batch.pages(1).source(), "second.png");
+
+  // The ledger holds that verdict, and no other came after it.
+  grpc::ClientContext lookup;
+  v1::GetBatchVerdictRequest request;
+  request.set_batch_id("batch-e2e");
+  v1::BatchVerdict stored;
+  ASSERT_TRUE(stub_->GetBatchVerdict(&lookup, request, &stored).ok());
+  EXPECT_EQ(stored.sequence(), batch.sequence());
+  ASSERT_EQ(stored.pages_size(), 2);
+  EXPECT_EQ(stored.pages(1).source(), "second.png");
+}
+
+// A new batch under an id another stream has open is refused, and that
+// stream goes on.
+TEST_F(ScanEndToEnd, ANewBatchUnderAnIdOpenOnAnotherStreamIsRefused) {
+  grpc::ClientContext first_context;
+  auto first = stub_->Scan(&first_context);
+  ASSERT_TRUE(first->Write(Open()));
+  v1::ScanResponse r;
+  ASSERT_TRUE(first->Read(&r));
+  ASSERT_TRUE(r.has_opened());
+
+  grpc::ClientContext second_context;
+  auto second = stub_->Scan(&second_context);
+  ASSERT_TRUE(second->Write(Open()));
+  second->WritesDone();
+  EXPECT_FALSE(second->Read(&r));
+  EXPECT_EQ(second->Finish().error_code(), grpc::StatusCode::ALREADY_EXISTS);
+
+  ASSERT_TRUE(first->Write(Page(TextPagePng(1), "first.png")));
+  ASSERT_TRUE(first->Write(Close()));
+  first->WritesDone();
+  v1::BatchVerdict batch;
+  while (first->Read(&r))
+    if (r.has_batch()) batch = r.batch();
+  ASSERT_TRUE(first->Finish().ok());
+  EXPECT_TRUE(batch.final());
+  EXPECT_EQ(batch.pages_size(), 1);
+}
+
 TEST_F(ScanEndToEnd, AStreamNeverHasMoreFilesInTheEngineThanItsBound) {
   // The station writes as fast as it can; the server must stop reading at
   // two files in flight (the bound set in SetUp) instead of queueing them.

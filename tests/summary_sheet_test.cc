@@ -469,14 +469,14 @@ TEST(ProfileFile, BlurredShareIsReadFromTheProfile) {
       fs::temp_directory_path() / ("scangate-blur-profile-" + std::to_string(::getpid()));
   fs::create_directories(dir);
   const fs::path file = dir / "p.textproto";
-  LoadedProfile loaded;
-  std::string error;
   std::ofstream(file) << "name: \"tolerant\"\nmax_blurred_area_ratio: 0.3\n";
-  ASSERT_TRUE(ProfileStore::LoadFile(file.string(), loaded, error)) << error;
-  EXPECT_DOUBLE_EQ(loaded.profile->max_blurred_area_ratio, 0.3);
+  Expected<LoadedProfile> tolerant = ProfileStore::LoadFile(file.string());
+  ASSERT_TRUE(tolerant.ok()) << tolerant.error().message;
+  EXPECT_DOUBLE_EQ(tolerant.value().profile->max_blurred_area_ratio, 0.3);
   std::ofstream(file) << "name: \"plain\"\n";
-  ASSERT_TRUE(ProfileStore::LoadFile(file.string(), loaded, error)) << error;
-  EXPECT_DOUBLE_EQ(loaded.profile->max_blurred_area_ratio, 0.10);
+  Expected<LoadedProfile> plain = ProfileStore::LoadFile(file.string());
+  ASSERT_TRUE(plain.ok()) << plain.error().message;
+  EXPECT_DOUBLE_EQ(plain.value().profile->max_blurred_area_ratio, 0.10);
   fs::remove_all(dir);
 }
 

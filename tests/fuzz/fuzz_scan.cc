@@ -171,9 +171,9 @@ World& TheWorld() {
                             std::string(std::istreambuf_iterator<char>(in), {}));
     }
     if (w->pages.empty()) Finding("no pages in " + pages_dir.string());
-    std::string error;
-    if (!w->profiles.LoadFolder(std::string(SCANGATE_SOURCE_DIR) + "/profiles", error))
-      Finding("profiles: " + error);
+    if (Outcome loaded = w->profiles.LoadFolder(std::string(SCANGATE_SOURCE_DIR) + "/profiles");
+        !loaded.ok())
+      Finding("profiles: " + loaded.error().message);
     w->metrics = std::make_unique<ServerMetrics>();
     EngineOptions engine;
     engine.threads = 2;
@@ -184,8 +184,9 @@ World& TheWorld() {
     engine.judge.limits.max_frames = 4;
     engine.on_judge_start = [m = w->metrics.get()](double s) { m->EngineWaited(s); };
     w->engine = std::make_unique<Engine>(engine);
-    w->signer = VerdictSigner::LoadOrCreate((w->dir / "verdict-signing.key").string(), error);
-    if (!w->signer) Finding("signing key: " + error);
+    auto signer = VerdictSigner::LoadOrCreate((w->dir / "verdict-signing.key").string());
+    if (!signer.ok()) Finding("signing key: " + signer.error().message);
+    w->signer = std::move(signer.value());
     w->public_key = w->signer->public_key_pem();
     // The production defaults, as scangate-server sets them for its engine threads.
     w->options.max_scan_streams = 10 * w->engine->threads();
@@ -211,9 +212,9 @@ struct Stack {
     World& w = TheWorld();
     ledger_dir = w.dir / ("ledger-" + std::to_string(generation));
     fs::create_directories(ledger_dir);
-    std::string error;
-    ledger = SqliteLedger::Open((ledger_dir / "ledger.sqlite3").string(), error);
-    if (!ledger) Finding("ledger: " + error);
+    auto opened = SqliteLedger::Open((ledger_dir / "ledger.sqlite3").string());
+    if (!opened.ok()) Finding("ledger: " + opened.error().message);
+    ledger = std::move(opened.value());
     service = std::make_unique<ScangateService>(*w.engine, w.profiles, *ledger, w.options,
                                                 w.metrics.get());
     grpc::ServerBuilder builder;

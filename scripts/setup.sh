@@ -43,7 +43,8 @@ build() {
   # two cores, and debug info only slows it (gdb users: add -g).
   if ! { cmake -S "$SCANGATE_ROOT" -B "$BUILD_DIR" -DCMAKE_BUILD_TYPE=RelWithDebInfo \
            -DCMAKE_CXX_FLAGS_RELWITHDEBINFO="-O2 -DNDEBUG" \
-           -DSCANGATE_WERROR="${SCANGATE_WERROR:-OFF}" &&
+           -DSCANGATE_WERROR="${SCANGATE_WERROR:-OFF}" \
+           -DSCANGATE_BUILD_BENCH="${SCANGATE_BUILD_BENCH:-ON}" &&
          cmake --build "$BUILD_DIR" -j "$(nproc)"; } >"$BUILD_DIR/build.log" 2>&1; then
     tail -n 40 "$BUILD_DIR/build.log"
     echo "setup: the build failed" >&2

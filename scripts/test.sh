@@ -1,10 +1,11 @@
 #!/usr/bin/env bash
 # The whole test suite: installs what is missing, builds, runs every test,
-# then the pipeline's tests again under AddressSanitizer + UBSan (build-asan)
-# and the libFuzzer targets over copies of their corpora (build-fuzz, clang).
-# The sanitizer and fuzzer builds run at the lowest priority while the suite
-# runs (its process tests leave the cores idle much of the time), so the whole
-# stays within CI's 15 minutes on two cores.
+# then the pipeline's tests over untrusted bytes again under AddressSanitizer
+# + UBSan and the libFuzzer targets over copies of their corpora. Both come
+# from one clang build (build-fuzz, SCANGATE_FUZZ=ON): the pipeline is
+# compiled with the sanitizers once. That build runs at the lowest priority
+# while the suite runs (its process tests leave the cores idle much of the
+# time), so the whole stays within CI's 15 minutes on two cores.
 # SCANGATE_SKIP_SANITIZERS=1 runs the first part only (a quick local loop);
 # SCANGATE_SANITIZERS_ONLY=1 the second part only.
 set -euo pipefail
@@ -17,34 +18,20 @@ export SCANGATE_WERROR="${SCANGATE_WERROR:-ON}"
 export SCANGATE_BUILD_BENCH="${SCANGATE_BUILD_BENCH:-OFF}"
 install_missing
 
-ASAN_DIR="${SCANGATE_ASAN_DIR:-$SCANGATE_ROOT/build-asan}"
-ASAN_TESTS=(decode_test engine_test barcode_test)
-FUZZ_TARGETS=(fuzz_page fuzz_profile)
-# SCANGATE_SANITIZE_ALL=1 adds summary_sheet_test (form registration, fields,
-# signatures and seals: the pixel indexing every page of a form profile
-# runs; ~25 s of CPU under ASan) and the Scan-protocol fuzzer. Their builds
-# take about 4 minutes of the two cores: CI's 15 minutes do not hold them
-# beside the suite, so they run with SCANGATE_SANITIZERS_ONLY=1 (before a
-# release, and after changes to the summary sheet or the Scan stream).
-if [ "${SCANGATE_SANITIZE_ALL:-0}" = 1 ]; then
-  ASAN_TESTS+=(summary_sheet_test)
-  FUZZ_TARGETS+=(fuzz_scan)
-fi
+# Under ASan + UBSan: decoding, the engine's threads, barcodes and the summary
+# sheet (form registration, fields, signatures, seals: the pixel indexing
+# every page of a form profile runs). The rest of the suite would add minutes
+# under ASan without reaching other code of ours.
+ASAN_TESTS=(decode_test engine_test barcode_test summary_sheet_test)
+FUZZ_TARGETS=(fuzz_page fuzz_profile fuzz_scan)
 FUZZ_DIR="${SCANGATE_FUZZ_DIR:-$SCANGATE_ROOT/build-fuzz}"
 
-# The ASan+UBSan tests and the libFuzzer targets, built one after the other.
+# The sanitized tests and the libFuzzer targets: one clang build.
 build_sanitized() {
-  mkdir -p "$ASAN_DIR" "$FUZZ_DIR"
-  if ! { cmake -S "$SCANGATE_ROOT" -B "$ASAN_DIR" -DCMAKE_BUILD_TYPE=Release \
-           -DCMAKE_CXX_FLAGS_RELEASE="-O1" -DSCANGATE_SANITIZE=ON -DSCANGATE_BUILD_BENCH=OFF &&
-         cmake --build "$ASAN_DIR" -j "$(nproc)" --target "${ASAN_TESTS[@]}"; } \
-       >"$ASAN_DIR/build.log" 2>&1; then
-    echo asan >"$ASAN_DIR/failed"
-    return 1
-  fi
+  mkdir -p "$FUZZ_DIR"
   if ! { CC=clang CXX=clang++ cmake -S "$SCANGATE_ROOT" -B "$FUZZ_DIR" -DCMAKE_BUILD_TYPE=Release \
            -DCMAKE_CXX_FLAGS_RELEASE="-O1" -DSCANGATE_FUZZ=ON &&
-         cmake --build "$FUZZ_DIR" -j "$(nproc)" --target "${FUZZ_TARGETS[@]}"; } \
+         cmake --build "$FUZZ_DIR" -j "$(nproc)" --target "${ASAN_TESTS[@]}" "${FUZZ_TARGETS[@]}"; } \
        >"$FUZZ_DIR/build.log" 2>&1; then
     echo fuzz >"$FUZZ_DIR/failed"
     return 1
@@ -53,14 +40,14 @@ build_sanitized() {
 
 sanitized_pid=""
 if [ "${SCANGATE_SKIP_SANITIZERS:-0}" != 1 ]; then
-  rm -f "$ASAN_DIR/failed" "$FUZZ_DIR/failed"
+  rm -f "$FUZZ_DIR/failed"
   if [ "${SCANGATE_SANITIZERS_ONLY:-0}" = 1 ]; then
     build_sanitized || true
   else
     # The main build first, alone: the suite needs it.
     build
-    echo "sanitizers: building ${ASAN_TESTS[*]} (ASan+UBSan, $ASAN_DIR) and the fuzz targets (clang, $FUZZ_DIR) at low priority beside the suite"
-    nice -n 19 bash -c "$(declare -f build_sanitized); $(declare -p ASAN_DIR FUZZ_DIR ASAN_TESTS FUZZ_TARGETS SCANGATE_ROOT); build_sanitized" &
+    echo "sanitizers: building ${ASAN_TESTS[*]} and ${FUZZ_TARGETS[*]} (clang, ASan+UBSan, $FUZZ_DIR) at low priority beside the suite"
+    nice -n 19 bash -c "$(declare -f build_sanitized); $(declare -p FUZZ_DIR ASAN_TESTS FUZZ_TARGETS SCANGATE_ROOT); build_sanitized" &
     sanitized_pid=$!
   fi
 fi
@@ -72,31 +59,29 @@ fi
 [ "${SCANGATE_SKIP_SANITIZERS:-0}" = 1 ] && exit 0
 start=$SECONDS
 [ -z "$sanitized_pid" ] || wait "$sanitized_pid" || true
-if [ -f "$ASAN_DIR/failed" ] || [ -f "$FUZZ_DIR/failed" ]; then
-  for log in "$ASAN_DIR/build.log" "$FUZZ_DIR/build.log"; do [ -f "$log" ] && tail -n 40 "$log"; done
-  echo "sanitizers: a sanitized build failed" >&2
+if [ -f "$FUZZ_DIR/failed" ]; then
+  tail -n 40 "$FUZZ_DIR/build.log"
+  echo "sanitizers: the sanitized build failed" >&2
   exit 1
 fi
-echo "sanitizers: builds done ($((SECONDS - start)) s waited after the suite)"
+echo "sanitizers: build done ($((SECONDS - start)) s waited after the suite)"
 
 # --- ASan + UBSan: the pipeline (decode, engine, barcodes, summary sheets) ----
-# Only the tests over untrusted bytes and the engine's threads: the rest of
-# the suite adds minutes under ASan without reaching other code of ours.
 start=$SECONDS
 export ASAN_OPTIONS="halt_on_error=1:abort_on_error=1:detect_leaks=1:strict_string_checks=1"
 export UBSAN_OPTIONS="halt_on_error=1:print_stacktrace=1"
 pids=()
 for t in "${ASAN_TESTS[@]}"; do
-  "$ASAN_DIR/tests/$t" --gtest_brief=1 >"$ASAN_DIR/$t.log" 2>&1 &
+  "$FUZZ_DIR/tests/$t" --gtest_brief=1 >"$FUZZ_DIR/$t.log" 2>&1 &
   pids+=($!)
 done
 failed=0
 for i in "${!ASAN_TESTS[@]}"; do
   if wait "${pids[$i]}"; then
-    echo "sanitizers: ${ASAN_TESTS[$i]} passed: $(grep -h 'PASSED' "$ASAN_DIR/${ASAN_TESTS[$i]}.log" | tr -s ' ')"
+    echo "sanitizers: ${ASAN_TESTS[$i]} passed: $(grep -h 'PASSED' "$FUZZ_DIR/${ASAN_TESTS[$i]}.log" | tr -s ' ')"
   else
     echo "sanitizers: ${ASAN_TESTS[$i]} FAILED; its log:" >&2
-    tail -n 60 "$ASAN_DIR/${ASAN_TESTS[$i]}.log" >&2
+    tail -n 60 "$FUZZ_DIR/${ASAN_TESTS[$i]}.log" >&2
     failed=1
   fi
 done
@@ -140,18 +125,16 @@ echo "fuzz: profiles: $(grep -E '^Done [0-9]+ runs' "$FUZZ_DIR/fuzz_profile.log"
 # The Scan protocol: programs of requests (tests/fuzz/scan_ops.h) on streams
 # to the service in-process, seeded from tests/fuzz/scan_corpus. Each input
 # judges a few real pages under ASan: a few seconds' worth.
-if [[ " ${FUZZ_TARGETS[*]} " == *" fuzz_scan "* ]]; then
-  SCAN_FUZZ_RUNS="${SCANGATE_SCAN_FUZZ_RUNS:-40}"
-  start=$SECONDS
-  scan_corpus="$(mktemp -d)"
-  trap 'rm -rf "$corpus" "$profile_corpus" "$scan_corpus"' EXIT
-  cp "$SCANGATE_ROOT"/tests/fuzz/scan_corpus/* "$scan_corpus"/
-  if ! "$FUZZ_DIR/tests/fuzz/fuzz_scan" -runs="$SCAN_FUZZ_RUNS" -seed=1 -max_len=4096 \
-         -rss_limit_mb=4096 -timeout=60 -dict="$SCANGATE_ROOT/tests/fuzz/scan.dict" \
-         -artifact_prefix="$FUZZ_DIR/scan-" "$scan_corpus" >"$FUZZ_DIR/fuzz_scan.log" 2>&1; then
-    grep -v '^#' "$FUZZ_DIR/fuzz_scan.log" | tail -n 60 >&2
-    echo "fuzz: a finding in the Scan protocol (the input is kept in $FUZZ_DIR)" >&2
-    exit 1
-  fi
-  echo "fuzz: scan: $(grep -E '^Done [0-9]+ runs' "$FUZZ_DIR/fuzz_scan.log" || tail -n 1 "$FUZZ_DIR/fuzz_scan.log") in $((SECONDS - start)) s"
+SCAN_FUZZ_RUNS="${SCANGATE_SCAN_FUZZ_RUNS:-40}"
+start=$SECONDS
+scan_corpus="$(mktemp -d)"
+trap 'rm -rf "$corpus" "$profile_corpus" "$scan_corpus"' EXIT
+cp "$SCANGATE_ROOT"/tests/fuzz/scan_corpus/* "$scan_corpus"/
+if ! "$FUZZ_DIR/tests/fuzz/fuzz_scan" -runs="$SCAN_FUZZ_RUNS" -seed=1 -max_len=4096 \
+       -rss_limit_mb=4096 -timeout=60 -dict="$SCANGATE_ROOT/tests/fuzz/scan.dict" \
+       -artifact_prefix="$FUZZ_DIR/scan-" "$scan_corpus" >"$FUZZ_DIR/fuzz_scan.log" 2>&1; then
+  grep -v '^#' "$FUZZ_DIR/fuzz_scan.log" | tail -n 60 >&2
+  echo "fuzz: a finding in the Scan protocol (the input is kept in $FUZZ_DIR)" >&2
+  exit 1
 fi
+echo "fuzz: scan: $(grep -E '^Done [0-9]+ runs' "$FUZZ_DIR/fuzz_scan.log" || tail -n 1 "$FUZZ_DIR/fuzz_scan.log") in $((SECONDS - start)) s"

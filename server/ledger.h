@@ -28,9 +28,13 @@ class LedgerUnavailable : public std::runtime_error {
 
 class Ledger {
  public:
-  // Called once the write is durable (or failed); on the ledger's thread.
-  using Done = std::function<void(bool ok, const std::string& error)>;
-  using Committed = std::function<void(bool ok, std::uint64_t sequence)>;
+  // What a write came to. kTakenOver: the batch is claimed by a later stream
+  // (a resume, perhaps on another server sharing the ledger), and the write
+  // of the stream that held it before was not applied.
+  enum class Written { kDurable, kFailed, kTakenOver };
+  // Called once the write is durable (or not); on the ledger's thread.
+  using Done = std::function<void(Written, const std::string& error)>;
+  using Committed = std::function<void(Written, std::uint64_t sequence)>;
 
   virtual ~Ledger() = default;
 
@@ -38,21 +42,36 @@ class Ledger {
   // in any state (a final verdict is never reopened by a new open).
   enum class Creation { kCreated, kExists, kFailed };
   using Created = std::function<void(Creation, const std::string& error)>;
+  // A claim on an existing batch: the claim its writes must carry from now.
+  using Claimed = std::function<void(bool ok, std::uint64_t claim, const std::string& error)>;
+
+  // One stream writes a batch at a time. Creating a batch gives its stream
+  // claim kFirstClaim; each ReopenBatch hands out the next number. A write
+  // carries its stream's claim and is applied only while that claim is the
+  // batch's newest (a fencing token): a stream superseded by a resume on
+  // another server can no longer write pages under numbers the new stream
+  // also uses, or close the batch under it. Checked in the write's own
+  // transaction, so a reopen and a write never interleave.
+  static constexpr std::uint64_t kFirstClaim = 1;
 
   // Writes apply in call order, each acknowledged only once durable.
   // Creates a new open batch; an id the ledger holds is left untouched.
   virtual void CreateBatch(const BatchOpenRecord& record, Created done) = 0;
   // Records (or replaces) the verdict at its page index.
-  virtual void RecordPage(const std::string& batch_id, const v1::PageVerdict& page, Done done) = 0;
-  virtual void DeletePage(const std::string& batch_id, std::uint32_t page_index, Done done) = 0;
+  virtual void RecordPage(const std::string& batch_id, std::uint64_t claim,
+                          const v1::PageVerdict& page, Done done) = 0;
+  virtual void DeletePage(const std::string& batch_id, std::uint64_t claim,
+                          std::uint32_t page_index, Done done) = 0;
   // Stores the batch verdict; a final one is also appended to the feed (the
   // stored copy carries the sequence too), and `done` gets its sequence
   // number (0 for a verdict that is not final). Earlier final versions stay
   // in the feed, each as it was signed.
-  virtual void RecordBatchVerdict(const v1::BatchVerdict& verdict, Committed done) = 0;
+  virtual void RecordBatchVerdict(const v1::BatchVerdict& verdict, std::uint64_t claim,
+                                  Committed done) = 0;
   // Sets an existing batch open again (a resume, or a correction after a
-  // rejected verdict); its record is kept.
-  virtual void ReopenBatch(const std::string& batch_id, Done done) = 0;
+  // rejected verdict), its record kept, and claims it for the caller: the
+  // claim it gets supersedes every earlier one.
+  virtual void ReopenBatch(const std::string& batch_id, Claimed done) = 0;
 
   // Reads; they may touch the disk, so never call them on a gRPC reaction.
   // They throw LedgerUnavailable when the storage cannot be reached.
@@ -78,6 +97,18 @@ class Ledger {
   // says reachable once.
   virtual void SetReachabilityListener(std::function<void(bool reachable)> listener) {
     if (listener) listener(true);
+  }
+
+ protected:
+  // For a backend: the completion of a write that checked its claim in its
+  // own transaction and set `held` (applied only when held).
+  static std::function<void(bool ok, const std::string& error)> FencedDone(
+      std::shared_ptr<bool> held, Done done) {
+    return [held = std::move(held), done = std::move(done)](bool ok, const std::string& error) {
+      if (!ok) return done(Written::kFailed, error);
+      if (!*held) return done(Written::kTakenOver, "the batch was taken over by a later stream");
+      done(Written::kDurable, error);
+    };
   }
 };
 

@@ -51,6 +51,10 @@ const char* const kMigrations[] = {
     );
     INSERT INTO scangate_feed_head VALUES (1, 0);
     )sql",
+    // The claim of the stream that writes the batch (Ledger::kFirstClaim).
+    R"sql(
+    ALTER TABLE scangate_batches ADD COLUMN claim BIGINT NOT NULL DEFAULT 1;
+    )sql",
 };
 
 // Every server migrating at once takes turns on this lock.
@@ -225,6 +229,23 @@ std::string Run(PostgresLedger::Writer* w, const char* sql, const Params& params
   return r.error(w->conn);
 }
 
+// Inside a write's transaction: whether `claim` is still the batch's newest
+// (Ledger::kFirstClaim). The row stays locked until the group commits, so a
+// reopen on another server waits for this write and never slips between its
+// check and its change. "" and `held` set, or the error.
+std::string CheckClaim(PostgresLedger::Writer* w, const std::string& batch_id, std::uint64_t claim,
+                       bool& held) {
+  held = false;
+  PgResult current = Query(w->conn, "SELECT claim FROM scangate_batches WHERE batch_id = $1 FOR UPDATE",
+                           Params().Text(batch_id));
+  if (!current.ok()) {
+    if (Transient(w->conn, current)) w->transient = true;
+    return current.error(w->conn);
+  }
+  held = current.rows() == 1 && std::uint64_t(current.Int(0, 0)) == claim;
+  return "";
+}
+
 }  // namespace
 
 Expected<std::unique_ptr<PostgresLedger>> PostgresLedger::Open(const std::string& conninfo) {
@@ -336,10 +357,14 @@ void PostgresLedger::CreateBatch(const BatchOpenRecord& r, Created done) {
                    }});
 }
 
-void PostgresLedger::RecordPage(const std::string& batch_id, const v1::PageVerdict& page,
-                                Done done) {
-  writes_.Enqueue({[batch_id, bytes = page.SerializeAsString(), index = page.page_index(),
-                    sha = page.sha256(), decision = page.decision()](Writer* w) {
+void PostgresLedger::RecordPage(const std::string& batch_id, std::uint64_t claim,
+                                const v1::PageVerdict& page, Done done) {
+  auto held = std::make_shared<bool>(false);
+  writes_.Enqueue({[batch_id, claim, held, bytes = page.SerializeAsString(),
+                    index = page.page_index(), sha = page.sha256(),
+                    decision = page.decision()](Writer* w) {
+                     std::string error = CheckClaim(w, batch_id, claim, *held);
+                     if (!error.empty() || !*held) return error;
                      return Run(w,
                                 "INSERT INTO scangate_pages (batch_id, page_index, sha256, decision,"
                                 " verdict, recorded_at) VALUES ($1, $2, $3, $4, $5, $6)"
@@ -354,38 +379,58 @@ void PostgresLedger::RecordPage(const std::string& batch_id, const v1::PageVerdi
                                     .Bytes(bytes)
                                     .Int(Now()));
                    },
-                   std::move(done)});
+                   FencedDone(held, std::move(done))});
 }
 
-void PostgresLedger::DeletePage(const std::string& batch_id, std::uint32_t page_index, Done done) {
-  writes_.Enqueue({[batch_id, page_index](Writer* w) {
+void PostgresLedger::DeletePage(const std::string& batch_id, std::uint64_t claim,
+                                std::uint32_t page_index, Done done) {
+  auto held = std::make_shared<bool>(false);
+  writes_.Enqueue({[batch_id, claim, held, page_index](Writer* w) {
+                     std::string error = CheckClaim(w, batch_id, claim, *held);
+                     if (!error.empty() || !*held) return error;
                      return Run(w, "DELETE FROM scangate_pages WHERE batch_id = $1 AND page_index = $2",
                                 Params().Text(batch_id).Int(page_index));
                    },
-                   std::move(done)});
+                   FencedDone(held, std::move(done))});
 }
 
-void PostgresLedger::ReopenBatch(const std::string& batch_id, Done done) {
-  writes_.Enqueue({[batch_id](Writer* w) {
-                     return Run(w,
-                                "UPDATE scangate_batches SET state = 'open', updated_at = $2"
-                                " WHERE batch_id = $1",
-                                Params().Text(batch_id).Int(Now()));
+void PostgresLedger::ReopenBatch(const std::string& batch_id, Claimed done) {
+  auto claim = std::make_shared<std::uint64_t>(0);
+  writes_.Enqueue({[batch_id, claim](Writer* w) {
+                     PgResult reopened = Query(w->conn,
+                                               "UPDATE scangate_batches SET state = 'open',"
+                                               " claim = claim + 1, updated_at = $2"
+                                               " WHERE batch_id = $1 RETURNING claim",
+                                               Params().Text(batch_id).Int(Now()));
+                     if (!reopened.ok()) {
+                       if (Transient(w->conn, reopened)) w->transient = true;
+                       return reopened.error(w->conn);
+                     }
+                     if (reopened.rows() != 1) return "no batch '" + batch_id + "' to reopen";
+                     *claim = std::uint64_t(reopened.Int(0, 0));
+                     return std::string();
                    },
-                   std::move(done)});
+                   [claim, done = std::move(done)](bool ok, const std::string& error) {
+                     done(ok, *claim, error);
+                   }});
 }
 
-void PostgresLedger::RecordBatchVerdict(const v1::BatchVerdict& verdict, Committed done) {
+void PostgresLedger::RecordBatchVerdict(const v1::BatchVerdict& verdict, std::uint64_t claim,
+                                        Committed done) {
   // As in the SQLite ledger: the batch row keeps the verdict without its
   // pages (they have their own table); the feed's copy keeps them, as they
   // were at the close, for the signature a follower checks.
   v1::BatchVerdict stored = verdict;
   stored.clear_pages();
   auto sequence = std::make_shared<std::uint64_t>(0);
+  auto held = std::make_shared<bool>(false);
   writes_.Enqueue(
-      {[stored, fed = verdict, sequence](Writer* w) mutable {
+      {[stored, fed = verdict, sequence, claim, held](Writer* w) mutable {
          *sequence = 0;
          const bool final = stored.final();
+         if (std::string error = CheckClaim(w, stored.batch_id(), claim, *held);
+             !error.empty() || !*held)
+           return error;
          if (final) {
            // The next number, held until this transaction commits: numbers
            // follow commit order across every server sharing the ledger.
@@ -424,9 +469,10 @@ void PostgresLedger::RecordBatchVerdict(const v1::BatchVerdict& verdict, Committ
                         .Bytes(stored.SerializeAsString())
                         .Int(Now()));
        },
-       [this, sequence, done = std::move(done)](bool ok, const std::string&) {
-         done(ok, ok ? *sequence : 0);
-         if (ok && *sequence) Heard(*sequence);  // this server's own: at once
+       [this, sequence, held, done = std::move(done)](bool ok, const std::string&) {
+         done(!ok ? Written::kFailed : *held ? Written::kDurable : Written::kTakenOver,
+              ok && *held ? *sequence : 0);
+         if (ok && *held && *sequence) Heard(*sequence);  // this server's own: at once
        }});
 }
 

@@ -247,15 +247,12 @@ class ScanSession : public LiveStream, public std::enable_shared_from_this<ScanS
   Ledger::Done Durable(std::function<void()> then) {
     ++ledger_pending_;
     // The session lives until the write is done: it holds its batch till then.
-    return [self = shared_from_this(), then = std::move(then)](bool ok, const std::string& error) {
+    return [self = shared_from_this(), then = std::move(then)](Ledger::Written written,
+                                                                 const std::string& error) {
       std::lock_guard lock(self->mu_);
       --self->ledger_pending_;
       if (!self->LedgerWriteDoneLocked()) return;
-      if (!ok) {
-        self->abandoned_ = true;
-        log::Error("ledger_write_failed", {{"batch", self->BatchIdLocked()}, {"error", error}});
-        return self->FailLocked({grpc::StatusCode::INTERNAL, "the ledger refused a write: " + error});
-      }
+      if (written != Ledger::Written::kDurable) return self->WriteRefusedLocked(written, error);
       then();
       self->MaybeCloseBatchLocked();
       self->WriteNextLocked();
@@ -269,6 +266,23 @@ class ScanSession : public LiveStream, public std::enable_shared_from_this<ScanS
     if (!reactor_) return false;
     if (finishing_ && ledger_pending_ == 0) ReleaseClaimLocked();
     return true;
+  }
+
+  // A write the ledger did not apply ends the stream: kTakenOver when a
+  // later stream claimed the batch (a resume, perhaps on another server
+  // sharing the ledger: ABORTED, the station's newer stream carries on),
+  // else the ledger failed (INTERNAL). What was answered before stays.
+  void WriteRefusedLocked(Ledger::Written written, const std::string& error) {
+    abandoned_ = true;
+    if (written == Ledger::Written::kTakenOver) {
+      log::Warn("batch_taken_over", {{"batch", BatchIdLocked()}, {"client", caller_.key}});
+      return FailLocked({grpc::StatusCode::ABORTED,
+                         "batch '" + BatchIdLocked() +
+                             "' was taken over by a later stream (a resume): this stream's "
+                             "changes since are not recorded"});
+    }
+    log::Error("ledger_write_failed", {{"batch", BatchIdLocked()}, {"error", error}});
+    FailLocked({grpc::StatusCode::INTERNAL, "the ledger refused a write: " + error});
   }
 
   void ReleaseClaimLocked() {
@@ -348,6 +362,7 @@ class ScanSession : public LiveStream, public std::enable_shared_from_this<ScanS
       case grpc::StatusCode::DEADLINE_EXCEEDED: return "DEADLINE_EXCEEDED";
       case grpc::StatusCode::NOT_FOUND: return "NOT_FOUND";
       case grpc::StatusCode::ALREADY_EXISTS: return "ALREADY_EXISTS";
+      case grpc::StatusCode::ABORTED: return "ABORTED";
       case grpc::StatusCode::PERMISSION_DENIED: return "PERMISSION_DENIED";
       case grpc::StatusCode::RESOURCE_EXHAUSTED: return "RESOURCE_EXHAUSTED";
       case grpc::StatusCode::FAILED_PRECONDITION: return "FAILED_PRECONDITION";
@@ -408,6 +423,7 @@ class ScanSession : public LiveStream, public std::enable_shared_from_this<ScanS
                                                 "batch '" + id + "' exists"});
               });
             case Ledger::Creation::kCreated:
+              self->ledger_claim_ = Ledger::kFirstClaim;
               self->core_.Created(std::move(record), std::move(profile));
               self->OnOpenedLocked();
               self->WriteNextLocked();
@@ -470,13 +486,32 @@ class ScanSession : public LiveStream, public std::enable_shared_from_this<ScanS
     if (!profile.rules)
       return FailLocked({grpc::StatusCode::NOT_FOUND,
                          "the batch's profile '" + stored->open.profile + "' is not loaded"});
+    // Claim the batch in the ledger first, then read it again: pages a
+    // stream on another server recorded before the claim are in what the
+    // resume continues from, and that stream can write nothing after it.
     opening_ = true;
-    auto held = std::make_shared<StoredBatch>(std::move(*stored));
+    ++ledger_pending_;
     service_.ledger().ReopenBatch(
-        held->open.batch_id, Durable([this, resume, held, profile = std::move(profile)]() mutable {
-          core_.Resumed(resume, std::move(profile), *held);
-          OnOpenedLocked();
-        }));
+        stored->open.batch_id,
+        [self = shared_from_this(), resume, profile = std::move(profile)](
+            bool ok, std::uint64_t claim, const std::string& error) mutable {
+          std::lock_guard held(self->mu_);
+          --self->ledger_pending_;
+          if (!self->LedgerWriteDoneLocked()) return;
+          if (!ok) return self->WriteRefusedLocked(Ledger::Written::kFailed, error);
+          self->ledger_claim_ = claim;
+          self->LoadLocked(resume.batch_id(), [resume, profile = std::move(profile)](
+                                                  ScanSession& s,
+                                                  std::optional<StoredBatch> claimed) mutable {
+            std::lock_guard guard(s.mu_);
+            if (!s.reactor_ || s.finish_requested_) return;
+            if (!claimed)
+              return s.FailLocked({grpc::StatusCode::NOT_FOUND,
+                                   "no batch '" + resume.batch_id() + "' to resume"});
+            s.core_.Resumed(resume, std::move(profile), *claimed);
+            s.OnOpenedLocked();
+          });
+        });
   }
 
   void OnOpenedLocked() {
@@ -555,7 +590,7 @@ class ScanSession : public LiveStream, public std::enable_shared_from_this<ScanS
     if (!caller_.may_scan) return DenyLocked("DeletePage", v1::STATION);
     const std::uint32_t index = request_.delete_().page_index();
     if (auto deleted = core_.Delete(index); !deleted.ok()) return RefuseLocked(deleted.error());
-    service_.ledger().DeletePage(core_.record().batch_id, index, Durable([this, index] {
+    service_.ledger().DeletePage(core_.record().batch_id, ledger_claim_, index, Durable([this, index] {
       v1::ScanResponse response;
       response.mutable_deleted()->set_page_index(index);
       QueueLocked(std::move(response));
@@ -596,7 +631,7 @@ class ScanSession : public LiveStream, public std::enable_shared_from_this<ScanS
   // A clerk's correction of a judged page: recorded, then answered with the
   // page's updated verdict; the stream reads on.
   void RecordCorrectionLocked(const v1::PageVerdict& corrected) {
-    service_.ledger().RecordPage(core_.record().batch_id, corrected, Durable([this, corrected] {
+    service_.ledger().RecordPage(core_.record().batch_id, ledger_claim_, corrected, Durable([this, corrected] {
       v1::ScanResponse response;
       *response.mutable_page() = corrected;
       QueueLocked(std::move(response));
@@ -621,7 +656,7 @@ class ScanSession : public LiveStream, public std::enable_shared_from_this<ScanS
     if (!pages.ok()) return RefuseLocked(pages.error());
     for (v1::PageVerdict& page : pages.value()) {
       service_.ledger().RecordPage(
-          core_.record().batch_id, page, Durable([this, page, received] {
+          core_.record().batch_id, ledger_claim_, page, Durable([this, page, received] {
             if (auto* metrics = service_.metrics()) metrics->PageAnswered(SecondsSince(received));
             v1::ScanResponse response;
             *response.mutable_page() = page;
@@ -644,16 +679,14 @@ class ScanSession : public LiveStream, public std::enable_shared_from_this<ScanS
     if (verdict.final() && service_.options().signer) service_.options().signer->Sign(verdict);
     ++ledger_pending_;
     service_.ledger().RecordBatchVerdict(
-        verdict, [self = shared_from_this(), verdict](bool ok, std::uint64_t sequence) mutable {
+        verdict, ledger_claim_,
+        [self = shared_from_this(), verdict](Ledger::Written written,
+                                             std::uint64_t sequence) mutable {
           std::lock_guard lock(self->mu_);
           --self->ledger_pending_;
           if (!self->LedgerWriteDoneLocked()) return;
-          if (!ok) {
-            log::Error("ledger_write_failed",
-                       {{"batch", verdict.batch_id()}, {"what", "batch verdict"}});
-            return self->FailLocked(
-                {grpc::StatusCode::INTERNAL, "the ledger refused the batch verdict"});
-          }
+          if (written != Ledger::Written::kDurable)
+            return self->WriteRefusedLocked(written, "the batch verdict was not recorded");
           verdict.set_sequence(sequence);
           if (auto* metrics = self->service_.metrics()) metrics->BatchDecided(verdict);
           log::Info("batch_decided",
@@ -746,6 +779,9 @@ class ScanSession : public LiveStream, public std::enable_shared_from_this<ScanS
   std::optional<v1::OpenBatch> awaiting_claim_;
   std::chrono::steady_clock::time_point awaiting_since_;
   static constexpr auto kClaimWait = std::chrono::seconds(30);
+  // The ledger's claim this stream's writes carry (Ledger::kFirstClaim): the
+  // fence against a stream on another server that resumed the batch.
+  std::uint64_t ledger_claim_ = 0;
   std::size_t files_submitted_ = 0, files_judged_ = 0, ledger_pending_ = 0;
   grpc::Status finish_status_;
   std::shared_ptr<VerdictSequencer> sequencer_;

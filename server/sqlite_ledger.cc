@@ -41,6 +41,10 @@ const char* const kMigrations[] = {
       committed_at INTEGER NOT NULL
     );
     )sql",
+    // The claim of the stream that writes the batch (Ledger::kFirstClaim).
+    R"sql(
+    ALTER TABLE batches ADD COLUMN claim INTEGER NOT NULL DEFAULT 1;
+    )sql",
 };
 
 std::int64_t Now() {
@@ -101,6 +105,15 @@ class Statement {
   sqlite3* db_;
   sqlite3_stmt* stmt_ = nullptr;
 };
+
+// Inside a write's transaction: whether `claim` is still the batch's newest
+// (Ledger::kFirstClaim). "" and `held` set, or the error.
+std::string CheckClaim(sqlite3* db, const std::string& batch_id, std::uint64_t claim, bool& held) {
+  Statement current(db, "SELECT claim FROM batches WHERE batch_id = ?1");
+  current.Bind(1, batch_id);
+  held = current.Next() && std::uint64_t(current.Int(0)) == claim;
+  return "";
+}
 
 bool Configure(sqlite3* db, std::string& error) {
   sqlite3_busy_timeout(db, 10000);
@@ -215,11 +228,14 @@ void SqliteLedger::CreateBatch(const BatchOpenRecord& r, Created done) {
            }});
 }
 
-void SqliteLedger::RecordPage(const std::string& batch_id, const v1::PageVerdict& page,
-                              Done done) {
+void SqliteLedger::RecordPage(const std::string& batch_id, std::uint64_t claim,
+                              const v1::PageVerdict& page, Done done) {
   std::string bytes = page.SerializeAsString();
-  writes_.Enqueue({[batch_id, bytes, index = page.page_index(), sha = page.sha256(),
+  auto held = std::make_shared<bool>(false);
+  writes_.Enqueue({[batch_id, claim, held, bytes, index = page.page_index(), sha = page.sha256(),
             decision = page.decision()](sqlite3* db) {
+             std::string error = CheckClaim(db, batch_id, claim, *held);
+             if (!error.empty() || !*held) return error;
              return Statement(db,
                               "INSERT OR REPLACE INTO pages (batch_id, page_index, sha256, decision,"
                               " verdict, recorded_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6)")
@@ -231,31 +247,41 @@ void SqliteLedger::RecordPage(const std::string& batch_id, const v1::PageVerdict
                  .Bind(6, Now())
                  .Run();
            },
-           std::move(done)});
+           FencedDone(held, std::move(done))});
 }
 
-void SqliteLedger::DeletePage(const std::string& batch_id, std::uint32_t page_index, Done done) {
-  writes_.Enqueue({[batch_id, page_index](sqlite3* db) {
+void SqliteLedger::DeletePage(const std::string& batch_id, std::uint64_t claim,
+                              std::uint32_t page_index, Done done) {
+  auto held = std::make_shared<bool>(false);
+  writes_.Enqueue({[batch_id, claim, held, page_index](sqlite3* db) {
+             std::string error = CheckClaim(db, batch_id, claim, *held);
+             if (!error.empty() || !*held) return error;
              return Statement(db, "DELETE FROM pages WHERE batch_id = ?1 AND page_index = ?2")
                  .Bind(1, batch_id)
                  .Bind(2, std::int64_t(page_index))
                  .Run();
            },
-           std::move(done)});
+           FencedDone(held, std::move(done))});
 }
 
-void SqliteLedger::ReopenBatch(const std::string& batch_id, Done done) {
-  writes_.Enqueue({[batch_id](sqlite3* db) {
-             return Statement(db,
-                              "UPDATE batches SET state = 'open', updated_at = ?2 WHERE batch_id = ?1")
-                 .Bind(1, batch_id)
-                 .Bind(2, Now())
-                 .Run();
+void SqliteLedger::ReopenBatch(const std::string& batch_id, Claimed done) {
+  auto claim = std::make_shared<std::uint64_t>(0);
+  writes_.Enqueue({[batch_id, claim](sqlite3* db) {
+             Statement reopen(db,
+                              "UPDATE batches SET state = 'open', claim = claim + 1, updated_at = ?2"
+                              " WHERE batch_id = ?1 RETURNING claim");
+             reopen.Bind(1, batch_id).Bind(2, Now());
+             if (!reopen.Next()) return std::string("no batch '") + batch_id + "' to reopen";
+             *claim = std::uint64_t(reopen.Int(0));
+             return std::string();
            },
-           std::move(done)});
+           [claim, done = std::move(done)](bool ok, const std::string& error) {
+             done(ok, *claim, error);
+           }});
 }
 
-void SqliteLedger::RecordBatchVerdict(const v1::BatchVerdict& verdict, Committed done) {
+void SqliteLedger::RecordBatchVerdict(const v1::BatchVerdict& verdict, std::uint64_t claim,
+                                      Committed done) {
   // Pages live in their own table; the stored batch verdict is without them.
   v1::BatchVerdict stored = verdict;
   stored.clear_pages();
@@ -263,12 +289,15 @@ void SqliteLedger::RecordBatchVerdict(const v1::BatchVerdict& verdict, Committed
   // page the signature covers, as it was when the batch was closed.
   v1::BatchVerdict fed = verdict;
   auto sequence = std::make_shared<std::uint64_t>(0);
-  writes_.Enqueue({[stored, fed, sequence](sqlite3* db) mutable {
+  auto held = std::make_shared<bool>(false);
+  writes_.Enqueue({[stored, fed, sequence, claim, held](sqlite3* db) mutable {
              const bool final = stored.final();
              *sequence = 0;
+             std::string error = CheckClaim(db, stored.batch_id(), claim, *held);
+             if (!error.empty() || !*held) return error;
              if (final) {
                // The feed's entry first: its number goes into both copies.
-               std::string error = Statement(db,
+               error = Statement(db,
                                              "INSERT INTO feed (batch_id, verdict, committed_at)"
                                              " VALUES (?1, ?2, ?3)")
                                        .Bind(1, stored.batch_id())
@@ -295,14 +324,15 @@ void SqliteLedger::RecordBatchVerdict(const v1::BatchVerdict& verdict, Committed
                  .Bind(5, Now())
                  .Run();
            },
-           [this, sequence, done = std::move(done)](bool ok, const std::string&) {
-             done(ok, ok ? *sequence : 0);
+           [this, sequence, held, done = std::move(done)](bool ok, const std::string&) {
+             done(!ok ? Written::kFailed : *held ? Written::kDurable : Written::kTakenOver,
+                  ok && *held ? *sequence : 0);
              std::function<void(std::uint64_t)> listener;
              {
                std::lock_guard lock(listener_mu_);
                listener = feed_listener_;
              }
-             if (ok && *sequence && listener) listener(*sequence);
+             if (ok && *held && *sequence && listener) listener(*sequence);
            }});
 }
 

@@ -21,10 +21,13 @@ class SqliteLedger final : public Ledger {
   ~SqliteLedger() override;
 
   void CreateBatch(const BatchOpenRecord& record, Created done) override;
-  void RecordPage(const std::string& batch_id, const v1::PageVerdict& page, Done done) override;
-  void DeletePage(const std::string& batch_id, std::uint32_t page_index, Done done) override;
-  void RecordBatchVerdict(const v1::BatchVerdict& verdict, Committed done) override;
-  void ReopenBatch(const std::string& batch_id, Done done) override;
+  void RecordPage(const std::string& batch_id, std::uint64_t claim, const v1::PageVerdict& page,
+                  Done done) override;
+  void DeletePage(const std::string& batch_id, std::uint64_t claim, std::uint32_t page_index,
+                  Done done) override;
+  void RecordBatchVerdict(const v1::BatchVerdict& verdict, std::uint64_t claim,
+                          Committed done) override;
+  void ReopenBatch(const std::string& batch_id, Claimed done) override;
 
   std::optional<StoredBatch> LoadBatch(const std::string& batch_id) override;
   std::vector<std::string> BatchIdsForTransaction(const std::string& transaction_id,

@@ -405,6 +405,88 @@ TEST_F(Cluster, TheCommandLineStationCarriesItsBatchToALiveServerWhenItsServerIs
 // A server whose PostgreSQL goes away can record nothing: its health says
 // NOT_SERVING (readiness fails, load balancers and stations go elsewhere)
 // until the database is back, then SERVING again, without a restart.
+// One batch, one stream, across servers: a station that lost its server's
+// answer resumes on another server while its first stream is still open on
+// the first. The resume claims the batch in the shared ledger; the first
+// stream's later page and close are refused there (ABORTED) and never
+// recorded, and the batch ends with exactly the pages of the stream that
+// holds it.
+TEST_F(Cluster, AResumeOnAnotherServerTakesTheBatchFromAStreamStillOpenOnTheFirst) {
+  auto channel = [&](int i) {
+    return grpc::CreateChannel(servers_[std::size_t(i)]->address(),
+                               grpc::InsecureChannelCredentials());
+  };
+  auto first_stub = v1::Scangate::NewStub(channel(0));
+  auto second_stub = v1::Scangate::NewStub(channel(1));
+  auto page = [](std::size_t i, const std::string& name) {
+    v1::ScanRequest request;
+    request.mutable_page()->set_content(Pages()[i]);
+    request.mutable_page()->set_file_name(name);
+    return request;
+  };
+  v1::ScanRequest open;
+  open.mutable_open()->set_batch_id("held-across");
+  open.mutable_open()->set_station_id("station-9");
+  open.mutable_open()->set_profile("default");
+  v1::ScanRequest close;
+  close.mutable_close();
+
+  grpc::ClientContext first_context;
+  auto first = first_stub->Scan(&first_context);
+  v1::ScanResponse r;
+  ASSERT_TRUE(first->Write(open));
+  ASSERT_TRUE(first->Read(&r) && r.has_opened());
+  ASSERT_TRUE(first->Write(page(0, "first.jpg")));
+  ASSERT_TRUE(first->Read(&r) && r.has_page());
+
+  grpc::ClientContext second_context;
+  auto second = second_stub->Scan(&second_context);
+  v1::ScanRequest resume = open;
+  resume.mutable_open()->set_resume(true);
+  resume.mutable_open()->clear_profile();
+  ASSERT_TRUE(second->Write(resume));
+  ASSERT_TRUE(second->Read(&r) && r.has_opened()) << second->Finish().error_message();
+  EXPECT_EQ(r.opened().pages_size(), 1);
+
+  // The first server's stream does not know: its page and close are refused.
+  first->Write(page(1, "late.jpg"));
+  first->Write(close);
+  first->WritesDone();
+  while (first->Read(&r)) {
+    EXPECT_FALSE(r.has_batch()) << "the superseded stream closed the batch: " << r.DebugString();
+    if (r.has_page()) ADD_FAILURE() << "the superseded stream's page was recorded";
+  }
+  const grpc::Status refused = first->Finish();
+  EXPECT_EQ(refused.error_code(), grpc::StatusCode::ABORTED) << refused.error_message();
+  EXPECT_NE(refused.error_message().find("taken over"), std::string::npos)
+      << refused.error_message();
+
+  ASSERT_TRUE(second->Write(page(2, "second.jpg")));
+  ASSERT_TRUE(second->Write(close));
+  second->WritesDone();
+  v1::BatchVerdict batch;
+  while (second->Read(&r))
+    if (r.has_batch()) batch = r.batch();
+  const grpc::Status status = second->Finish();
+  ASSERT_TRUE(status.ok()) << status.error_message();
+  EXPECT_TRUE(batch.final());
+  EXPECT_EQ(batch.version(), 1u);
+  ASSERT_EQ(batch.pages_size(), 2);
+  EXPECT_EQ(batch.pages(0).source(), "first.jpg");
+  EXPECT_EQ(batch.pages(1).source(), "second.jpg");
+
+  // Either server reads the same, single verdict from the shared ledger.
+  grpc::ClientContext lookup;
+  v1::GetBatchVerdictRequest request;
+  request.set_batch_id("held-across");
+  v1::BatchVerdict stored;
+  ASSERT_TRUE(first_stub->GetBatchVerdict(&lookup, request, &stored).ok());
+  EXPECT_EQ(stored.sequence(), batch.sequence());
+  EXPECT_EQ(stored.version(), 1u);
+  ASSERT_EQ(stored.pages_size(), 2);
+  EXPECT_EQ(stored.pages(1).source(), "second.jpg");
+}
+
 TEST(ClusterHealth, AServerReportsNotServingWhileItsLedgerIsAway) {
   PostgresServer postgres;
   ASSERT_TRUE(postgres.started()) << postgres.error();

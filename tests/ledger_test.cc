@@ -88,13 +88,27 @@ class LedgerOnDisk : public ::testing::TestWithParam<std::string> {
   bool Create(const BatchOpenRecord& record) { return Creation(*ledger_, record) == Ledger::Creation::kCreated; }
   // Waits for a write's acknowledgement.
   bool Sync(const std::function<void(Ledger::Done)>& write) {
-    std::promise<bool> done;
-    write([&](bool ok, const std::string&) { done.set_value(ok); });
+    return Written(write) == Ledger::Written::kDurable;
+  }
+  static Ledger::Written Written(const std::function<void(Ledger::Done)>& write) {
+    std::promise<Ledger::Written> done;
+    write([&](Ledger::Written w, const std::string&) { done.set_value(w); });
     return done.get_future().get();
   }
-  std::uint64_t Commit(const v1::BatchVerdict& v) {
+  // A final (or not) batch verdict under `claim`: its sequence, 0 when not applied.
+  std::uint64_t Commit(const v1::BatchVerdict& v, std::uint64_t claim = Ledger::kFirstClaim) {
     std::promise<std::uint64_t> done;
-    ledger_->RecordBatchVerdict(v, [&](bool ok, std::uint64_t seq) { done.set_value(ok ? seq : 0); });
+    ledger_->RecordBatchVerdict(v, claim, [&](Ledger::Written w, std::uint64_t seq) {
+      done.set_value(w == Ledger::Written::kDurable ? seq : 0);
+    });
+    return done.get_future().get();
+  }
+  // Reopens a batch: the new claim, 0 when the ledger refused.
+  std::uint64_t Reclaim(const std::string& id) {
+    std::promise<std::uint64_t> done;
+    ledger_->ReopenBatch(id, [&](bool ok, std::uint64_t claim, const std::string&) {
+      done.set_value(ok ? claim : 0);
+    });
     return done.get_future().get();
   }
   static BatchOpenRecord Record(const std::string& id) {
@@ -124,8 +138,8 @@ class LedgerOnDisk : public ::testing::TestWithParam<std::string> {
 
 TEST_P(LedgerOnDisk, PagesAndVerdictSurviveAReopen) {
   ASSERT_TRUE(Create(Record("b1")));
-  ASSERT_TRUE(Sync([&](auto d) { ledger_->RecordPage("b1", Page(0, v1::ACCEPT), d); }));
-  ASSERT_TRUE(Sync([&](auto d) { ledger_->RecordPage("b1", Page(1, v1::REJECT), d); }));
+  ASSERT_TRUE(Sync([&](auto d) { ledger_->RecordPage("b1", Ledger::kFirstClaim, Page(0, v1::ACCEPT), d); }));
+  ASSERT_TRUE(Sync([&](auto d) { ledger_->RecordPage("b1", Ledger::kFirstClaim, Page(1, v1::REJECT), d); }));
   EXPECT_GT(Commit(Verdict("b1", true, v1::REJECT)), 0u);
   Reopen();
   auto stored = ledger_->LoadBatch("b1");
@@ -142,7 +156,7 @@ TEST_P(LedgerOnDisk, PagesAndVerdictSurviveAReopen) {
 
 TEST_P(LedgerOnDisk, CreatingAnIdThatExistsLeavesTheFinalVerdictUntouched) {
   ASSERT_TRUE(Create(Record("kept")));
-  ASSERT_TRUE(Sync([&](auto d) { ledger_->RecordPage("kept", Page(0, v1::ACCEPT), d); }));
+  ASSERT_TRUE(Sync([&](auto d) { ledger_->RecordPage("kept", Ledger::kFirstClaim, Page(0, v1::ACCEPT), d); }));
   const std::uint64_t sequence = Commit(Verdict("kept", true, v1::ACCEPT));
   ASSERT_GT(sequence, 0u);
   BatchOpenRecord other = Record("kept");
@@ -165,9 +179,9 @@ TEST_P(LedgerOnDisk, CreatingAnIdThatExistsLeavesTheFinalVerdictUntouched) {
 TEST_P(LedgerOnDisk, AReplacedPageKeepsItsIndexAndADeletedOneIsGone) {
   ASSERT_TRUE(Create(Record("b2")));
   for (std::uint32_t i = 0; i < 3; ++i)
-    ASSERT_TRUE(Sync([&](auto d) { ledger_->RecordPage("b2", Page(i, v1::REJECT), d); }));
-  ASSERT_TRUE(Sync([&](auto d) { ledger_->RecordPage("b2", Page(1, v1::ACCEPT), d); }));
-  ASSERT_TRUE(Sync([&](auto d) { ledger_->DeletePage("b2", 2, d); }));
+    ASSERT_TRUE(Sync([&](auto d) { ledger_->RecordPage("b2", Ledger::kFirstClaim, Page(i, v1::REJECT), d); }));
+  ASSERT_TRUE(Sync([&](auto d) { ledger_->RecordPage("b2", Ledger::kFirstClaim, Page(1, v1::ACCEPT), d); }));
+  ASSERT_TRUE(Sync([&](auto d) { ledger_->DeletePage("b2", Ledger::kFirstClaim, 2, d); }));
   auto stored = ledger_->LoadBatch("b2");
   ASSERT_EQ(stored->pages.size(), 2u);
   EXPECT_EQ(stored->pages[1].page_index(), 1u);
@@ -198,7 +212,7 @@ TEST_P(LedgerOnDisk, OpenBatchesAreListedForResumingAfterARestart) {
   Commit(Verdict("done-1", true, v1::ACCEPT));
   Reopen();
   EXPECT_EQ(ledger_->OpenBatchIds(), std::vector<std::string>{"open-1"});
-  ASSERT_TRUE(Sync([&](auto d) { ledger_->ReopenBatch("done-1", d); }));
+  ASSERT_EQ(Reclaim("done-1"), Ledger::kFirstClaim + 1);
   EXPECT_EQ(ledger_->OpenBatchIds().size(), 2u);
 }
 
@@ -221,6 +235,36 @@ TEST_P(LedgerOnDisk, TheFeedListenerHearsEachDurableAppend) {
     EXPECT_EQ(heard.front(), seq);
   }
   ledger_->SetFeedListener(nullptr);
+}
+
+// A resume claims the batch: the stream that held it before (perhaps on
+// another server) can no longer record, replace or delete pages or close
+// the batch, and what it tried leaves the ledger as the new stream left it.
+TEST_P(LedgerOnDisk, AWriteUnderAClaimAReopenSupersededIsNotApplied) {
+  ASSERT_TRUE(Create(Record("held")));
+  ASSERT_TRUE(Sync([&](auto d) { ledger_->RecordPage("held", Ledger::kFirstClaim, Page(0, v1::ACCEPT), d); }));
+  const std::uint64_t second = Reclaim("held");
+  ASSERT_EQ(second, Ledger::kFirstClaim + 1);
+
+  EXPECT_EQ(Written([&](auto d) { ledger_->RecordPage("held", Ledger::kFirstClaim, Page(1, v1::REJECT), d); }),
+            Ledger::Written::kTakenOver);
+  EXPECT_EQ(Written([&](auto d) { ledger_->RecordPage("held", Ledger::kFirstClaim, Page(0, v1::REJECT), d); }),
+            Ledger::Written::kTakenOver);
+  EXPECT_EQ(Written([&](auto d) { ledger_->DeletePage("held", Ledger::kFirstClaim, 0, d); }),
+            Ledger::Written::kTakenOver);
+  EXPECT_EQ(Commit(Verdict("held", true, v1::ACCEPT), Ledger::kFirstClaim), 0u);
+  auto stored = ledger_->LoadBatch("held");
+  ASSERT_TRUE(stored);
+  EXPECT_EQ(stored->state, "open");
+  ASSERT_EQ(stored->pages.size(), 1u);
+  EXPECT_EQ(stored->pages[0].decision(), v1::ACCEPT);
+  EXPECT_TRUE(ledger_->FeedAfter(0, 10).empty());
+
+  // The new claim writes, and closes the batch.
+  EXPECT_TRUE(Sync([&](auto d) { ledger_->RecordPage("held", second, Page(1, v1::REJECT), d); }));
+  EXPECT_GT(Commit(Verdict("held", true, v1::REJECT), second), 0u);
+  EXPECT_EQ(ledger_->LoadBatch("held")->pages.size(), 2u);
+  EXPECT_EQ(Reclaim("no-such-batch"), 0u);
 }
 
 TEST_P(LedgerOnDisk, ASchemaNewerThanTheServerIsRefused) {
@@ -293,7 +337,9 @@ TEST(SharedPostgresLedger, ServersAppendingAtOnceMakeOneFeedInCommitOrderWithNoG
           v.set_decision(v1::ACCEPT);
           std::promise<std::uint64_t> committed;
           servers[s]->RecordBatchVerdict(
-              v, [&](bool ok, std::uint64_t seq) { committed.set_value(ok ? seq : 0); });
+              v, Ledger::kFirstClaim, [&](Ledger::Written w, std::uint64_t seq) {
+                committed.set_value(w == Ledger::Written::kDurable ? seq : 0);
+              });
           if (committed.get_future().get() == 0) ++failures;
         }
       });
@@ -383,7 +429,9 @@ TEST(SharedPostgresLedger, ABatchOpenedOnOneServerIsLoadedByAnother) {
   page.set_page_index(0);
   page.set_decision(v1::ACCEPT);
   page.set_sha256(std::string(64, 'b'));
-  first->RecordPage("moved", page, [&](bool ok, const std::string&) { recorded.set_value(ok); });
+  first->RecordPage("moved", Ledger::kFirstClaim, page, [&](Ledger::Written w, const std::string&) {
+    recorded.set_value(w == Ledger::Written::kDurable);
+  });
   ASSERT_TRUE(recorded.get_future().get());
   auto stored = second->LoadBatch("moved");
   ASSERT_TRUE(stored);
@@ -391,6 +439,20 @@ TEST(SharedPostgresLedger, ABatchOpenedOnOneServerIsLoadedByAnother) {
   EXPECT_EQ(stored->open.station_id, "counter-3");
   ASSERT_EQ(stored->pages.size(), 1u);
   EXPECT_EQ(second->OpenBatchIds(), std::vector<std::string>{"moved"});
+
+  // The station resumes on the second server: the first server's stream,
+  // still open there, can no longer write the batch.
+  std::promise<std::uint64_t> claimed;
+  second->ReopenBatch("moved", [&](bool ok, std::uint64_t claim, const std::string&) {
+    claimed.set_value(ok ? claim : 0);
+  });
+  ASSERT_EQ(claimed.get_future().get(), Ledger::kFirstClaim + 1);
+  std::promise<Ledger::Written> fenced;
+  page.set_page_index(1);
+  first->RecordPage("moved", Ledger::kFirstClaim, page,
+                    [&](Ledger::Written w, const std::string&) { fenced.set_value(w); });
+  EXPECT_EQ(fenced.get_future().get(), Ledger::Written::kTakenOver);
+  EXPECT_EQ(second->LoadBatch("moved")->pages.size(), 1u);
 }
 
 }  // namespace

@@ -420,16 +420,19 @@ class BrokenLedger : public Ledger {
   void CreateBatch(const BatchOpenRecord& r, Created done) override {
     inner_->CreateBatch(r, done);
   }
-  void RecordPage(const std::string& id, const v1::PageVerdict& p, Done done) override {
-    inner_->RecordPage(id, p, done);
+  void RecordPage(const std::string& id, std::uint64_t claim, const v1::PageVerdict& p,
+                  Done done) override {
+    inner_->RecordPage(id, claim, p, done);
   }
-  void DeletePage(const std::string& id, std::uint32_t i, Done done) override {
-    inner_->DeletePage(id, i, done);
+  void DeletePage(const std::string& id, std::uint64_t claim, std::uint32_t i,
+                  Done done) override {
+    inner_->DeletePage(id, claim, i, done);
   }
-  void RecordBatchVerdict(const v1::BatchVerdict& v, Committed done) override {
-    inner_->RecordBatchVerdict(v, done);
+  void RecordBatchVerdict(const v1::BatchVerdict& v, std::uint64_t claim,
+                          Committed done) override {
+    inner_->RecordBatchVerdict(v, claim, done);
   }
-  void ReopenBatch(const std::string& id, Done done) override { inner_->ReopenBatch(id, done); }
+  void ReopenBatch(const std::string& id, Claimed done) override { inner_->ReopenBatch(id, done); }
   std::optional<StoredBatch> LoadBatch(const std::string& id) override {
     if (id == "broken") throw std::runtime_error("a row the ledger cannot read");
     return inner_->LoadBatch(id);

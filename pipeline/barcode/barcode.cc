@@ -50,6 +50,7 @@
 
 #include "pipeline/barcode/barcode_grade.h"
 #include "pipeline/barcode/barcode_locate.h"
+#include "pipeline/image/profile_math.h"
 
 namespace scangate {
 namespace {
@@ -142,25 +143,8 @@ class Scratch {
   Buffer* held_ = nullptr;
 };
 
-float Sample(const cv::Mat& g, cv::Point2f p) {
-  int x = static_cast<int>(std::floor(p.x)), y = static_cast<int>(std::floor(p.y));
-  if (x < 0 || y < 0 || x + 1 >= g.cols || y + 1 >= g.rows) return 255;
-  float fx = p.x - x, fy = p.y - y;
-  const uint8_t* r0 = g.ptr<uint8_t>(y) + x;
-  const uint8_t* r1 = g.ptr<uint8_t>(y + 1) + x;
-  return (r0[0] * (1 - fx) + r0[1] * fx) * (1 - fy) + (r1[0] * (1 - fx) + r1[1] * fx) * fy;
-}
-
-float Correlation(const std::vector<float>& a, const std::vector<float>& b) {
-  double sa = 0, sb = 0, saa = 0, sbb = 0, sab = 0;
-  for (size_t i = 0; i < a.size(); ++i) {
-    sa += a[i], sb += b[i], saa += a[i] * a[i], sbb += b[i] * b[i], sab += a[i] * b[i];
-  }
-  double n = static_cast<double>(a.size());
-  double va = saa - sa * sa / n, vb = sbb - sb * sb / n;
-  if (va <= 1e-6 * n || vb <= 1e-6 * n) return 0;
-  return static_cast<float>((sab - sa * sb / n) / std::sqrt(va * vb));
-}
+// Paper white outside the page.
+float Sample(const cv::Mat& g, cv::Point2f p) { return BilinearGray(g, p.x, p.y, 255); }
 
 // A linear code as a quadrilateral in page pixels (barcode_grade.h).
 using LinearSymbol = LinearSymbolFrame;
@@ -207,7 +191,7 @@ LinearSymbol Measure(const cv::Mat& g, const ZXing::Position& q) {
       std::fill(std::begin(c), std::end(c), -2.0f);  // not tried
       auto try_shift = [&](int k) {
         profile(across, shift + (k - 3), current);
-        c[k] = Correlation(previous, current);
+        c[k] = static_cast<float>(Correlation(previous, current, 1e-6));
       };
       try_shift(3), try_shift(2), try_shift(4);
       int best = static_cast<int>(std::max_element(c + 2, c + 5) - c);

@@ -29,6 +29,7 @@
 
 #include "pipeline/barcode/barcode_grade.h"
 #include "pipeline/barcode/grade_scales.h"
+#include "pipeline/image/profile_math.h"
 
 namespace scangate {
 namespace {
@@ -414,20 +415,6 @@ ScanResult GradeScan(const cv::Mat& g, const LinearSymbolFrame& f, float across,
   return s;
 }
 
-double Median(std::vector<double> v) {
-  if (v.empty()) return 0;
-  std::nth_element(v.begin(), v.begin() + v.size() / 2, v.end());
-  return v[v.size() / 2];
-}
-
-double Correlation(const std::vector<float>& a, const std::vector<float>& b) {
-  const size_t n = std::min(a.size(), b.size());
-  double sa = 0, sb = 0, saa = 0, sbb = 0, sab = 0;
-  for (size_t i = 0; i < n; ++i)
-    sa += a[i], sb += b[i], saa += a[i] * a[i], sbb += b[i] * b[i], sab += a[i] * b[i];
-  double va = saa - sa * sa / n, vb = sbb - sb * sb / n;
-  return va > 1e-9 && vb > 1e-9 ? (sab - sa * sb / n) / std::sqrt(va * vb) : 0.0;
-}
 
 // The reader's frame follows ZXing's scan line, which crosses skewed bars at
 // a slant: a parallelogram, its slant known only roughly. Scans must cross

@@ -22,6 +22,7 @@
 // that holds unchanged a long way along the bars (a text line's strokes
 // change after an x-height, a signature's cross, a rule has two edges).
 #include "pipeline/barcode/barcode_locate.h"
+#include "pipeline/image/profile_math.h"
 
 #include <algorithm>
 #include <cmath>
@@ -62,14 +63,7 @@ constexpr float kMaxUnevenness = 0.08f;
 constexpr float kMinBarHeightMm = 4.5f;
 constexpr double kMinBarCorrelation = 0.7;
 
-float SampleAt(const cv::Mat& g, float x, float y) {
-  int ix = static_cast<int>(std::floor(x)), iy = static_cast<int>(std::floor(y));
-  if (ix < 0 || iy < 0 || ix + 1 >= g.cols || iy + 1 >= g.rows) return -1;
-  float fx = x - ix, fy = y - iy;
-  const uint8_t* r0 = g.ptr<uint8_t>(iy) + ix;
-  const uint8_t* r1 = g.ptr<uint8_t>(iy + 1) + ix;
-  return (r0[0] * (1 - fx) + r0[1] * fx) * (1 - fy) + (r1[0] * (1 - fx) + r1[1] * fx) * fy;
-}
+float SampleAt(const cv::Mat& g, float x, float y) { return BilinearGray(g, x, y, -1); }
 
 // Whether the block at `c` looks like bars along `angle` (across the bars):
 // its profile crosses the mid level often, and stays the same a third of a
@@ -99,15 +93,8 @@ bool LooksLikeBars(const cv::Mat& g, cv::Point2f c, float angle, float half_leng
     state = now;
   }
   if (crossings < kMinCrossings) return false;
-  auto correlation = [&](const std::vector<float>& a, const std::vector<float>& b) {
-    double sa = 0, sb = 0, saa = 0, sbb = 0, sab = 0;
-    for (int i = 0; i < n; ++i)
-      sa += a[i], sb += b[i], saa += a[i] * a[i], sbb += b[i] * b[i], sab += a[i] * b[i];
-    double va = saa - sa * sa / n, vb = sbb - sb * sb / n;
-    return va > 0 && vb > 0 ? (sab - sa * sb / n) / std::sqrt(va * vb) : 0.0;
-  };
   for (float offset : {-half_length / 3, half_length / 3}) {
-    if (!sample(offset, side) || correlation(side, mid) < kMinStraightness) return false;
+    if (!sample(offset, side) || Correlation(side, mid) < kMinStraightness) return false;
   }
   return true;
 }
@@ -319,14 +306,9 @@ void ConfirmBars(const cv::Mat& gray, double dpi, BarField& field) {
     }
     for (float& value : out) value /= static_cast<float>(band);
   };
+  // Profiles flatter than a thousandth of a gray level have no bars.
   auto correlation = [](const std::vector<float>& a, const std::vector<float>& b) {
-    double sa = 0, sb = 0, saa = 0, sbb = 0, sab = 0;
-    const double count = static_cast<double>(a.size());
-    for (size_t i = 0; i < a.size(); ++i)
-      sa += a[i], sb += b[i], saa += a[i] * a[i], sbb += b[i] * b[i], sab += a[i] * b[i];
-    const double va = saa - sa * sa / count, vb = sbb - sb * sb / count;
-    return va > 1e-3 * count && vb > 1e-3 * count ? (sab - sa * sb / count) / std::sqrt(va * vb)
-                                                  : 0.0;
+    return Correlation(a, b, 1e-3);
   };
   auto range_of = [](const std::vector<float>& p) {
     auto [lo, hi] = std::minmax_element(p.begin(), p.end());

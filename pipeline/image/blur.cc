@@ -15,6 +15,7 @@
 // score is the spread a quarter of its text cells reach; the share of cells
 // over the limit is the blurred area.
 #include "pipeline/image/blur.h"
+#include "pipeline/image/profile_math.h"
 
 #include <algorithm>
 #include <cmath>
@@ -136,12 +137,6 @@ class ThinStroke {
   static double Phi(double t) { return std::exp(-t * t / 2) / kSqrt2Pi; }
   double k_[kSteps + 1];
 };
-
-float Median(std::vector<float> v) {
-  auto mid = v.begin() + std::ptrdiff_t(v.size() / 2);
-  std::nth_element(v.begin(), mid, v.end());
-  return *mid;
-}
 
 // Ramps on one averaged band profile. `rise_min`: height a ramp needs to be
 // an ink edge. `step`: the difference distance in pixels (2 at 600 dpi).

@@ -405,7 +405,7 @@ bool Sheets(int count) {
     s.degrees = chance(0.5) ? uniform(-4, 4) : uniform(-180, 180);
     Outcome o = Judge(low_dpi ? at200 : at300, s);
     const char* letter =
-        o.reference.quality.grade.empty() ? "F" : o.reference.quality.grade.c_str();
+        o.reference.quality.grade == Grade::kNone ? "F" : GradeName(o.reference.quality.grade);
     const int g = static_cast<int>(std::string(letters).find(letter[0]));
     ++graded[g];
     read[g] += o.read;
@@ -490,7 +490,7 @@ bool Monotonic() {
       }
       values.push_back(sum / kPrints);
       reads.push_back(read);
-      std::printf(" %4s%s", GradeLetter(sum / kPrints).c_str(), " ");
+      std::printf(" %4s%s", GradeName(GradeOfValue(sum / kPrints)), " ");
     }
     std::printf("\n%-14s", "  value");
     for (double v : values) std::printf(" %6.2f", v);

@@ -2,7 +2,10 @@
 // in one place (verdict.h); checks never decide accept/reject themselves.
 #pragma once
 
+#include <cstdint>
+#include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 namespace scangate {
@@ -72,8 +75,31 @@ struct ResolutionMeasure {
 // Print quality in the spirit of ISO/IEC 15416 (linear codes: the mean over
 // ten scan reflectance profiles) and ISO/IEC 15415 (2-D codes: one image).
 // Reflectances are 0..1 of the scanner's white (gray / 255).
+// A print-quality grade: A best, F failing; kNone where not graded.
+enum class Grade : std::uint8_t { kNone, kA, kB, kC, kD, kF };
+// The parameter that set a grade (ISO/IEC 15416 / 15415 names on the wire).
+enum class GradeParameter : std::uint8_t {
+  kNone,  // grade A: nothing limits it
+  kDecode,
+  kMinReflectance,
+  kSymbolContrast,
+  kMinEdgeContrast,
+  kModulation,
+  kDefects,
+  kDecodability,
+};
+
+// "A".."F" ("" for kNone), and back: nullopt for anything else.
+const char* GradeName(Grade grade);
+std::optional<Grade> GradeFromName(std::string_view name);
+// "symbol_contrast", ... ("" for kNone), and back.
+const char* GradeParameterName(GradeParameter parameter);
+GradeParameter GradeParameterFromName(std::string_view name);
+// The grade of a grade value (ISO: A >= 3.5, B >= 2.5, C >= 1.5, D >= 0.5).
+Grade GradeOfValue(double value);
+
 struct BarcodeGrade {
-  std::string grade;       // "A".."F"; empty: not graded
+  Grade grade = Grade::kNone;
   double grade_value = 0;  // 0..4 (A = 4): the mean of the scan grades
   double symbol_contrast = 0;    // Rmax - Rmin
   double min_reflectance = 0;    // Rmin
@@ -82,7 +108,7 @@ struct BarcodeGrade {
   double defects = 0;            // linear: the worst element non-uniformity / SC
   double decodability = 0;       // linear: margin of the reference decode; 2-D: 1
   int scans = 0;                 // profiles graded
-  std::string limited_by;        // the parameter that set the grade; empty for A
+  GradeParameter limited_by = GradeParameter::kNone;  // what set the grade; kNone for A
 };
 
 struct BarcodeMeasure {

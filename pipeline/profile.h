@@ -8,6 +8,7 @@
 #include <string>
 #include <vector>
 
+#include "pipeline/measurements.h"
 #include "pipeline/pattern.h"
 
 namespace scangate {
@@ -36,7 +37,7 @@ struct BarcodeRule {
   // to top, ...), each give or take the tolerance.
   std::vector<double> orientations_degrees;
   double orientation_tolerance_degrees = 10;
-  std::string min_grade;  // "A".."D"
+  std::optional<Grade> min_grade;  // A..D; none: any grade
   bool quiet_zone_required = false;
   double min_bar_height_mm = 0;
   // The capturing group of payload_pattern that carries the batch's page

@@ -197,24 +197,24 @@ void DecidePage(PageVerdict& v, const Profile& profile) {
 std::string BarcodeShortfalls(const BarcodeMeasure& code, const BarcodeRule& rule) {
   std::string out;
   auto add = [&](const std::string& what) { out += (out.empty() ? "" : "; ") + what; };
-  static const std::string kLetters = "ABCDF";
-  const size_t grade = kLetters.find(code.quality.grade.empty() ? 'F' : code.quality.grade[0]);
-  const size_t needed =
-      rule.min_grade.empty() ? std::string::npos : kLetters.find(rule.min_grade[0]);
-  if (needed != std::string::npos && grade > needed) {
+  // Grades order A (best) to F; an ungraded code counts as F.
+  const Grade grade = code.quality.grade == Grade::kNone ? Grade::kF : code.quality.grade;
+  if (rule.min_grade && grade > *rule.min_grade) {
     std::string limit;
     const BarcodeGrade& q = code.quality;
-    const std::string& by = q.limited_by;
-    double value = by == "symbol_contrast"     ? q.symbol_contrast
-                   : by == "min_reflectance"   ? q.min_reflectance
-                   : by == "min_edge_contrast" ? q.min_edge_contrast
-                   : by == "modulation"        ? q.modulation
-                   : by == "defects"           ? q.defects
-                   : by == "decodability"      ? q.decodability
-                                               : -1;
-    if (!by.empty()) limit = value >= 0 ? Format(" (%s %.2f)", by.c_str(), value) : " (" + by + ")";
-    add(Format("grade %s (%.1f) below %s", kLetters.substr(grade, 1).c_str(), q.grade_value,
-               rule.min_grade.c_str()) +
+    const char* by = GradeParameterName(q.limited_by);
+    switch (q.limited_by) {
+      case GradeParameter::kNone: break;
+      case GradeParameter::kDecode: limit = Format(" (%s)", by); break;
+      case GradeParameter::kSymbolContrast: limit = Format(" (%s %.2f)", by, q.symbol_contrast); break;
+      case GradeParameter::kMinReflectance: limit = Format(" (%s %.2f)", by, q.min_reflectance); break;
+      case GradeParameter::kMinEdgeContrast: limit = Format(" (%s %.2f)", by, q.min_edge_contrast); break;
+      case GradeParameter::kModulation: limit = Format(" (%s %.2f)", by, q.modulation); break;
+      case GradeParameter::kDefects: limit = Format(" (%s %.2f)", by, q.defects); break;
+      case GradeParameter::kDecodability: limit = Format(" (%s %.2f)", by, q.decodability); break;
+    }
+    add(Format("grade %s (%.1f) below %s", GradeName(grade), q.grade_value,
+               GradeName(*rule.min_grade)) +
         limit);
   }
   if (code.x_dimension_mm > 0) {

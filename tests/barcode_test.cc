@@ -411,7 +411,8 @@ TEST(BarcodeGrade, CleanCodeAtNominalSizeGradesA) {
       ReadPageBarcodes(page, TransactionRule(), SearchOn(page, TransactionRule()));
 
   ASSERT_EQ(codes.size(), 1u);
-  EXPECT_EQ(codes[0].quality.grade, "A") << "limited by " << codes[0].quality.limited_by;
+  EXPECT_EQ(codes[0].quality.grade, Grade::kA)
+      << "limited by " << GradeParameterName(codes[0].quality.limited_by);
   EXPECT_EQ(codes[0].quality.scans, 10);
   EXPECT_GT(codes[0].quality.symbol_contrast, 0.7);
   EXPECT_TRUE(codes[0].quiet_zone_ok);
@@ -433,7 +434,7 @@ TEST(BarcodeGrade, LowContrastCodeGradesWorse) {
   ASSERT_EQ(b.size(), 1u);
   EXPECT_LT(b[0].quality.symbol_contrast, a[0].quality.symbol_contrast - 0.2);
   EXPECT_LT(b[0].quality.grade_value, a[0].quality.grade_value);
-  EXPECT_EQ(b[0].quality.limited_by, "symbol_contrast");
+  EXPECT_EQ(b[0].quality.limited_by, GradeParameter::kSymbolContrast);
 }
 
 TEST(BarcodeGrade, GradeFallsAsInkSpreadsAndBlurGrows) {
@@ -504,7 +505,7 @@ TEST(BarcodeGrade, QrCodeGetsContrastModuleSizeAndQuietZone) {
   BarcodeMeasures codes = ReadPageBarcodes(page, Wanting({"QRCode"}), search);
 
   ASSERT_EQ(codes.size(), 1u);
-  EXPECT_EQ(codes[0].quality.grade, "A");
+  EXPECT_EQ(codes[0].quality.grade, Grade::kA);
   EXPECT_NEAR(codes[0].x_dimension_mm, module * 25.4 / kDpi, 0.05);
   EXPECT_TRUE(codes[0].quiet_zone_ok);
   EXPECT_GT(codes[0].quality.symbol_contrast, 0.7);
@@ -525,7 +526,7 @@ TEST(BarcodeSearch, ReportsBarsThatDoNotDecodeAsUnreadable) {
   ASSERT_FALSE(codes.empty());
   EXPECT_TRUE(codes[0].unreadable);
   EXPECT_TRUE(codes[0].text.empty());
-  EXPECT_EQ(codes[0].quality.grade, "F");
+  EXPECT_EQ(codes[0].quality.grade, Grade::kF);
   // Without the option, only decoded codes come back.
   EXPECT_TRUE(
       ReadPageBarcodes(page, TransactionRule(), SearchOn(page, TransactionRule(), false)).empty());
@@ -588,13 +589,13 @@ BarcodeMeasure Measured(const std::string& text, const std::string& grade, doubl
   BarcodeMeasure m;
   m.format = "Code128";
   m.text = text;
-  m.quality.grade = grade;
+  m.quality.grade = GradeFromName(grade).value_or(Grade::kNone);
   m.quality.grade_value = grade == "A"   ? 4
                           : grade == "B" ? 3
                           : grade == "C" ? 2
                           : grade == "D" ? 1
                                          : 0;
-  m.quality.limited_by = grade == "A" ? "" : "modulation";
+  m.quality.limited_by = grade == "A" ? GradeParameter::kNone : GradeParameter::kModulation;
   m.quality.modulation = 0.45;
   m.x_dimension_mm = x_mm;
   m.orientation_degrees = degrees;
@@ -607,7 +608,7 @@ Profile GunProfile() {
   Profile p;
   p.barcode = TransactionRule();
   p.barcode.required = true;
-  p.barcode.min_grade = "C";
+  p.barcode.min_grade = Grade::kC;
   p.barcode.min_x_dimension_mm = 0.25;
   p.barcode.max_x_dimension_mm = 0.5;
   p.barcode.orientations_degrees = {0, 180};

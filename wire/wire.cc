@@ -63,7 +63,7 @@ void ToProto(const PageVerdict& in, v1::PageVerdict* out) {
     pb->set_text(b.text);
     pb->set_orientation_degrees(b.orientation_degrees);
     for (int c : b.corners) pb->add_position(c);
-    pb->set_grade(b.quality.grade);
+    pb->set_grade(GradeName(b.quality.grade));
     pb->set_x_dimension_mm(b.x_dimension_mm);
     pb->set_quiet_zone_ok(b.quiet_zone_ok);
     pb->set_grade_value(b.quality.grade_value);
@@ -73,7 +73,7 @@ void ToProto(const PageVerdict& in, v1::PageVerdict* out) {
     pb->set_modulation(b.quality.modulation);
     pb->set_defects(b.quality.defects);
     pb->set_decodability(b.quality.decodability);
-    pb->set_grade_limited_by(b.quality.limited_by);
+    pb->set_grade_limited_by(GradeParameterName(b.quality.limited_by));
     pb->set_scans(std::uint32_t(b.quality.scans));
     pb->set_bar_height_mm(b.bar_height_mm);
     pb->set_quiet_zone_modules(b.quiet_zone_modules);
@@ -166,7 +166,7 @@ PageVerdict FromProto(const v1::PageVerdict& in) {
     m.text = b.text();
     m.orientation_degrees = b.orientation_degrees();
     for (int i = 0; i < 8 && i < b.position_size(); ++i) m.corners[i] = b.position(i);
-    m.quality.grade = b.grade();
+    m.quality.grade = GradeFromName(b.grade()).value_or(Grade::kNone);
     m.quality.grade_value = b.grade_value();
     m.quality.symbol_contrast = b.symbol_contrast();
     m.quality.min_reflectance = b.min_reflectance();
@@ -174,7 +174,7 @@ PageVerdict FromProto(const v1::PageVerdict& in) {
     m.quality.modulation = b.modulation();
     m.quality.defects = b.defects();
     m.quality.decodability = b.decodability();
-    m.quality.limited_by = b.grade_limited_by();
+    m.quality.limited_by = GradeParameterFromName(b.grade_limited_by());
     m.quality.scans = int(b.scans());
     m.x_dimension_mm = b.x_dimension_mm();
     m.x_dimension_px = b.x_dimension_px();
@@ -238,7 +238,8 @@ Profile FromProto(const v1::Profile& in) {
                                           r.orientations_degrees().end());
     if (r.has_orientation_tolerance_degrees())
       p.barcode.orientation_tolerance_degrees = r.orientation_tolerance_degrees();
-    p.barcode.min_grade = r.min_grade();
+    // Validated at load (profile_store.cc): A..D or empty.
+    if (!r.min_grade().empty()) p.barcode.min_grade = GradeFromName(r.min_grade());
     p.barcode.quiet_zone_required = r.quiet_zone_required();
     p.barcode.min_bar_height_mm = r.min_bar_height_mm();
     p.barcode.first_page_is_summary_sheet = r.first_page_is_summary_sheet();

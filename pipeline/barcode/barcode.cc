@@ -598,9 +598,9 @@ BarcodeMeasure Unreadable(const cv::Mat& page, const BarField& field, double px_
     m.corners[2 * i + 1] = static_cast<int>(std::lround(corners[i].y));
   }
   Guarded([&] { GradeLinearSymbol(page, s, px_per_mm, m); });
-  m.quality.grade = "F";
+  m.quality.grade = Grade::kF;
   m.quality.grade_value = 0;
-  m.quality.limited_by = "decode";
+  m.quality.limited_by = GradeParameter::kDecode;
   return m;
 }
 

@@ -33,9 +33,6 @@ struct LinearSymbolFrame {
   float Radius() const { return std::hypot(length, hi - lo) / 2; }
 };
 
-// The letter of a grade value (ISO: A >= 3.5, B >= 2.5, C >= 1.5, D >= 0.5).
-std::string GradeLetter(double value);
-
 // Grades a decoded linear symbol from ten scan profiles across its bars and
 // fills `m`'s quality, X-dimension, bar height, quiet zone and orientation.
 // Uses m.format and m.text to know the symbol's ideal bars. `px_per_mm` 0

@@ -47,9 +47,10 @@ enum Parameter {
   kDecodable,
   kParameterCount
 };
-constexpr const char* kParameterNames[kParameterCount] = {
-    "decode",     "min_reflectance", "symbol_contrast", "min_edge_contrast",
-    "modulation", "defects",         "decodability"};
+constexpr GradeParameter kGradeParameters[kParameterCount] = {
+    GradeParameter::kDecode,     GradeParameter::kMinReflectance, GradeParameter::kSymbolContrast,
+    GradeParameter::kMinEdgeContrast, GradeParameter::kModulation, GradeParameter::kDefects,
+    GradeParameter::kDecodability};
 
 // -------------------------------------------------------------- symbologies
 
@@ -605,10 +606,10 @@ void GradeLinearSymbol(const cv::Mat& gray, const LinearSymbolFrame& found, doub
   const double n = kScans;
   q.grade_value /= n, q.symbol_contrast /= n, q.min_reflectance /= n, q.min_edge_contrast /= n;
   q.modulation /= n, q.defects /= n, q.decodability /= n;
-  q.grade = GradeLetter(q.grade_value);
-  if (q.grade != "A") {
+  q.grade = GradeOfValue(q.grade_value);
+  if (q.grade != Grade::kA) {
     int worst = static_cast<int>(std::max_element(limits, limits + kParameterCount) - limits);
-    if (limits[worst] > 0) q.limited_by = kParameterNames[worst];
+    if (limits[worst] > 0) q.limited_by = kGradeParameters[worst];
   }
 
   const double x = Median(modules_px);

@@ -161,10 +161,11 @@ void GradeMatrixSymbol(const cv::Mat& gray, double px_per_mm, BarcodeMeasure& m)
   q.decodability = 1;
   const double grades[3] = {rmin <= 0.5 * rmax ? 4.0 : 0.0, GradeOn(sc, kSymbolContrast),
                             GradeOn(modulation, kMatrixModulation)};
-  const char* names[3] = {"min_reflectance", "symbol_contrast", "modulation"};
+  const GradeParameter names[3] = {GradeParameter::kMinReflectance,
+                                   GradeParameter::kSymbolContrast, GradeParameter::kModulation};
   int worst = static_cast<int>(std::min_element(grades, grades + 3) - grades);
   q.grade_value = grades[worst];
-  q.grade = GradeLetter(q.grade_value);
+  q.grade = GradeOfValue(q.grade_value);
   if (q.grade_value < 4) q.limited_by = names[worst];
   m.x_dimension_px = module / scale;
   if (px_per_mm > 0) m.x_dimension_mm = m.x_dimension_px / px_per_mm;

@@ -32,8 +32,42 @@ double OrientationOf(cv::Point2f u) {
 
 }  // namespace grading
 
-std::string GradeLetter(double value) {
-  return value >= 3.5 ? "A" : value >= 2.5 ? "B" : value >= 1.5 ? "C" : value >= 0.5 ? "D" : "F";
+Grade GradeOfValue(double value) {
+  return value >= 3.5   ? Grade::kA
+         : value >= 2.5 ? Grade::kB
+         : value >= 1.5 ? Grade::kC
+         : value >= 0.5 ? Grade::kD
+                        : Grade::kF;
+}
+
+namespace {
+constexpr const char* kGradeNames[] = {"", "A", "B", "C", "D", "F"};
+constexpr const char* kParameterNames[] = {"",
+                                           "decode",
+                                           "min_reflectance",
+                                           "symbol_contrast",
+                                           "min_edge_contrast",
+                                           "modulation",
+                                           "defects",
+                                           "decodability"};
+}  // namespace
+
+const char* GradeName(Grade grade) { return kGradeNames[static_cast<int>(grade)]; }
+
+std::optional<Grade> GradeFromName(std::string_view name) {
+  for (int g = 0; g < int(std::size(kGradeNames)); ++g)
+    if (name == kGradeNames[g]) return static_cast<Grade>(g);
+  return std::nullopt;
+}
+
+const char* GradeParameterName(GradeParameter parameter) {
+  return kParameterNames[static_cast<int>(parameter)];
+}
+
+GradeParameter GradeParameterFromName(std::string_view name) {
+  for (int p = 0; p < int(std::size(kParameterNames)); ++p)
+    if (name == kParameterNames[p]) return static_cast<GradeParameter>(p);
+  return GradeParameter::kNone;
 }
 
 }  // namespace scangate

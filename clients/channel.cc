@@ -9,17 +9,13 @@
 namespace scangate::cli {
 namespace {
 
-bool ReadText(const std::string& flag, const std::string& path, std::string& out,
-              std::string& error) {
+Expected<std::string> ReadText(const std::string& flag, const std::string& path) {
   std::ifstream in(path, std::ios::binary);
   std::stringstream text;
   if (in) text << in.rdbuf();
-  out = text.str();
-  if (!in || out.empty()) {
-    error = flag + " " + path + ": cannot be read";
-    return false;
-  }
-  return true;
+  std::string out = text.str();
+  if (!in || out.empty()) return Error{flag + " " + path + ": cannot be read"};
+  return out;
 }
 
 bool IsIPv4(const std::string& host) {
@@ -30,11 +26,8 @@ bool IsIPv4(const std::string& host) {
 // HOST:PORT, [V6]:PORT, a gRPC target URI (dns:///..., ipv4:..., unix:...),
 // or a comma-separated list of IP addresses with ports, which becomes one
 // ipv4:/ipv6: target that round_robin balances over.
-bool Target(const std::string& server, std::string& target, std::string& error) {
-  if (server.find(',') == std::string::npos) {
-    target = server;
-    return true;
-  }
+Expected<std::string> Target(const std::string& server) {
+  if (server.find(',') == std::string::npos) return server;
   std::string v4, v6;
   std::stringstream list(server);
   for (std::string item; std::getline(list, item, ',');) {
@@ -49,18 +42,13 @@ bool Target(const std::string& server, std::string& target, std::string& error) 
                inet_pton(AF_INET6, host.substr(1, host.size() - 2).c_str(), &a6) == 1) {
       v6 += (v6.empty() ? "" : ",") + item;
     } else {
-      error = "--server " + server + ": '" + item +
-              "' is not IP:PORT; a list takes IP addresses (IPv4 or [IPv6]), or give one DNS "
-              "name that resolves to every server (dns:///NAME:PORT)";
-      return false;
+      return Error{"--server " + server + ": '" + item +
+                   "' is not IP:PORT; a list takes IP addresses (IPv4 or [IPv6]), or give one "
+                   "DNS name that resolves to every server (dns:///NAME:PORT)"};
     }
   }
-  if (!v4.empty() && !v6.empty()) {
-    error = "--server " + server + ": a list is all IPv4 or all IPv6";
-    return false;
-  }
-  target = v4.empty() ? "ipv6:" + v6 : "ipv4:" + v4;
-  return true;
+  if (!v4.empty() && !v6.empty()) return Error{"--server " + server + ": a list is all IPv4 or all IPv6"};
+  return v4.empty() ? "ipv6:" + v6 : "ipv4:" + v4;
 }
 
 }  // namespace
@@ -88,50 +76,54 @@ bool TakeConnectionFlag(const std::vector<std::string>& args, std::size_t& i, Co
   return true;
 }
 
-std::shared_ptr<grpc::Channel> OpenChannel(const Connection& c, std::string& error) {
+Expected<std::shared_ptr<grpc::Channel>> OpenChannel(const Connection& c) {
   grpc::ChannelArguments args;
   args.SetMaxReceiveMessageSize(kMaxMessage);
   args.SetMaxSendMessageSize(kMaxMessage);
   // Every call goes to the next server that is up, among all the addresses
   // of the list or of the DNS name; a server that goes away is skipped.
   args.SetLoadBalancingPolicyName("round_robin");
-  std::string target;
-  if (!Target(c.server, target, error)) return nullptr;
+  Expected<std::string> target = Target(c.server);
+  if (!target.ok()) return target.error();
   if (c.plaintext) {
     if (!c.tls_ca.empty() || !c.tls_cert.empty() || !c.tls_key.empty() || !c.token_file.empty() ||
-        !c.tls_server_name.empty()) {
-      error = "--plaintext cannot be combined with --tls-ca, --tls-cert, --tls-key, "
-              "--tls-server-name or --token-file (a token is never sent without TLS)";
-      return nullptr;
-    }
-    return grpc::CreateCustomChannel(target, grpc::InsecureChannelCredentials(), args);
+        !c.tls_server_name.empty())
+      return Error{"--plaintext cannot be combined with --tls-ca, --tls-cert, --tls-key, "
+                   "--tls-server-name or --token-file (a token is never sent without TLS)"};
+    return grpc::CreateCustomChannel(target.value(), grpc::InsecureChannelCredentials(), args);
   }
   if (!c.tls_server_name.empty()) args.SetSslTargetNameOverride(c.tls_server_name);
-  if (c.tls_cert.empty() != c.tls_key.empty()) {
-    error = "--tls-cert and --tls-key go together";
-    return nullptr;
-  }
+  if (c.tls_cert.empty() != c.tls_key.empty()) return Error{"--tls-cert and --tls-key go together"};
   grpc::SslCredentialsOptions ssl;
-  if (!c.tls_ca.empty() && !ReadText("--tls-ca", c.tls_ca, ssl.pem_root_certs, error))
-    return nullptr;
-  if (!c.tls_cert.empty() && (!ReadText("--tls-cert", c.tls_cert, ssl.pem_cert_chain, error) ||
-                              !ReadText("--tls-key", c.tls_key, ssl.pem_private_key, error)))
-    return nullptr;
+  // Each file the connection names, read into its place.
+  auto read = [](const char* flag, const std::string& path, std::string& into) -> Outcome {
+    Expected<std::string> text = ReadText(flag, path);
+    if (!text.ok()) return text.error();
+    into = std::move(text.value());
+    return Ok{};
+  };
+  if (!c.tls_ca.empty())
+    if (Outcome read_ca = read("--tls-ca", c.tls_ca, ssl.pem_root_certs); !read_ca.ok())
+      return read_ca.error();
+  if (!c.tls_cert.empty()) {
+    if (Outcome read_cert = read("--tls-cert", c.tls_cert, ssl.pem_cert_chain); !read_cert.ok())
+      return read_cert.error();
+    if (Outcome read_key = read("--tls-key", c.tls_key, ssl.pem_private_key); !read_key.ok())
+      return read_key.error();
+  }
   std::shared_ptr<grpc::ChannelCredentials> credentials = grpc::SslCredentials(ssl);
   if (!c.token_file.empty()) {
     std::string token;
-    if (!ReadText("--token-file", c.token_file, token, error)) return nullptr;
+    if (Outcome read_token = read("--token-file", c.token_file, token); !read_token.ok())
+      return read_token.error();
     token = token.substr(0, token.find_first_of("\r\n"));
     while (!token.empty() && (token.back() == ' ' || token.back() == '\t')) token.pop_back();
-    if (token.empty()) {
-      error = "--token-file " + c.token_file + ": the first line is empty";
-      return nullptr;
-    }
+    if (token.empty()) return Error{"--token-file " + c.token_file + ": the first line is empty"};
     // Sent as "authorization: Bearer TOKEN" on every call of the channel.
     credentials =
         grpc::CompositeChannelCredentials(credentials, grpc::AccessTokenCredentials(token));
   }
-  return grpc::CreateCustomChannel(target, credentials, args);
+  return grpc::CreateCustomChannel(target.value(), credentials, args);
 }
 
 }  // namespace scangate::cli

@@ -7,6 +7,8 @@
 #include <string>
 #include <vector>
 
+#include "common/result.h"
+
 namespace scangate::cli {
 
 // Largest message: a 600-dpi A4 colour page plus its envelope.
@@ -42,6 +44,6 @@ bool TakeConnectionFlag(const std::vector<std::string>& args, std::size_t& i, Co
                         bool& bad);
 
 // The channel, or null with `error` (contradicting flags, unreadable files).
-std::shared_ptr<grpc::Channel> OpenChannel(const Connection& c, std::string& error);
+Expected<std::shared_ptr<grpc::Channel>> OpenChannel(const Connection& c);
 
 }  // namespace scangate::cli

@@ -114,13 +114,12 @@ int RunFollow(const std::vector<std::string>& args) {
   // Signals stop the follower between manifests, never in the middle of one.
   BlockTerminationSignals();
 
-  std::string channel_error;
-  auto channel = OpenChannel(connection, channel_error);
-  if (!channel) {
-    std::cerr << "scangate follow: " << channel_error << "\n";
+  Expected<std::shared_ptr<grpc::Channel>> channel = OpenChannel(connection);
+  if (!channel.ok()) {
+    std::cerr << "scangate follow: " << channel.error().message << "\n";
     return 2;
   }
-  auto stub = v1::Scangate::NewStub(channel);
+  auto stub = v1::Scangate::NewStub(channel.value());
 
   std::mutex mu;
   std::condition_variable wake;

@@ -134,34 +134,31 @@ std::vector<std::string> HotFolder::Poll(const std::function<bool(const std::str
   return names;
 }
 
-bool HotFolder::ReadPage(const fs::path& dir, const std::string& name, std::size_t limit,
-                         std::string& out, std::string& error) {
-  out.clear();
+Expected<std::string> HotFolder::ReadPage(const fs::path& dir, const std::string& name,
+                                          std::size_t limit) {
   const fs::path path = dir / name;
   // O_NOFOLLOW: the name may have become a link since it was listed.
   const int fd = ::open(path.c_str(), O_RDONLY | O_NOFOLLOW | O_CLOEXEC | O_NONBLOCK);
   struct stat st {};
   if (fd < 0 || ::fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)) {
     if (fd >= 0) ::close(fd);
-    error = SourceName(name) + ": not a regular file of the folder";
-    return false;
+    return Error{SourceName(name) + ": not a regular file of the folder"};
   }
   // At most limit + 1 bytes: enough for the server to refuse a file over it.
+  std::string out;
   out.resize(std::min<std::size_t>(std::size_t(std::max<off_t>(st.st_size, 0)), limit) + 1);
   std::size_t got = 0;
   for (ssize_t n; got < out.size() && (n = ::read(fd, out.data() + got, out.size() - got)) != 0;) {
     if (n < 0 && errno == EINTR) continue;
     if (n < 0) {
       ::close(fd);
-      error = SourceName(name) + ": read error";
-      out.clear();
-      return false;
+      return Error{SourceName(name) + ": read error"};
     }
     got += std::size_t(n);
   }
   ::close(fd);
   out.resize(got);
-  return true;
+  return out;
 }
 
 std::string HotFolder::SourceName(const std::string& name) {
@@ -206,14 +203,13 @@ void Journal::Remove(const std::string& id) {
 
 // One record a line: "KEYWORD VALUE... NAME"; a name is the last word of
 // its line (version 2, escaped) or the rest of it (version 1).
-bool Journal::Load(const fs::path& path, std::string& error) {
+Outcome Journal::Load(const fs::path& path) {
   *this = {};
   std::ifstream in(path);
-  if (!in) return true;  // no journal yet: a fresh folder
+  if (!in) return Ok{};  // no journal yet: a fresh folder
   std::string line;
   if (!std::getline(in, line) || (line != kJournalV1 && line != kJournalV2)) {
-    error = path.string() + ": not a scangate watch journal";
-    return false;
+    return Error{path.string() + ": not a scangate watch journal"};
   }
   const bool escaped = line == kJournalV2;
   JournalBatch* batch = nullptr;
@@ -269,15 +265,13 @@ bool Journal::Load(const fs::path& path, std::string& error) {
     } else if (!key.empty()) {
       ok = false;
     }
-    if (!ok) {
-      error = path.string() + ":" + std::to_string(number) + ": cannot read '" + line + "'";
-      return false;
-    }
+    if (!ok)
+      return Error{path.string() + ":" + std::to_string(number) + ": cannot read '" + line + "'"};
   }
-  return true;
+  return Ok{};
 }
 
-bool Journal::Save(const fs::path& path, std::string& error) const {
+Outcome Journal::Save(const fs::path& path) const {
   std::ostringstream out;
   out << kJournalV2 << "\n";
   out << "sequence " << sequence << "\n";
@@ -303,11 +297,8 @@ bool Journal::Save(const fs::path& path, std::string& error) const {
   bool ok = fd >= 0 && ::write(fd, text.data(), text.size()) == ssize_t(text.size()) &&
             ::fsync(fd) == 0;
   if (fd >= 0) ::close(fd);
-  if (!ok || std::rename(tmp.c_str(), path.c_str()) != 0) {
-    error = "cannot write " + path.string();
-    return false;
-  }
-  return true;
+  if (!ok || std::rename(tmp.c_str(), path.c_str()) != 0) return Error{"cannot write " + path.string()};
+  return Ok{};
 }
 
 }  // namespace scangate::cli

@@ -13,6 +13,8 @@
 #include <string>
 #include <vector>
 
+#include "common/result.h"
+
 namespace scangate::cli {
 
 // Regular image files in the folder's top level that the scanner has
@@ -34,9 +36,9 @@ class HotFolder {
   static bool IsPageName(const std::string& name);
 
   // Reads the regular file `name` of `dir` (never through a link), at most
-  // `limit` + 1 bytes. False, with `error`, when it cannot.
-  static bool ReadPage(const std::filesystem::path& dir, const std::string& name,
-                       std::size_t limit, std::string& out, std::string& error);
+  // `limit` + 1 bytes; the error says why it cannot.
+  static Expected<std::string> ReadPage(const std::filesystem::path& dir, const std::string& name,
+                                        std::size_t limit);
 
   // The file name a page is sent with (its verdict's source): the name
   // itself where the server takes it (wire/names.h) and it holds no '%';
@@ -92,8 +94,9 @@ struct Journal {
   JournalBatch* Find(const std::string& id);
   void Remove(const std::string& id);
 
-  bool Load(const std::filesystem::path& path, std::string& error);
-  bool Save(const std::filesystem::path& path, std::string& error) const;
+  // No file yet is an empty journal.
+  Outcome Load(const std::filesystem::path& path);
+  Outcome Save(const std::filesystem::path& path) const;
 };
 
 }  // namespace scangate::cli

@@ -30,13 +30,12 @@ int RunReloadProfiles(const std::vector<std::string>& args) {
     std::cerr << usage;
     return 2;
   }
-  std::string error;
-  auto channel = OpenChannel(connection, error);
-  if (!channel) {
-    std::cerr << "scangate reload-profiles: " << error << "\n";
+  Expected<std::shared_ptr<grpc::Channel>> channel = OpenChannel(connection);
+  if (!channel.ok()) {
+    std::cerr << "scangate reload-profiles: " << channel.error().message << "\n";
     return 2;
   }
-  auto stub = v1::Scangate::NewStub(channel);
+  auto stub = v1::Scangate::NewStub(channel.value());
   grpc::ClientContext ctx;
   ctx.set_deadline(std::chrono::system_clock::now() + std::chrono::seconds(60));
   v1::ReloadProfilesResponse response;

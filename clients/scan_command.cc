@@ -232,13 +232,12 @@ int RunScan(const std::vector<std::string>& args) {
       file_categories.push_back(input_categories[i]);
     }
 
-  std::string channel_error;
-  auto channel = OpenChannel(connection, channel_error);
-  if (!channel) {
-    std::cerr << "scangate scan: " << channel_error << "\n";
+  Expected<std::shared_ptr<grpc::Channel>> channel = OpenChannel(connection);
+  if (!channel.ok()) {
+    std::cerr << "scangate scan: " << channel.error().message << "\n";
     return 2;
   }
-  auto stub = v1::Scangate::NewStub(channel);
+  auto stub = v1::Scangate::NewStub(channel.value());
 
   // One stream to one server: open (or resume), corrections, the files the
   // batch lacks, close. A resume learns from BatchOpened which pages the

@@ -40,13 +40,12 @@ int RunVerdict(const std::vector<std::string>& args) {
     std::cerr << usage;
     return 2;
   }
-  std::string channel_error;
-  auto channel = OpenChannel(connection, channel_error);
-  if (!channel) {
-    std::cerr << "scangate verdict: " << channel_error << "\n";
+  Expected<std::shared_ptr<grpc::Channel>> channel = OpenChannel(connection);
+  if (!channel.ok()) {
+    std::cerr << "scangate verdict: " << channel.error().message << "\n";
     return 2;
   }
-  auto stub = v1::Scangate::NewStub(channel);
+  auto stub = v1::Scangate::NewStub(channel.value());
   v1::BatchVerdict verdict;
   grpc::Status status;
   std::string transaction_batches;  // by transaction: every batch of it, newest first

@@ -80,12 +80,12 @@ int RunWatch(const std::vector<std::string>& args) {
   // Signals are taken between pages, never in the middle of one; blocked
   // before gRPC starts its threads, so that they inherit the mask.
   BlockTerminationSignals();
-  std::string channel_error;
-  o.channel = OpenChannel(o.connection, channel_error);
-  if (!o.channel) {
-    std::cerr << "scangate scan --watch: " << channel_error << "\n";
+  Expected<std::shared_ptr<grpc::Channel>> channel = OpenChannel(o.connection);
+  if (!channel.ok()) {
+    std::cerr << "scangate scan --watch: " << channel.error().message << "\n";
     return 2;
   }
+  o.channel = std::move(channel.value());
   return RunStation(std::move(o));
 }
 

@@ -76,9 +76,12 @@ class Station {
       return 2;
     }
     fs::create_directories(state_dir_, ec);
-    std::string error;
-    if (ec || !journal_.Load(journal_path_, error)) {
-      std::cerr << "scangate scan --watch: " << (ec ? ec.message() : error) << "\n";
+    if (ec) {
+      std::cerr << "scangate scan --watch: " << ec.message() << "\n";
+      return 2;
+    }
+    if (Outcome loaded = journal_.Load(journal_path_); !loaded.ok()) {
+      std::cerr << "scangate scan --watch: " << loaded.error().message << "\n";
       return 2;
     }
     last_file_ = last_page_ = Clock::now();
@@ -158,8 +161,8 @@ class Station {
   }
 
   void Save() {
-    std::string error;
-    if (!journal_.Save(journal_path_, error)) throw std::runtime_error(error);
+    if (Outcome saved = journal_.Save(journal_path_); !saved.ok())
+      throw std::runtime_error(saved.error().message);
   }
 
   void Enqueue(std::string name) {
@@ -204,10 +207,12 @@ class Station {
   }
 
   std::string ReadPage(const std::string& name) {
-    std::string bytes, error;
-    if (!HotFolder::ReadPage(o_.dir, name, std::size_t(kMaxMessage) - (1 << 20), bytes, error))
-      Print("  %s\n", error.c_str());  // sent empty: the page's verdict says it is unreadable
-    return bytes;
+    Expected<std::string> bytes =
+        HotFolder::ReadPage(o_.dir, name, std::size_t(kMaxMessage) - (1 << 20));
+    if (bytes.ok()) return std::move(bytes.value());
+    // Sent empty: the page's verdict says it is unreadable.
+    Print("  %s\n", bytes.error().message.c_str());
+    return {};
   }
 
   // --- calls to the server ---------------------------------------------------

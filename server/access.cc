@@ -34,11 +34,10 @@ bool StartsWithIgnoringCase(const std::string& s, const std::string& prefix) {
 
 }  // namespace
 
-bool AccessControl::Load(const std::string& path, AccessControl& out, std::string& error) {
+Expected<AccessControl> AccessControl::Load(const std::string& path) {
   std::ifstream in(path);
   if (!in) {
-    error = path + ": cannot be read";
-    return false;
+    return Error{path + ": cannot be read"};
   }
   std::stringstream text;
   text << in.rdbuf();
@@ -47,10 +46,9 @@ bool AccessControl::Load(const std::string& path, AccessControl& out, std::strin
   parser.RecordErrorsTo(&errors);
   v1::AccessConfig config;
   if (!parser.ParseFromString(text.str(), &config)) {
-    error = errors.first().empty()
-                ? path + ": not a valid access file (scangate.v1.AccessConfig in text format)"
-                : errors.first();
-    return false;
+    return Error{errors.first().empty()
+                     ? path + ": not a valid access file (scangate.v1.AccessConfig in text format)"
+                     : errors.first()};
   }
   AccessControl access;
   access.enabled_ = true;
@@ -60,46 +58,38 @@ bool AccessControl::Load(const std::string& path, AccessControl& out, std::strin
                             (c.name().empty() ? "#" + std::to_string(index + 1)
                                               : "'" + c.name() + "'");
     if (c.name().empty()) {
-      error = who + ": name: required";
-      return false;
+      return Error{who + ": name: required"};
     }
     if (c.roles().empty()) {
-      error = who + ": roles: at least one of STATION, BRANCH, ARCHIVE, ADMIN";
-      return false;
+      return Error{who + ": roles: at least one of STATION, BRANCH, ARCHIVE, ADMIN"};
     }
     for (int role : c.roles())
       if (role == v1::ROLE_UNSPECIFIED) {
-        error = who + ": roles: ROLE_UNSPECIFIED is not a role";
-        return false;
+        return Error{who + ": roles: ROLE_UNSPECIFIED is not a role"};
       }
     if (c.certificate_common_name().empty() && c.token_sha256().empty()) {
-      error = who + ": needs a certificate_common_name or a token_sha256";
-      return false;
+      return Error{who + ": needs a certificate_common_name or a token_sha256"};
     }
     if (!c.token_sha256().empty()) {
       if (!IsHex64(c.token_sha256())) {
-        error = who + ": token_sha256: must be 64 hex digits (the token's SHA-256)";
-        return false;
+        return Error{who + ": token_sha256: must be 64 hex digits (the token's SHA-256)"};
       }
       c.set_token_sha256(Lower(c.token_sha256()));
       if (access.by_token_hash_.count(c.token_sha256())) {
-        error = who + ": token_sha256: another client has the same token";
-        return false;
+        return Error{who + ": token_sha256: another client has the same token"};
       }
       access.by_token_hash_[c.token_sha256()] = index;
     }
     if (!c.certificate_common_name().empty()) {
       if (access.by_common_name_.count(c.certificate_common_name())) {
-        error = who + ": certificate_common_name: '" + c.certificate_common_name() +
-                "' names another client too";
-        return false;
+        return Error{who + ": certificate_common_name: '" + c.certificate_common_name() +
+                     "' names another client too"};
       }
       access.by_common_name_[c.certificate_common_name()] = index;
     }
     access.clients_.push_back(std::move(c));
   }
-  out = std::move(access);
-  return true;
+  return access;
 }
 
 bool AccessControl::Holds(const grpc::ServerContextBase& context, v1::Role role) const {

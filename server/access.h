@@ -16,6 +16,7 @@
 #include <string>
 #include <vector>
 
+#include "common/result.h"
 #include "scangate/v1/access.pb.h"
 
 namespace scangate {
@@ -24,9 +25,9 @@ class AccessControl {
  public:
   // Everyone may do everything: plaintext loopback development only.
   AccessControl() = default;
-  // Loads an AccessConfig text file; false with "FILE:LINE:COL: ..." or
-  // "FILE: client 'NAME': ..." in `error`.
-  static bool Load(const std::string& path, AccessControl& out, std::string& error);
+  // Loads an AccessConfig text file; the error says "FILE:LINE:COL: ..." or
+  // "FILE: client 'NAME': ...".
+  static Expected<AccessControl> Load(const std::string& path);
 
   bool enabled() const { return enabled_; }
   std::size_t client_count() const { return clients_.size(); }

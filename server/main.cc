@@ -153,14 +153,14 @@ int main(int argc, char** argv) {
   options.service.max_queued_pages =
       std::size_t(max_queued_pages < 0 ? 8 * threads : max_queued_pages);
 
-  std::string error;
-  scangate::Transport transport;
-  if (!scangate::ConfigureTransport(transport_flags, options.listen, transport, error)) {
-    std::cerr << "scangate-server: " << error << "\n";
+  scangate::Expected<scangate::Transport> transport =
+      scangate::ConfigureTransport(transport_flags, options.listen);
+  if (!transport.ok()) {
+    std::cerr << "scangate-server: " << transport.error().message << "\n";
     return 2;
   }
-  options.credentials = transport.credentials;
-  options.service.access = std::move(transport.access);
+  options.credentials = transport.value().credentials;
+  options.service.access = std::move(transport.value().access);
 
   scangate::ProfileStore profiles;
   if (!profiles_dir.empty()) {
@@ -175,11 +175,11 @@ int main(int argc, char** argv) {
   const sigset_t signals = scangate::BlockTerminationSignals();
 
   scangate::ServerRunner server(options, std::move(profiles));
-  if (!server.Start(error)) {
-    std::cerr << "scangate-server: " << error << "\n";
+  if (scangate::Outcome started = server.Start(); !started.ok()) {
+    std::cerr << "scangate-server: " << started.error().message << "\n";
     return 1;
   }
-  std::cout << "scangate-server: " << transport.description << std::endl;
+  std::cout << "scangate-server: " << transport.value().description << std::endl;
   if (!server.signing_key_id().empty())
     std::cout << "scangate-server signs verdicts with key " << server.signing_key_id()
               << " (public key " << server.public_key_path() << ")" << std::endl;

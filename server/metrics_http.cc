@@ -75,7 +75,7 @@ MetricsHttpServer::~MetricsHttpServer() {
   knocker.join();
 }
 
-bool MetricsHttpServer::Start(const std::string& listen, std::string& error) {
+Outcome MetricsHttpServer::Start(const std::string& listen) {
   // civetweb takes IP addresses only.
   std::string address = listen;
   if (address.rfind("localhost:", 0) == 0) address = "127.0.0.1" + address.substr(9);
@@ -106,14 +106,12 @@ bool MetricsHttpServer::Start(const std::string& listen, std::string& error) {
         "listening_ports", address, "num_threads", std::to_string(kMetricsThreads),
         "request_timeout_ms", std::to_string(kMetricsRequestTimeoutMs)});
   } catch (const CivetException& e) {
-    error = "cannot serve metrics on " + listen + ": " + e.what();
-    return false;
+    return Error{"cannot serve metrics on " + listen + ": " + e.what()};
   }
   std::vector<int> ports = civet_->getListeningPorts();
   if (ports.empty() || ports[0] <= 0) {
-    error = "cannot serve metrics on " + listen;
     civet_.reset();
-    return false;
+    return Error{"cannot serve metrics on " + listen};
   }
   port_ = ports[0];
   // Where this host reaches the port, for the destructor's knock.
@@ -125,7 +123,7 @@ bool MetricsHttpServer::Start(const std::string& listen, std::string& error) {
   civet_->addHandler("/dashboard$", *page_handler_);
   civet_->addHandler("/dashboard/data$", *data_handler_);
   civet_->addHandler("/$", *root_handler_);
-  return true;
+  return Ok{};
 }
 
 }  // namespace scangate

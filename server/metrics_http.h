@@ -6,6 +6,7 @@
 #include <memory>
 #include <string>
 
+#include "common/result.h"
 #include "server/dashboard.h"
 #include "server/metrics.h"
 
@@ -28,8 +29,8 @@ class MetricsHttpServer {
   MetricsHttpServer& operator=(const MetricsHttpServer&) = delete;
 
   // Binds `listen` (IP:PORT, or [IPv6]:PORT; port 0 picks a free one) and
-  // serves. False, with `error`, when it cannot.
-  bool Start(const std::string& listen, std::string& error);
+  // serves; the error says why it cannot.
+  Outcome Start(const std::string& listen);
   int port() const { return port_; }
 
  private:

@@ -26,7 +26,7 @@ ServerRunner::ServerRunner(ServerOptions options, ProfileStore profiles)
 
 ServerRunner::~ServerRunner() { Shutdown(std::chrono::milliseconds(0)); }
 
-bool ServerRunner::Start(std::string& error) {
+Outcome ServerRunner::Start() {
   grpc::EnableDefaultHealthCheckService(true);
   grpc::reflection::InitProtoReflectionServerBuilderPlugin();
   if (!options_.metrics_listen.empty()) {
@@ -40,30 +40,22 @@ bool ServerRunner::Start(std::string& error) {
     if (options_.ledger.empty()) where = options_.data_dir + "/ledger.sqlite3";
   }
   Expected<std::unique_ptr<Ledger>> ledger = OpenLedger(where);
-  if (!ledger.ok()) {
-    error = ledger.error().message;
-    return false;
-  }
+  if (!ledger.ok()) return ledger.error();
   ledger_ = std::move(ledger.value());
   std::string key_path = options_.signing_key;
   if (key_path.empty() && !options_.data_dir.empty())
     key_path = options_.data_dir + "/verdict-signing.key";
   if (!key_path.empty()) {
     Expected<std::unique_ptr<VerdictSigner>> signer = VerdictSigner::LoadOrCreate(key_path);
-    if (!signer.ok()) {
-      error = signer.error().message;
-      return false;
-    }
+    if (!signer.ok()) return signer.error();
     signer_ = std::move(signer.value());
     public_key_path_ = key_path + ".pub";
     // A key brought from elsewhere may come without its public half: the
     // archive needs it to verify, so it is always beside the key.
     if (!std::filesystem::exists(public_key_path_)) {
       std::ofstream(public_key_path_) << signer_->public_key_pem();
-      if (!std::filesystem::exists(public_key_path_)) {
-        error = public_key_path_ + ": cannot write the public key";
-        return false;
-      }
+      if (!std::filesystem::exists(public_key_path_))
+        return Error{public_key_path_ + ": cannot write the public key"};
     }
     options_.service.signer = signer_.get();
   }
@@ -78,9 +70,9 @@ bool ServerRunner::Start(std::string& error) {
                              [this] { return service_->open_followers(); },
                              [this] { return engine_->in_flight(); });
     metrics_http_ = std::make_unique<MetricsHttpServer>(*metrics_, options_.dashboard);
-    if (!metrics_http_->Start(options_.metrics_listen, error)) {
+    if (Outcome serving = metrics_http_->Start(options_.metrics_listen); !serving.ok()) {
       metrics_http_.reset();
-      return false;
+      return serving;
     }
   }
 
@@ -100,9 +92,8 @@ bool ServerRunner::Start(std::string& error) {
   builder.SetMaxSendMessageSize(options_.max_message_bytes);
   server_ = builder.BuildAndStart();
   if (!server_ || port_ == 0) {
-    error = "cannot listen on " + options_.listen;
     server_.reset();
-    return false;
+    return Error{"cannot listen on " + options_.listen};
   }
   // The default health service starts with the server SERVING: say
   // NOT_SERVING before anything else, until the self-check has passed.
@@ -112,7 +103,7 @@ bool ServerRunner::Start(std::string& error) {
   ledger_->SetReachabilityListener([this](bool reachable) { OnLedgerReachable(reachable); });
   engine_->Submit({SelfCheckPage(), "self-check", profiles_.Find("default")},
                   [this](PageJob&, std::vector<PageVerdict> verdicts) { OnSelfChecked(verdicts); });
-  return true;
+  return Ok{};
 }
 
 void ServerRunner::OnSelfChecked(const std::vector<PageVerdict>& verdicts) {

@@ -10,6 +10,7 @@
 #include <mutex>
 #include <string>
 
+#include "common/result.h"
 #include "server/dashboard.h"
 #include "pipeline/engine.h"
 #include "wire/profile_store.h"
@@ -55,11 +56,11 @@ class ServerRunner {
   ServerRunner(ServerOptions options, ProfileStore profiles);
   ~ServerRunner();
 
-  // Opens the ledger, binds and starts serving. False (with `error`) when
-  // the ledger cannot be opened or an address is taken. Health reports
-  // NOT_SERVING until the engine has judged a self-check page; that happens
-  // after Start returns.
-  bool Start(std::string& error);
+  // Opens the ledger, binds and starts serving; an error when the ledger
+  // cannot be opened or an address is taken. Health reports NOT_SERVING
+  // until the engine has judged a self-check page; that happens after Start
+  // returns.
+  Outcome Start();
   int port() const { return port_; }
   int metrics_port() const;  // 0 without metrics
   // The signing key in use (empty when verdicts are not signed): its id and

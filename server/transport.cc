@@ -9,21 +9,14 @@
 namespace scangate {
 namespace {
 
-bool ReadPem(const std::string& flag, const std::string& path, std::string& out,
-             std::string& error) {
+Expected<std::string> ReadPem(const std::string& flag, const std::string& path) {
   std::ifstream in(path, std::ios::binary);
   std::stringstream text;
   if (in) text << in.rdbuf();
-  out = text.str();
-  if (!in || out.empty()) {
-    error = flag + " " + path + ": cannot be read";
-    return false;
-  }
-  if (out.find("-----BEGIN ") == std::string::npos) {
-    error = flag + " " + path + ": not a PEM file";
-    return false;
-  }
-  return true;
+  std::string pem = text.str();
+  if (!in || pem.empty()) return Error{flag + " " + path + ": cannot be read"};
+  if (pem.find("-----BEGIN ") == std::string::npos) return Error{flag + " " + path + ": not a PEM file"};
+  return pem;
 }
 
 }  // namespace
@@ -47,57 +40,56 @@ bool IsLoopbackAddress(const std::string& listen) {
   return dots == 3;
 }
 
-bool ConfigureTransport(const TransportFlags& flags, const std::string& listen, Transport& out,
-                        std::string& error) {
+Expected<Transport> ConfigureTransport(const TransportFlags& flags, const std::string& listen) {
   const bool any_tls = !flags.tls_cert.empty() || !flags.tls_key.empty() ||
                        !flags.tls_client_ca.empty();
+  Transport out;
   if (flags.plaintext) {
-    if (any_tls || !flags.access.empty()) {
-      error = "--plaintext serves everyone without TLS: it cannot be combined with --tls-cert, "
-              "--tls-key, --tls-client-ca or --access";
-      return false;
-    }
-    if (!IsLoopbackAddress(listen)) {
-      error = "--plaintext listens on a loopback address only (127.0.0.1, [::1], localhost), "
-              "not " + listen + ": use --tls-cert and --tls-key for anything else";
-      return false;
-    }
+    if (any_tls || !flags.access.empty())
+      return Error{"--plaintext serves everyone without TLS: it cannot be combined with "
+                   "--tls-cert, --tls-key, --tls-client-ca or --access"};
+    if (!IsLoopbackAddress(listen))
+      return Error{"--plaintext listens on a loopback address only (127.0.0.1, [::1], "
+                   "localhost), not " + listen + ": use --tls-cert and --tls-key for anything else"};
     out.credentials = grpc::InsecureServerCredentials();
     out.access = AccessControl();
     out.description = "plaintext, no access control";
-    return true;
+    return out;
   }
-  if (flags.tls_cert.empty() || flags.tls_key.empty()) {
-    error = any_tls || !flags.access.empty()
-                ? "TLS needs both --tls-cert and --tls-key"
-                : "give --tls-cert FILE --tls-key FILE --access FILE (or --plaintext for "
-                  "development on a loopback address)";
-    return false;
-  }
-  if (flags.access.empty()) {
-    error = "TLS needs --access FILE: who may do what (a TLS server open to every caller "
-            "is not offered)";
-    return false;
-  }
+  if (flags.tls_cert.empty() || flags.tls_key.empty())
+    return Error{any_tls || !flags.access.empty()
+                     ? "TLS needs both --tls-cert and --tls-key"
+                     : "give --tls-cert FILE --tls-key FILE --access FILE (or --plaintext for "
+                       "development on a loopback address)"};
+  if (flags.access.empty())
+    return Error{"TLS needs --access FILE: who may do what (a TLS server open to every caller "
+                 "is not offered)"};
+  Expected<std::string> key = ReadPem("--tls-key", flags.tls_key);
+  if (!key.ok()) return key.error();
+  Expected<std::string> cert = ReadPem("--tls-cert", flags.tls_cert);
+  if (!cert.ok()) return cert.error();
   grpc::SslServerCredentialsOptions::PemKeyCertPair pair;
-  if (!ReadPem("--tls-key", flags.tls_key, pair.private_key, error) ||
-      !ReadPem("--tls-cert", flags.tls_cert, pair.cert_chain, error))
-    return false;
+  pair.private_key = std::move(key.value());
+  pair.cert_chain = std::move(cert.value());
   // Client certificates are asked for but not required, so token callers
   // (branch systems) need none; one that is presented must verify.
   grpc::SslServerCredentialsOptions options(
       flags.tls_client_ca.empty() ? GRPC_SSL_DONT_REQUEST_CLIENT_CERTIFICATE
                                   : GRPC_SSL_REQUEST_CLIENT_CERTIFICATE_AND_VERIFY);
-  if (!flags.tls_client_ca.empty() &&
-      !ReadPem("--tls-client-ca", flags.tls_client_ca, options.pem_root_certs, error))
-    return false;
+  if (!flags.tls_client_ca.empty()) {
+    Expected<std::string> ca = ReadPem("--tls-client-ca", flags.tls_client_ca);
+    if (!ca.ok()) return ca.error();
+    options.pem_root_certs = std::move(ca.value());
+  }
   options.pem_key_cert_pairs.push_back(std::move(pair));
-  if (!AccessControl::Load(flags.access, out.access, error)) return false;
+  Expected<AccessControl> access = AccessControl::Load(flags.access);
+  if (!access.ok()) return access.error();
+  out.access = std::move(access.value());
   out.credentials = grpc::SslServerCredentials(options);
   out.description = std::string("TLS") + (flags.tls_client_ca.empty() ? "" : ", mutual TLS") +
                     ", " + std::to_string(out.access.client_count()) + " clients in " +
                     flags.access;
-  return true;
+  return out;
 }
 
 }  // namespace scangate

@@ -15,6 +15,7 @@
 #include <memory>
 #include <string>
 
+#include "common/result.h"
 #include "server/access.h"
 
 namespace scangate {
@@ -36,9 +37,8 @@ struct Transport {
 // True for 127.0.0.0/8, localhost, [::1] (with a port) and unix: sockets.
 bool IsLoopbackAddress(const std::string& listen);
 
-// The credentials and access rules for `listen`, or false with `error`
-// naming the flag that is missing, contradicts another or cannot be read.
-bool ConfigureTransport(const TransportFlags& flags, const std::string& listen, Transport& out,
-                        std::string& error);
+// The credentials and access rules for `listen`, or the error naming the
+// flag that is missing, contradicts another or cannot be read.
+Expected<Transport> ConfigureTransport(const TransportFlags& flags, const std::string& listen);
 
 }  // namespace scangate

@@ -758,23 +758,20 @@ TEST(Transport, PlaintextIsForLoopbackAddressesOnly) {
                          "127.0.0.1.example.org:1", "scangate.example.org:50051"})
     EXPECT_FALSE(IsLoopbackAddress(no)) << no;
   TransportFlags flags;
-  Transport out;
-  std::string error;
-  EXPECT_FALSE(ConfigureTransport(flags, "127.0.0.1:0", out, error));
+  EXPECT_FALSE(ConfigureTransport(flags, "127.0.0.1:0").ok());
   flags.tls_cert = "cert.pem";
   flags.tls_key = "key.pem";
-  EXPECT_FALSE(ConfigureTransport(flags, "0.0.0.0:0", out, error));
-  EXPECT_NE(error.find("--access"), std::string::npos) << error;
+  Expected<Transport> tls = ConfigureTransport(flags, "0.0.0.0:0");
+  ASSERT_FALSE(tls.ok());
+  EXPECT_NE(tls.error().message.find("--access"), std::string::npos) << tls.error().message;
 }
 
 TEST(AccessFile, BadFilesAreRefusedWithTheReason) {
   const fs::path file = fs::temp_directory_path() / ("scangate-access-" + std::to_string(::getpid()));
   auto load = [&](const std::string& text) {
     WriteFile(file, text);
-    AccessControl access;
-    std::string error;
-    bool ok = AccessControl::Load(file.string(), access, error);
-    return ok ? std::string("ok") : error;
+    Expected<AccessControl> access = AccessControl::Load(file.string());
+    return access.ok() ? std::string("ok") : access.error().message;
   };
   const std::string hash(64, 'a');
   EXPECT_EQ(load("clients { name: \"a\" roles: STATION certificate_common_name: \"a\" }"), "ok");

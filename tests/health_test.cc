@@ -69,8 +69,8 @@ class ServerHealth : public ::testing::Test {
     options.engine.threads = 2;
     options.engine.judge_fn = gate.Judge();
     server_ = std::make_unique<ServerRunner>(options, ProfileStore());
-    std::string error;
-    ASSERT_TRUE(server_->Start(error)) << error;
+    Outcome started = server_->Start();
+    ASSERT_TRUE(started.ok()) << started.error().message;
     channel_ = grpc::CreateChannel("127.0.0.1:" + std::to_string(server_->port()),
                                    grpc::InsecureChannelCredentials());
     health_ = Health::NewStub(channel_);

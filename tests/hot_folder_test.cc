@@ -14,6 +14,11 @@ namespace {
 
 namespace fs = std::filesystem;
 
+::testing::AssertionResult Succeeded(const Outcome& outcome) {
+  if (outcome.ok()) return ::testing::AssertionSuccess();
+  return ::testing::AssertionFailure() << outcome.error().message;
+}
+
 class StationJournal : public ::testing::Test {
  protected:
   void SetUp() override {
@@ -43,11 +48,10 @@ TEST_F(StationJournal, AnyFileNameGoesThroughIt) {
   b.state = JournalBatch::State::kAwaiting;
   b.rescan = {1};
   journal.batches.push_back(b);
-  std::string error;
-  ASSERT_TRUE(journal.Save(path(), error)) << error;
+  ASSERT_TRUE(Succeeded(journal.Save(path())));
 
   Journal loaded;
-  ASSERT_TRUE(loaded.Load(path(), error)) << error;
+  ASSERT_TRUE(Succeeded(loaded.Load(path())));
   EXPECT_EQ(loaded.sequence, 7u);
   EXPECT_EQ(loaded.used_ids, journal.used_ids);
   ASSERT_EQ(loaded.batches.size(), 1u);
@@ -81,8 +85,7 @@ TEST_F(StationJournal, AJournalOfTheFirstFormatStillLoads) {
                            "rescan 0\n"
                            "pending 0 a rescan.jpg\n";
   Journal loaded;
-  std::string error;
-  ASSERT_TRUE(loaded.Load(path(), error)) << error;
+  ASSERT_TRUE(Succeeded(loaded.Load(path())));
   EXPECT_EQ(loaded.sequence, 3u);
   ASSERT_EQ(loaded.batches.size(), 2u);
   EXPECT_EQ(loaded.batches[0].id, "counter-3-20261201-101500-3");
@@ -91,9 +94,9 @@ TEST_F(StationJournal, AJournalOfTheFirstFormatStillLoads) {
   EXPECT_EQ(loaded.batches[0].files[1].name, "100%.jpg");
   EXPECT_EQ(loaded.batches[1].pending_file, "a rescan.jpg");
   // Saved again, in the escaped format, it reads back the same.
-  ASSERT_TRUE(loaded.Save(path(), error)) << error;
+  ASSERT_TRUE(Succeeded(loaded.Save(path())));
   Journal again;
-  ASSERT_TRUE(again.Load(path(), error)) << error;
+  ASSERT_TRUE(Succeeded(again.Load(path())));
   EXPECT_EQ(again.batches[0].files[0].name, "scan 001.jpg");
   EXPECT_EQ(again.batches[0].files[1].name, "100%.jpg");
   EXPECT_EQ(again.batches[1].pending_file, "a rescan.jpg");

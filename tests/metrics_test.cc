@@ -88,8 +88,8 @@ class MetricsPort : public ::testing::Test {
     options.dashboard.stations = 3;
     options.dashboard.latency_target_seconds = 0.3;
     server_ = std::make_unique<ServerRunner>(options, ProfileStore());
-    std::string error;
-    ASSERT_TRUE(server_->Start(error)) << error;
+    Outcome started = server_->Start();
+    ASSERT_TRUE(started.ok()) << started.error().message;
     ASSERT_GT(server_->metrics_port(), 0);
     metrics_address_ = "127.0.0.1:" + std::to_string(server_->metrics_port());
     stub_ = v1::Scangate::NewStub(grpc::CreateChannel(
@@ -360,14 +360,15 @@ TEST(MetricsOptions, ATakenMetricsPortFailsTheStart) {
   first_options.listen = "127.0.0.1:0";
   first_options.metrics_listen = "127.0.0.1:0";
   ServerRunner first(first_options, ProfileStore());
-  std::string error;
-  ASSERT_TRUE(first.Start(error)) << error;
+  scangate::Outcome started = first.Start();
+  ASSERT_TRUE(started.ok()) << started.error().message;
 
   ServerOptions second_options = first_options;
   second_options.metrics_listen = "127.0.0.1:" + std::to_string(first.metrics_port());
   ServerRunner second(second_options, ProfileStore());
-  EXPECT_FALSE(second.Start(error));
-  EXPECT_NE(error.find("metrics"), std::string::npos) << error;
+  scangate::Outcome refused = second.Start();
+  ASSERT_FALSE(refused.ok());
+  EXPECT_NE(refused.error().message.find("metrics"), std::string::npos) << refused.error().message;
 }
 
 TEST(BucketQuantile, InterpolatesInsideTheBucketLikeHistogramQuantile) {

@@ -39,8 +39,8 @@ class ScanEndToEnd : public ::testing::Test {
   void StartServer(ServerOptions options) {
     if (server_) server_->Shutdown(std::chrono::seconds(5));
     server_ = std::make_unique<ServerRunner>(options, ProfileStore());
-    std::string error;
-    ASSERT_TRUE(server_->Start(error)) << error;
+    Outcome started = server_->Start();
+    ASSERT_TRUE(started.ok()) << started.error().message;
     // Until then the engine also holds the server's self-check page.
     for (int i = 0; i < 500 && !server_->serving(); ++i)
       std::this_thread::sleep_for(std::chrono::milliseconds(10));

@@ -59,9 +59,8 @@ int RunVerify(const std::vector<std::string>& args) {
     std::cerr << "scangate verify: " << manifest << " is not a verdict manifest\n";
     return 2;
   }
-  std::string error;
-  if (!VerifyVerdict(verdict, key, error)) {
-    std::cout << manifest << ": NOT VERIFIED: " << error << "\n";
+  if (Outcome verified = VerifyVerdict(verdict, key); !verified.ok()) {
+    std::cout << manifest << ": NOT VERIFIED: " << verified.error().message << "\n";
     return 1;
   }
   std::set<std::string> checked;

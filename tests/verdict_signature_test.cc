@@ -9,6 +9,12 @@
 namespace scangate {
 namespace {
 
+::testing::AssertionResult Verified(const v1::BatchVerdict& verdict, const std::string& key) {
+  const Outcome verified = VerifyVerdict(verdict, key);
+  if (verified.ok()) return ::testing::AssertionSuccess();
+  return ::testing::AssertionFailure() << verified.error().message;
+}
+
 namespace fs = std::filesystem;
 
 class Signatures : public ::testing::Test {
@@ -43,8 +49,7 @@ TEST_F(Signatures, ASignedVerdictVerifiesWithThePublicKeyWrittenBesideTheKey) {
   EXPECT_EQ(verdict_.signature().size(), 64u);
   EXPECT_EQ(verdict_.signing_key_id(), signer_->key_id());
   ASSERT_TRUE(fs::exists(dir_ / "key.pem.pub"));
-  std::string error;
-  EXPECT_TRUE(VerifyVerdict(verdict_, signer_->public_key_pem(), error)) << error;
+  EXPECT_TRUE(Verified(verdict_, signer_->public_key_pem()));
   EXPECT_EQ(fs::status(dir_ / "key.pem").permissions() & fs::perms::others_read, fs::perms::none);
 }
 
@@ -56,15 +61,14 @@ TEST_F(Signatures, TheSameKeyIsLoadedOnRestart) {
 
 TEST_F(Signatures, AnAlteredPageHashFails) {
   verdict_.mutable_pages(1)->set_sha256(std::string(64, 'f'));
-  std::string error;
-  EXPECT_FALSE(VerifyVerdict(verdict_, signer_->public_key_pem(), error));
-  EXPECT_NE(error.find("does not match"), std::string::npos);
+  const Outcome verified = VerifyVerdict(verdict_, signer_->public_key_pem());
+  ASSERT_FALSE(verified.ok());
+  EXPECT_NE(verified.error().message.find("does not match"), std::string::npos);
 }
 
 TEST_F(Signatures, AnAlteredDecisionFails) {
   verdict_.set_decision(v1::REJECT);
-  std::string error;
-  EXPECT_FALSE(VerifyVerdict(verdict_, signer_->public_key_pem(), error));
+  EXPECT_FALSE(VerifyVerdict(verdict_, signer_->public_key_pem()).ok());
 }
 
 TEST_F(Signatures, AnAlteredCategoryOrWaiverFails) {
@@ -75,33 +79,32 @@ TEST_F(Signatures, AnAlteredCategoryOrWaiverFails) {
   waived->set_waived_by("clerk-7");
   waived->set_waiver_note("the original is a fax");
   signer_->Sign(filed);
-  std::string error;
-  ASSERT_TRUE(VerifyVerdict(filed, signer_->public_key_pem(), error)) << error;
+  ASSERT_TRUE(Verified(filed, signer_->public_key_pem()));
 
   v1::BatchVerdict refiled = filed;
   refiled.mutable_pages(2)->set_category("certificates");
-  EXPECT_FALSE(VerifyVerdict(refiled, signer_->public_key_pem(), error));
+  EXPECT_FALSE(VerifyVerdict(refiled, signer_->public_key_pem()).ok());
   v1::BatchVerdict other_clerk = filed;
   other_clerk.mutable_pages(2)->mutable_reasons(0)->set_waived_by("clerk-8");
-  EXPECT_FALSE(VerifyVerdict(other_clerk, signer_->public_key_pem(), error));
+  EXPECT_FALSE(VerifyVerdict(other_clerk, signer_->public_key_pem()).ok());
 }
 
 TEST_F(Signatures, AManifestSignedBeforeCategoriesWereCoveredStillVerifies) {
   v1::BatchVerdict older = verdict_;
   signer_->Sign(older, /*version=*/1);
-  std::string error;
-  EXPECT_TRUE(VerifyVerdict(older, signer_->public_key_pem(), error)) << error;
+  EXPECT_TRUE(Verified(older, signer_->public_key_pem()));
   EXPECT_NE(older.signature(), verdict_.signature());  // the current text differs
   older.mutable_pages(0)->set_sha256(std::string(64, 'f'));
-  EXPECT_FALSE(VerifyVerdict(older, signer_->public_key_pem(), error));
+  EXPECT_FALSE(VerifyVerdict(older, signer_->public_key_pem()).ok());
 }
 
 TEST_F(Signatures, AnotherServersKeyFails) {
   auto other = VerdictSigner::LoadOrCreate((dir_ / "other.pem").string());
   ASSERT_TRUE(other.ok()) << other.error().message;
-  std::string error;
-  EXPECT_FALSE(VerifyVerdict(verdict_, other.value()->public_key_pem(), error));
-  EXPECT_NE(error.find("not by this key"), std::string::npos) << error;
+  const Outcome verified = VerifyVerdict(verdict_, other.value()->public_key_pem());
+  ASSERT_FALSE(verified.ok());
+  EXPECT_NE(verified.error().message.find("not by this key"), std::string::npos)
+      << verified.error().message;
 }
 
 TEST_F(Signatures, ThePayloadCannotBeForgedWithNewlinesInFields) {

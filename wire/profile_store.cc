@@ -320,11 +320,12 @@ std::string AttachTemplate(const std::string& profile_path, const v1::SummaryFor
         cv::imdecode(cv::Mat(1, int(bytes.size()), CV_8U, const_cast<char*>(bytes.data())),
                      cv::IMREAD_GRAYSCALE);
     if (blank.empty()) return at + (parent / named).string() + " is not an image";
-    rule.blank = PrepareFormTemplate(blank, rule, problem);
+    Expected<std::shared_ptr<const FormTemplate>> prepared = PrepareFormTemplate(blank, rule);
+    if (!prepared.ok()) return at + (parent / named).string() + ": " + prepared.error().message;
+    rule.blank = std::move(prepared.value());
   } catch (const std::exception& e) {  // cv::Exception, std::bad_alloc
     return at + (parent / named).string() + " cannot be decoded: " + e.what();
   }
-  if (!rule.blank) return at + (parent / named).string() + ": " + problem;
   return {};
 }
 

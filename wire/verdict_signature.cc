@@ -145,24 +145,18 @@ void VerdictSigner::Sign(v1::BatchVerdict& verdict, int version) const {
   verdict.set_signing_key_id(key_id_);
 }
 
-bool VerifyVerdict(const v1::BatchVerdict& verdict, const std::string& public_key_pem,
-                   std::string& error) {
-  if (verdict.signature().empty()) {
-    error = "the verdict carries no signature";
-    return false;
-  }
+Outcome VerifyVerdict(const v1::BatchVerdict& verdict, const std::string& public_key_pem) {
+  if (verdict.signature().empty()) return Error{"the verdict carries no signature"};
   BIO* bio = BIO_new_mem_buf(public_key_pem.data(), int(public_key_pem.size()));
   EVP_PKEY* key = PEM_read_bio_PUBKEY(bio, nullptr, nullptr, nullptr);
   BIO_free(bio);
   if (!key || EVP_PKEY_get_id(key) != EVP_PKEY_ED25519) {
     EVP_PKEY_free(key);
-    error = "not an Ed25519 public key in PEM";
-    return false;
+    return Error{"not an Ed25519 public key in PEM"};
   }
   if (!verdict.signing_key_id().empty() && verdict.signing_key_id() != KeyIdOf(key)) {
     EVP_PKEY_free(key);
-    error = "signed by key " + verdict.signing_key_id() + ", not by this key";
-    return false;
+    return Error{"signed by key " + verdict.signing_key_id() + ", not by this key"};
   }
   // The current payload, then the older one: manifests signed before
   // categories and waivers were covered still verify.
@@ -178,8 +172,8 @@ bool VerifyVerdict(const v1::BatchVerdict& verdict, const std::string& public_ke
     EVP_MD_CTX_free(ctx);
   }
   EVP_PKEY_free(key);
-  if (!ok) error = "the signature does not match the verdict and its pages";
-  return ok;
+  if (!ok) return Error{"the signature does not match the verdict and its pages"};
+  return Ok{};
 }
 
 }  // namespace scangate

@@ -40,9 +40,8 @@ class VerdictSigner {
   std::string key_id_;
 };
 
-// Checks a verdict's signature against a public key (PEM). False with
-// `error` saying why when it does not hold.
-bool VerifyVerdict(const v1::BatchVerdict& verdict, const std::string& public_key_pem,
-                   std::string& error);
+// Checks a verdict's signature against a public key (PEM); the error says
+// why it does not hold.
+Outcome VerifyVerdict(const v1::BatchVerdict& verdict, const std::string& public_key_pem);
 
 }  // namespace scangate

@@ -400,28 +400,17 @@ cv::Mat Darkness(const cv::Mat& gray, double dpi, double window_mm) {
   return dark;
 }
 
-std::shared_ptr<const FormTemplate> PrepareFormTemplate(const cv::Mat& blank,
-                                                        const SummaryFormRule& rule,
-                                                        std::string& error) {
-  if (blank.empty() || blank.depth() != CV_8U) {
-    error = "not an 8-bit image";
-    return nullptr;
-  }
-  if (rule.width_mm <= 0 || rule.height_mm <= 0) {
-    error = "the form's page size is not set";
-    return nullptr;
-  }
+Expected<std::shared_ptr<const FormTemplate>> PrepareFormTemplate(const cv::Mat& blank,
+                                                                 const SummaryFormRule& rule) {
+  if (blank.empty() || blank.depth() != CV_8U) return Error{"not an 8-bit image"};
+  if (rule.width_mm <= 0 || rule.height_mm <= 0) return Error{"the form's page size is not set"};
   const double dpi = blank.cols / rule.width_mm * 25.4;
   const double dpi_y = blank.rows / rule.height_mm * 25.4;
-  if (std::abs(dpi - dpi_y) > 0.02 * dpi) {
-    error = "image is " + std::to_string(blank.cols) + "x" + std::to_string(blank.rows) +
-            " px, not the form's proportions";
-    return nullptr;
-  }
-  if (dpi < 100 || dpi > 1200) {
-    error = "image is " + std::to_string(int(dpi)) + " dpi; 100 to 1200 dpi expected";
-    return nullptr;
-  }
+  if (std::abs(dpi - dpi_y) > 0.02 * dpi)
+    return Error{"image is " + std::to_string(blank.cols) + "x" + std::to_string(blank.rows) +
+                 " px, not the form's proportions"};
+  if (dpi < 100 || dpi > 1200)
+    return Error{"image is " + std::to_string(int(dpi)) + " dpi; 100 to 1200 dpi expected"};
   auto form = std::make_shared<FormTemplate>();
   form->width_mm = rule.width_mm;
   form->height_mm = rule.height_mm;
@@ -434,10 +423,8 @@ std::shared_ptr<const FormTemplate> PrepareFormTemplate(const cv::Mat& blank,
   cv::Mat print = form->darkness >= kInkDarkness;
   print(ZoneRect(rule.barcode, rd, kZoneSpillMm) & cv::Rect({}, print.size())).setTo(0);
   cv::findNonZero(print, form->print_points);
-  if (form->print_points.size() < 500) {
-    error = "the form prints almost nothing; registration needs its rulings and labels";
-    return nullptr;
-  }
+  if (form->print_points.size() < 500)
+    return Error{"the form prints almost nothing; registration needs its rulings and labels"};
   cv::dilate(print, form->print_near, cv::Mat());
   form->judged = cv::Mat(print.size(), CV_8U, cv::Scalar(255));
   auto leave_out = [&](const FormZone& z) {
@@ -459,7 +446,7 @@ std::shared_ptr<const FormTemplate> PrepareFormTemplate(const cv::Mat& blank,
   const int grow = 2 * Px(kPrintToleranceMm, kZoneDpi) + 1;
   cv::dilate(zone_print, form->zone_print,
              cv::getStructuringElement(cv::MORPH_ELLIPSE, {grow, grow}));
-  return form;
+  return std::shared_ptr<const FormTemplate>(std::move(form));
 }
 
 namespace {

@@ -9,6 +9,7 @@
 #include <string>
 #include <vector>
 
+#include "common/result.h"
 #include "pipeline/image/ink.h"
 #include "pipeline/measurements.h"
 #include "pipeline/profile.h"
@@ -42,10 +43,9 @@ struct FormTemplate {
 };
 
 // `blank` is the blank form as 8-bit gray (or BGR), `rule.width_mm` wide.
-// Returns null and sets `error` when the image cannot serve as a template.
-std::shared_ptr<const FormTemplate> PrepareFormTemplate(const cv::Mat& blank,
-                                                        const SummaryFormRule& rule,
-                                                        std::string& error);
+// The error says why the image cannot serve as a template.
+Expected<std::shared_ptr<const FormTemplate>> PrepareFormTemplate(const cv::Mat& blank,
+                                                                 const SummaryFormRule& rule);
 
 // The best fit of the form on the page.
 struct FormFit {

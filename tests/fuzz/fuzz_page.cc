@@ -60,11 +60,13 @@ scangate::Profile PensionClaim() {
   form.barcode = zone("transaction_barcode", 116, 8, 78, 30);
   const std::string path = std::string(SCANGATE_SOURCE_DIR) + "/profiles/forms/pension-claim.png";
   const cv::Mat blank = cv::imread(path, cv::IMREAD_GRAYSCALE);
-  std::string problem;
-  if (!blank.empty()) form.blank = scangate::PrepareFormTemplate(blank, form, problem);
+  scangate::Expected<std::shared_ptr<const scangate::FormTemplate>> prepared =
+      blank.empty() ? scangate::Error{"cannot be read"}
+                    : scangate::PrepareFormTemplate(blank, form);
+  if (prepared.ok()) form.blank = std::move(prepared.value());
   if (!form.blank) {
     std::fprintf(stderr, "fuzz_page: cannot prepare the form %s: %s\n", path.c_str(),
-                 problem.c_str());
+                 prepared.ok() ? "" : prepared.error().message.c_str());
     std::abort();
   }
   p.form = std::move(form);

@@ -497,9 +497,10 @@ class StreamRun {
       Finding(where + "batch " + v1::Decision_Name(batch.decision()) + " against its reasons");
     if (batch.decision() == v1::ACCEPT && !batch.final()) Finding(where + "accepted, not final");
     if (batch.final()) {
-      std::string why;
-      if (batch.signature().empty() || !VerifyVerdict(batch, TheWorld().public_key, why))
-        Finding(where + "a final verdict whose signature does not verify: " + why);
+      const Outcome verified = VerifyVerdict(batch, TheWorld().public_key);
+      if (batch.signature().empty() || !verified.ok())
+        Finding(where + "a final verdict whose signature does not verify: " +
+                (verified.ok() ? std::string("unsigned") : verified.error().message));
     } else if (!batch.signature().empty()) {
       Finding(where + "an incomplete verdict signed");
     }

@@ -4,7 +4,8 @@
 // validation split, bench/holdout.h) and on real printed pages, and
 // the time registration plus every zone decision takes per page on one
 // thread. Exits 1 when a figure misses its target. --dump DIR writes the
-// zone of every missed decision there as a PNG.
+// zone of every missed decision there as a PNG (and, for page-wide
+// signatures, the tuning split's missed pages with their candidates).
 #include <algorithm>
 #include <chrono>
 #include <cmath>
@@ -293,7 +294,8 @@ struct PageWideResult {
 };
 
 // Judges one page in page-wide signature mode; adds it to `res`.
-void JudgePageWide(const fs::path& f, bool is_signed, const Profile& profile, bool features, PageWideResult& res) {
+void JudgePageWide(const fs::path& f, bool is_signed, const Profile& profile, bool features, const std::string& dump,
+                   PageWideResult& res) {
   Page page;
   if (!Load(Slurp(f), page)) {
     res.wrong.push_back(f.filename().string() + " (not decoded)");
@@ -315,14 +317,36 @@ void JudgePageWide(const fs::path& f, bool is_signed, const Profile& profile, bo
                         bench::SplitName(validation) + ", score " + std::to_string(v.signatures[0].score) + ")");
   if (features) std::printf("T %s %s %s %.3f\n", is_signed ? "signed" : "unsigned", bench::SplitName(validation),
                             f.filename().c_str(), v.signatures[0].score);
+  if (features && !validation) {
+    // The tuning split's candidates, feature by feature.
+    for (const PageSignatureCandidate& c : PageSignatureCandidates(page.ink)) {
+      std::printf("C %s %s %.3f %d %d %d %d", is_signed ? "signed" : "unsigned", f.filename().c_str(), c.score,
+                  c.box.x, c.box.y, c.box.width, c.box.height);
+      for (float x : c.features) std::printf(" %.4g", x);
+      std::printf("\n");
+    }
+  }
+  if (!dump.empty() && found != is_signed && !validation) {
+    // The tuning split's misses only: each candidate with its score.
+    cv::Mat shown;
+    cv::cvtColor(page.ink.fine, shown, cv::COLOR_GRAY2BGR);
+    for (const PageSignatureCandidate& c : PageSignatureCandidates(page.ink)) {
+      cv::rectangle(shown, c.box, c.score >= 0.5 ? cv::Scalar(0, 0, 255) : cv::Scalar(255, 0, 0), 2);
+      cv::putText(shown, std::to_string(int(c.score * 100)), c.box.tl() + cv::Point(0, -3), cv::FONT_HERSHEY_SIMPLEX,
+                  0.6, cv::Scalar(0, 140, 0), 2);
+    }
+    cv::imwrite(dump + "/pagewide_" + f.stem().string() + ".png", shown);
+  }
 }
 
-void RunTobacco(const fs::path& dir, const Profile& profile, bool features, PageWideResult& res) {
+void RunTobacco(const fs::path& dir, const Profile& profile, bool features, const std::string& dump,
+                PageWideResult& res) {
   for (const char* folder : {"signature", "no_signature"}) {
     std::vector<fs::path> files;
     for (const auto& e : fs::directory_iterator(dir / folder)) files.push_back(e.path());
     std::sort(files.begin(), files.end());
-    for (const fs::path& f : files) JudgePageWide(f, std::string(folder) == "signature", profile, features, res);
+    for (const fs::path& f : files)
+      JudgePageWide(f, std::string(folder) == "signature", profile, features, dump, res);
   }
 }
 
@@ -333,9 +357,10 @@ const char* const kPrintedPages[] = {"feyn.tif",       "harmoniam-11.tif", "page
                                      "pageseg3.tif",   "pageseg4.tif",     "scots-frag.tif", "shearer.148.tif",
                                      "tickets.tif",    "witten.tif"};
 
-void RunPrinted(const fs::path& dir, const Profile& profile, bool features, PageWideResult& res) {
+void RunPrinted(const fs::path& dir, const Profile& profile, bool features, const std::string& dump,
+                PageWideResult& res) {
   for (const char* name : kPrintedPages)
-    if (fs::exists(dir / name)) JudgePageWide(dir / name, false, profile, features, res);
+    if (fs::exists(dir / name)) JudgePageWide(dir / name, false, profile, features, dump, res);
 }
 
 }  // namespace
@@ -410,7 +435,7 @@ int main(int argc, char** argv) {
   }
   if (fs::exists(tobacco)) {
     PageWideResult t;
-    RunTobacco(tobacco, *page_wide, features, t);
+    RunTobacco(tobacco, *page_wide, features, dump, t);
     std::printf("Page-wide signatures: Tobacco-800 (%s)\n", tobacco.c_str());
     for (int k = 0; k < 2; ++k) {
       const PageWideTally& s = t.split[k];
@@ -421,7 +446,7 @@ int main(int argc, char** argv) {
     std::printf("  tuning | validation: %.1f%% | %.1f%% correct\n", t.split[0].Rate(), t.split[1].Rate());
     for (const std::string& w : t.wrong) std::printf("    wrong: %s\n", w.c_str());
     PageWideResult p;
-    RunPrinted(scans, *page_wide, features, p);
+    RunPrinted(scans, *page_wide, features, dump, p);
     PageWideTally all = p.split[0];
     all.unsigned_total += p.split[1].unsigned_total, all.unsigned_clear += p.split[1].unsigned_clear;
     std::printf("Page-wide signatures: real printed pages without handwriting (%s)\n", scans.c_str());

@@ -328,6 +328,29 @@ void MakePage(const Background& bg, std::uint64_t seed, std::vector<Sample>& out
     PrintText(page, Words(rng, 2), closing + cv::Point(0, Px(3, dpi)), rng.uniform(3.0, 7.0), dpi,
               cv::FONT_HERSHEY_SCRIPT_SIMPLEX + rng.uniform(0, 2), 1);
   }
+  if (rng.uniform(0, 3) == 0) {
+    // A filing number printed down the margin, as archives stamp them.
+    const std::string number = std::to_string(rng.uniform(10000, 99999)) + " " + std::to_string(rng.uniform(1000, 9999));
+    const double size = rng.uniform(2.0, 4.0);
+    const int face = RandomFace(rng, false);
+    const cv::Size ts = cv::getTextSize(number, face, cv::getFontScaleFromHeight(face, Px(size, dpi), 1), 1, nullptr);
+    cv::Mat strip(ts.height * 2, ts.width + 4, CV_8U, cv::Scalar(255));
+    PrintText(strip, number, {2, ts.height * 3 / 2}, size, dpi, face, std::max(1, Px(0.25, dpi)));
+    cv::Mat turned;
+    cv::rotate(strip, turned, rng.uniform(0, 2) ? cv::ROTATE_90_CLOCKWISE : cv::ROTATE_90_COUNTERCLOCKWISE);
+    const int x = page.cols - Px(rng.uniform(6.0, 20.0), dpi) - turned.cols;
+    const int y = rng.uniform(Px(40, dpi), std::max(Px(41, dpi), page.rows - turned.rows - Px(10, dpi)));
+    const cv::Rect at = cv::Rect(x, y, turned.cols, turned.rows) & cv::Rect(0, 0, page.cols, page.rows);
+    if (at.area() > 0) {
+      cv::Mat dst = page(at);
+      cv::min(dst, turned(cv::Rect(at.tl() - cv::Point(x, y), at.size())), dst);
+    }
+  }
+  if (rng.uniform(0, 5) == 0) {
+    // A copy of a copy: toner spread until letters touch.
+    const int k = rng.uniform(2, 4);
+    cv::erode(page, page, cv::getStructuringElement(cv::MORPH_ELLIPSE, {k, k}));
+  }
   // Scanning: a slight turn, blur, noise, dust, black and white.
   if (rng.uniform(0, 2)) page = synth::Rotate(page, rng.uniform(-1.5, 1.5));
   const double blur = rng.uniform(0.0, 1.0) * dpi / 300;
@@ -426,7 +449,7 @@ int main(int argc, char** argv) {
   std::string scans = std::string(SCANGATE_SHARED_DATA_DIR) + "/scans";
   std::string out = std::string(SCANGATE_SOURCE_DIR) + "/pipeline/sheet/page_signature_model.yml";
   std::string features, dump, train_from, tobacco;
-  int tobacco_copies = 3;
+  int tobacco_copies = 3, depth = 2, trees = 200;
   for (int i = 1; i < argc; ++i) {
     const std::string a = argv[i];
     if (a == "--pages" && i + 1 < argc) pages = std::stoi(argv[++i]);
@@ -438,9 +461,11 @@ int main(int argc, char** argv) {
     else if (a == "--train-from" && i + 1 < argc) train_from = argv[++i];
     else if (a == "--tobacco" && i + 1 < argc) tobacco = argv[++i];
     else if (a == "--tobacco-copies" && i + 1 < argc) tobacco_copies = std::stoi(argv[++i]);
+    else if (a == "--depth" && i + 1 < argc) depth = std::stoi(argv[++i]);
+    else if (a == "--trees" && i + 1 < argc) trees = std::stoi(argv[++i]);
     else {
       std::fprintf(stderr, "usage: scangate-train-page-signature [--pages N] [--seed S] [--scans DIR] [--out FILE] "
-                           "[--features FILE] [--dump DIR] [--train-from FEATURES] [--tobacco DIR [--tobacco-copies K]]\n");
+                           "[--features FILE] [--dump DIR] [--train-from FEATURES] [--tobacco DIR [--tobacco-copies K]] [--depth D] [--trees N]\n");
       return 2;
     }
   }
@@ -503,8 +528,8 @@ int main(int argc, char** argv) {
   model->setBoostType(cv::ml::Boost::REAL);
   // Shallow trees: few interactions between features, which carry over to
   // real pages better than a fine partition of the generated ones.
-  model->setWeakCount(200);
-  model->setMaxDepth(2);
+  model->setWeakCount(trees);
+  model->setMaxDepth(depth);
   model->setWeightTrimRate(0.95);
   model->setUseSurrogates(false);
   model->train(cv::ml::TrainData::create(x, cv::ml::ROW_SAMPLE, y));

@@ -26,7 +26,8 @@
 
 namespace scangate {
 
-extern const char kPageSignatureModel[];  // page_signature_model.yml, built in
+// page_signature_model.yml, built in: its pieces, then a null.
+extern const char* const kPageSignatureModel[];
 
 namespace {
 
@@ -114,7 +115,8 @@ const cv::ml::Boost* Model() {
   static std::once_flag once;
   static cv::Ptr<cv::ml::Boost> model;
   std::call_once(once, [] {
-    const std::string text(kPageSignatureModel);
+    std::string text;
+    for (const char* const* piece = kPageSignatureModel; *piece; ++piece) text += *piece;
     if (text.empty()) return;
     try {
       cv::Ptr<cv::ml::Boost> m = cv::Algorithm::loadFromString<cv::ml::Boost>(text);

@@ -82,6 +82,29 @@ void MarkRuns(const cv::Mat& ink, cv::Mat& runs, int length) {
   }
 }
 
+// The same down the columns, row by row (no transposed copies): each
+// column's current run is counted, and marked when it ends long enough.
+void MarkColumnRuns(const cv::Mat& ink, cv::Mat& runs, int length) {
+  std::vector<int> count(std::size_t(ink.cols), 0);
+  auto mark = [&](int x, int end) {
+    for (int y = end - count[std::size_t(x)]; y < end; ++y) runs.at<std::uint8_t>(y, x) = 255;
+  };
+  for (int y = 0; y < ink.rows; ++y) {
+    const std::uint8_t* in = ink.ptr<std::uint8_t>(y);
+    for (int x = 0; x < ink.cols; ++x) {
+      int& c = count[std::size_t(x)];
+      if (in[x]) {
+        ++c;
+      } else if (c) {
+        if (c >= length) mark(x, y);
+        c = 0;
+      }
+    }
+  }
+  for (int x = 0; x < ink.cols; ++x)
+    if (count[std::size_t(x)] >= length) mark(x, ink.rows);
+}
+
 // connectedComponentsWithStats' box and area columns, from the labels in
 // one pass (its own statistics cost several times the labelling).
 cv::Mat Stats(const cv::Mat& labels, int n) {
@@ -152,14 +175,7 @@ std::vector<PageSignatureCandidate> PageSignatureCandidates(const InkMap& ink) {
     const int run = int(kRulingMm * ppm);
     cv::Mat rulings(strokes.size(), CV_8U, cv::Scalar(0));
     MarkRuns(strokes, rulings, run);
-    cv::Mat turned, turned_runs;
-    cv::transpose(strokes, turned);
-    turned_runs.create(turned.size(), CV_8U);
-    turned_runs.setTo(0);
-    MarkRuns(turned, turned_runs, run);
-    cv::Mat along;
-    cv::transpose(turned_runs, along);
-    rulings |= along;
+    MarkColumnRuns(strokes, rulings, run);
     cv::dilate(rulings, rulings, cv::Mat());
     strokes.setTo(0, rulings);
   }

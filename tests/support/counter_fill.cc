@@ -6,6 +6,7 @@
 // built from rings, stars and arc text, pressed unevenly.
 #include <algorithm>
 #include <cmath>
+#include <cctype>
 #include <opencv2/imgproc.hpp>
 #include <opencv2/ximgproc.hpp>
 
@@ -522,6 +523,210 @@ cv::Mat CompletedSheet(const std::string& form_name, double dpi, const std::stri
   FillForm(page, form, dpi, fill);
   if (!colour) cv::cvtColor(page, page, cv::COLOR_BGR2GRAY);
   return page;
+}
+
+namespace {
+
+// Centre lines warped as a hand warps them: slanted, and pushed about by a
+// smooth random field; `glyphs` holds strokes (any width), returns the
+// thinned result.
+cv::Mat HandWarp(cv::RNG& rng, const cv::Mat& glyphs, double slant, double amp_px, double cell_px, double base_y) {
+  cv::Mat map_x(glyphs.size(), CV_32F), map_y(glyphs.size(), CV_32F);
+  const cv::Mat fx = SmoothField(rng, glyphs.size(), cell_px);
+  const cv::Mat fy = SmoothField(rng, glyphs.size(), cell_px);
+  for (int y = 0; y < glyphs.rows; ++y)
+    for (int x = 0; x < glyphs.cols; ++x) {
+      map_x.at<float>(y, x) = float(x + slant * (y - base_y) + amp_px * fx.at<float>(y, x));
+      map_y.at<float>(y, x) = float(y + amp_px * fy.at<float>(y, x));
+    }
+  cv::Mat warped;
+  cv::remap(glyphs, warped, map_x, map_y, cv::INTER_LINEAR, cv::BORDER_CONSTANT, 0);
+  cv::threshold(warped, warped, 100, 255, cv::THRESH_BINARY);
+  cv::Mat skeleton;
+  cv::ximgproc::thinning(warped, skeleton);
+  return skeleton;
+}
+
+const char* kFirstNames[] = {"John", "Mary", "Robert", "Ann", "William", "Peter", "Carol", "Thomas", "James",
+                             "Linda", "Richard", "Susan", "George", "Helen", "Arthur", "Karen"};
+const char* kSurnames[] = {"Smith", "Jones", "Miller", "Davis", "Brown", "Wilson", "Moore", "Taylor", "Anderson",
+                           "Gertz", "Jackson", "White", "Harris", "Martin", "Thompson", "Garcia", "Eisenhart",
+                           "Kowalski", "Lee", "Hendershot"};
+
+// A Latin name as people sign it: "John Smith", "J. Smith", "R. F. Gertz".
+std::string LatinName(cv::RNG& rng) {
+  std::string name;
+  const int form = rng.uniform(0, 3);
+  if (form == 0) name = std::string(kFirstNames[rng.uniform(0, 16)]) + " ";
+  else
+    for (int i = 0; i < form; ++i) name += std::string(1, char('A' + rng.uniform(0, 26))) + ". ";
+  return name + kSurnames[rng.uniform(0, 20)];
+}
+
+// A Latin name in a script face, or only its initials, as a hand writes it.
+cv::Mat LatinSkeleton(cv::RNG& rng, double height_px, double slant, bool initials) {
+  std::string text = LatinName(rng);
+  if (initials) {
+    std::string short_text;
+    bool start = true;
+    for (char ch : text) {
+      if (start && std::isalpha(static_cast<unsigned char>(ch))) short_text += ch;
+      start = ch == ' ' || ch == '.';
+    }
+    text = short_text.substr(0, std::size_t(rng.uniform(1, 4)));
+  }
+  const int face = rng.uniform(0, 2) ? cv::FONT_HERSHEY_SCRIPT_SIMPLEX : cv::FONT_HERSHEY_SCRIPT_COMPLEX;
+  const double scale = cv::getFontScaleFromHeight(face, std::max(6, int(height_px)), 1);
+  int base = 0;
+  const cv::Size size = cv::getTextSize(text, face, scale, 1, &base);
+  const int pad = int(height_px * 1.5);
+  cv::Mat glyphs(size.height + base + 2 * pad, size.width + 2 * pad + int(height_px), CV_8UC1, cv::Scalar(0));
+  const int thick = std::max(1, int(height_px / 12));
+  cv::putText(glyphs, text, {pad, pad + size.height}, face, scale, cv::Scalar(255), thick, cv::LINE_8);
+  if (initials && rng.uniform(0, 2)) {
+    // A tail trailing off the last letter.
+    std::vector<cv::Point> tail;
+    const double x0 = pad + size.width, y0 = pad + size.height * 0.8;
+    const double len = height_px * rng.uniform(1.0, 3.0);
+    for (int i = 0; i <= 20; ++i)
+      tail.push_back({cvRound(x0 + len * i / 20.0), cvRound(y0 - height_px * 0.3 * std::sin(i / 20.0 * CV_PI * rng.uniform(1.0, 3.0)))});
+    cv::polylines(glyphs, tail, false, cv::Scalar(255), thick);
+  }
+  return HandWarp(rng, glyphs, slant, height_px * rng.uniform(0.04, 0.12), height_px * 0.8, pad + size.height);
+}
+
+// A quick scrawl: a zigzag or a wave of falling amplitude, sometimes
+// crossing itself.
+cv::Mat ScrawlSkeleton(cv::RNG& rng, double height_px, double slant) {
+  const int peaks = rng.uniform(4, 14);
+  const double step = height_px * rng.uniform(0.25, 0.7);
+  const int pad = int(height_px * 1.5);
+  cv::Mat canvas(int(height_px * 4), int(peaks * step + 2 * pad + height_px), CV_8UC1, cv::Scalar(0));
+  std::vector<cv::Point> line;
+  const double base = height_px * 2.2;
+  const bool smooth = rng.uniform(0, 2);
+  double amp = height_px * rng.uniform(0.5, 1.0);
+  const double fall = rng.uniform(0.85, 1.0);
+  for (int p = 0; p <= peaks; ++p) {
+    const double a = amp * rng.uniform(0.6, 1.2);
+    amp *= fall;
+    const int samples = smooth ? 8 : 1;
+    for (int s = 0; s < samples; ++s) {
+      const double t = (p + double(s) / samples);
+      const double y = smooth ? base - a / 2 * std::sin(t * CV_PI) : base - (p % 2 ? a / 2 : -a / 2);
+      const double back = rng.uniform(0, 4) == 0 ? -step * 0.4 : 0;
+      line.push_back({cvRound(pad + t * step + back + slant * (base - y)), cvRound(y)});
+    }
+  }
+  cv::polylines(canvas, line, false, cv::Scalar(255), 1, cv::LINE_8);
+  return canvas;
+}
+
+// Loops in a row ("llll", "eeee"), of changing size.
+cv::Mat LoopSkeleton(cv::RNG& rng, double height_px, double slant) {
+  const int loops = rng.uniform(3, 9);
+  const int pad = int(height_px * 1.5);
+  const double w = height_px * rng.uniform(0.35, 0.7);
+  cv::Mat canvas(int(height_px * 4), int(loops * w + 2 * pad + height_px), CV_8UC1, cv::Scalar(0));
+  std::vector<cv::Point> line;
+  const double base = height_px * 2.8;
+  for (int l = 0; l < loops; ++l) {
+    const double h = height_px * rng.uniform(0.5, 1.1);
+    const double loop = rng.uniform(0.4, 0.9);
+    for (int s = 0; s < 24; ++s) {
+      const double t = 2 * CV_PI * s / 24;
+      const double rise = (1 - std::cos(t)) / 2;
+      const double y = base - h * rise;
+      line.push_back({cvRound(pad + l * w + w * s / 24 - loop * w * std::sin(t) + slant * (base - y)), cvRound(y)});
+    }
+  }
+  cv::polylines(canvas, line, false, cv::Scalar(255), 1, cv::LINE_8);
+  return canvas;
+}
+
+}  // namespace
+
+const char* SignatureStyleName(SignatureStyle style) {
+  switch (style) {
+    case SignatureStyle::kChineseName: return "chinese";
+    case SignatureStyle::kCursive: return "cursive";
+    case SignatureStyle::kLatinName: return "latin";
+    case SignatureStyle::kInitials: return "initials";
+    case SignatureStyle::kScrawl: return "scrawl";
+    case SignatureStyle::kLoops: return "loops";
+    case SignatureStyle::kCount: break;
+  }
+  return "?";
+}
+
+cv::Rect SignAt(cv::Mat& page, double dpi, cv::Point left_mid, double height_mm, SignatureStyle style,
+                bool underline, double pen_mm, cv::RNG& rng) {
+  const double ppm = dpi / 25.4;
+  const double h = std::max(6.0, height_mm * ppm);
+  const double slant = rng.uniform(-0.1, 0.6);
+  cv::Mat skeleton;
+  switch (style) {
+    case SignatureStyle::kChineseName: {
+      const int count = rng.uniform(0, 3) ? 1 : 2;
+      std::string text;
+      for (int i = 0; i < count; ++i) text += kNames[rng.uniform(0, 16)];
+      skeleton = HandSkeleton(rng, text, int(h), slant, rng.uniform(0.06, 0.2), rng.uniform(0, 3) != 0);
+      break;
+    }
+    case SignatureStyle::kCursive:
+      skeleton = CursiveSkeleton(rng, h * rng.uniform(3.0, 9.0), h * rng.uniform(0.35, 0.6), slant);
+      break;
+    case SignatureStyle::kLatinName: skeleton = LatinSkeleton(rng, h, slant, false); break;
+    case SignatureStyle::kInitials: skeleton = LatinSkeleton(rng, h * 1.3, slant, true); break;
+    case SignatureStyle::kScrawl: skeleton = ScrawlSkeleton(rng, h, slant); break;
+    case SignatureStyle::kLoops: skeleton = LoopSkeleton(rng, h, slant); break;
+    case SignatureStyle::kCount: return {};
+  }
+  cv::Rect ink = cv::boundingRect(skeleton);
+  if (ink.empty()) return {};
+  if (underline) {
+    // A flourish or a plain line under the name, a little crooked.
+    const double y = ink.br().y + h * rng.uniform(0.05, 0.4);
+    const double x0 = ink.x - h * rng.uniform(0.0, 0.6), x1 = ink.br().x + h * rng.uniform(-0.3, 0.8);
+    const double bow = h * rng.uniform(-0.3, 0.3), tilt = h * rng.uniform(-0.3, 0.3);
+    std::vector<cv::Point> line;
+    for (int i = 0; i <= 30; ++i) {
+      const double t = i / 30.0;
+      line.push_back({cvRound(x0 + t * (x1 - x0)), cvRound(y + bow * 4 * t * (1 - t) + tilt * t)});
+    }
+    cv::Mat grown(std::max(skeleton.rows, int(y + h)), std::max(skeleton.cols, int(x1 + h)), CV_8UC1, cv::Scalar(0));
+    skeleton.copyTo(grown(cv::Rect(0, 0, skeleton.cols, skeleton.rows)));
+    cv::polylines(grown, line, false, cv::Scalar(255), 1, cv::LINE_8);
+    skeleton = grown;
+    ink = cv::boundingRect(skeleton);
+  }
+  const cv::Point at(left_mid.x - ink.x, left_mid.y - (ink.y + ink.height / 2));
+  Pen pen = RandomPen(rng, ppm);
+  if (pen_mm > 0) pen.width_px = pen_mm * ppm;
+  pen.pressure = rng.uniform(0.45, 1.0);
+  if (page.channels() == 1) {
+    cv::Mat colour;
+    cv::cvtColor(page, colour, cv::COLOR_GRAY2BGR);
+    InkStrokes(colour, skeleton, at, pen, rng);
+    cv::cvtColor(colour, page, cv::COLOR_BGR2GRAY);
+  } else {
+    InkStrokes(page, skeleton, at, pen, rng);
+  }
+  const int grow = int(std::ceil(pen.width_px)) + 1;
+  return cv::Rect(ink.x + at.x - grow, ink.y + at.y - grow, ink.width + 2 * grow, ink.height + 2 * grow) &
+         cv::Rect(0, 0, page.cols, page.rows);
+}
+
+void PressStamp(cv::Mat& page, double dpi, cv::Point centre, const StampStyle& style, cv::RNG& rng) {
+  const Sheet sheet(dpi);
+  if (page.channels() == 1) {
+    cv::Mat colour;
+    cv::cvtColor(page, colour, cv::COLOR_GRAY2BGR);
+    Press(colour, rng, sheet, style, centre);
+    cv::cvtColor(colour, page, cv::COLOR_BGR2GRAY);
+  } else {
+    Press(page, rng, sheet, style, centre);
+  }
 }
 
 }  // namespace scangate::synth

@@ -118,4 +118,20 @@ void PrintChinese(cv::Mat& page, const std::string& text, cv::Point origin, int 
                   cv::Scalar ink);
 int ChineseWidth(const std::string& text, int height_px);
 
+// Handwritten signatures of every style, for the page-wide signature check's
+// training pages and tests: a Chinese name (one or two), trochoid cursive, a
+// Latin name or its initials in a warped script hand, a zigzag scrawl, a row
+// of loops.
+enum class SignatureStyle { kChineseName, kCursive, kLatinName, kInitials, kScrawl, kLoops, kCount };
+const char* SignatureStyleName(SignatureStyle style);
+// Signs `page` (BGR or 8-bit gray) with the writing's left end and vertical
+// middle at `left_mid` (page pixels); `height_mm` the letters' height;
+// `underline` adds a flourish or line beneath; `pen_mm` the pen's width (0:
+// a random ballpoint or gel pen). Returns the inked box, clipped to the page.
+cv::Rect SignAt(cv::Mat& page, double dpi, cv::Point left_mid, double height_mm, SignatureStyle style,
+                bool underline, double pen_mm, cv::RNG& rng);
+// Presses a stamp of `style` centred at `centre` (page pixels) on a BGR or
+// gray page.
+void PressStamp(cv::Mat& page, double dpi, cv::Point centre, const StampStyle& style, cv::RNG& rng);
+
 }  // namespace scangate::synth

@@ -471,7 +471,7 @@ void PrintOrientation(const std::vector<Result>& all) {
               "n", "right", "s-wr", "low");
   using C = corpus::Content;
   OrientRow("all with text", Select(all, turned));
-  for (C c : {C::kScan, C::kTextPage, C::kChinesePage, C::kFormPage, C::kSparsePage, C::kIdCard,
+  for (C c : {C::kScan, C::kTextPage, C::kChinesePage, C::kChineseForm, C::kFormPage, C::kSparsePage, C::kIdCard,
               C::kSummarySheet})
     OrientRow((std::string("  ") + corpus::ContentName(c)).c_str(), Select(all, [&](const Result& r) {
                 return turned(r) && r.recipe.content == c;

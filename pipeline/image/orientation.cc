@@ -174,11 +174,17 @@ Votes ReadUpright(const Frame& f, double dpi) {
     const float* strip_rows = rows.data() + std::size_t(k) * std::size_t(f.height);
     for (std::size_t y = 0; y < ruled.size(); ++y)
       ruled[y] = strip_rows[y] >= kRuleCover * float(w) ? 0.f : strip_rows[y];
+    auto is_rule = [&](int y) {
+      return y >= 0 && y < f.height && strip_rows[y] >= kRuleCover * float(w);
+    };
     const float* r = ruled.data();
     const float floor = std::max(1.f, 0.01f * float(w));
     for (const Run& run : Runs(r, floor, 0, f.height)) {
       const int h = run.end - run.begin;
       if (h < min_line || h > max_line) continue;
+      // Ink against a ruling (a table's cell, an underlined field): its
+      // extent is the ruling's, not its letters'.
+      if (is_rule(run.begin - 1) || is_rule(run.end)) continue;
       float peak = 0;
       for (int y = run.begin; y < run.end; ++y) peak = std::max(peak, r[y]);
       if (peak < 0.08f * float(w)) continue;  // a few specks, not a line of text

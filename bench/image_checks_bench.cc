@@ -460,7 +460,8 @@ void WideSkewRow(const char* label, const std::vector<const Result*>& rs) {
 
 void PrintOrientation(const std::vector<Result>& all) {
   auto turned = [](const Result& r) { return r.set == "turned" && r.truth.orientation_known; };
-  if (Select(all, turned).empty()) return;
+  // Without a turned set (a corpus of upright pages) the tables stay empty
+  // and only the rejections of upright and blank pages are counted.
   std::printf(
       "\nORIENTATION  the orientation set (every content with text at 0/90/180/270, skewed up to\n"
       "44 degrees); right: the quarter turn found; sure-wrong: wrong at confidence >= %.2f (a\n"
@@ -553,6 +554,9 @@ void PrintOrientation(const std::vector<Result>& all) {
       if (reason.code == ReasonCode::kPageTurned || reason.code == ReasonCode::kSkewUncertain ||
           reason.code == ReasonCode::kOrientationUncertain) {
         ++upright_rejected;
+        // The tuning split's, to study.
+        if (!Validation(r.name))
+          std::printf("    upright, rejected (tuning): %-44s %s\n", r.name.c_str(), reason.detail.c_str());
         break;
       }
   }

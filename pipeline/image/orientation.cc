@@ -46,8 +46,6 @@ constexpr double kSureLines = 16;
 // rows are inked over at most about two thirds of it (Chinese lines at
 // ~75 dpi 57-67% on the generated forms).
 constexpr float kRuleCover = 0.9f;
-// A gutter between text columns: at least this wide.
-constexpr double kGutterMm = 2.5;
 
 // The ink of the coarse mask turned so that the skew is undone, as points
 // (x, y) in a frame that holds every corner.
@@ -146,62 +144,6 @@ struct Votes {
   double core_sum = 0;
 };
 
-// Line starts and ends, from one line to the next, among the points of one
-// text column (x in [x0, x1)): which columns of each line band hold ink.
-void ReadAlignment(const std::vector<cv::Point>& points, int height, int x0, int x1,
-                   int min_line, int max_line, Votes& v) {
-  const int width = x1 - x0;
-  std::vector<float> all_rows(std::size_t(height), 0.f);
-  for (const cv::Point& p : points) ++all_rows[std::size_t(p.y)];
-  const float floor = std::max(1.f, 0.004f * float(width));
-  std::vector<Run> bands;
-  for (const Run& r : Runs(all_rows.data(), floor, 0, height)) {
-    const int h = r.end - r.begin;
-    if (h >= min_line && h <= max_line) bands.push_back(r);
-  }
-  if (bands.size() < 2) return;
-  std::vector<int> band_of(std::size_t(height), -1);
-  for (std::size_t b = 0; b < bands.size(); ++b)
-    for (int y = bands[b].begin; y < bands[b].end; ++y) band_of[std::size_t(y)] = int(b);
-  std::vector<float> cols(bands.size() * std::size_t(width), 0.f);
-  for (const cv::Point& p : points) {
-    const int b = band_of[std::size_t(p.y)];
-    if (b >= 0) cols[std::size_t(b) * std::size_t(width) + std::size_t(p.x - x0)] = 1;
-  }
-  struct Segment {
-    int begin, end;
-  };
-  std::vector<std::vector<Segment>> lines(bands.size());
-  for (std::size_t b = 0; b < bands.size(); ++b) {
-    const int h = bands[b].end - bands[b].begin;
-    // Word spaces close; a gap of two line heights or more parts columns.
-    std::vector<Segment>& segments = lines[b];
-    for (const Run& s : Runs(cols.data() + b * std::size_t(width), 0.f, 0, width)) {
-      if (!segments.empty() && s.begin - segments.back().end < 2 * h)
-        segments.back().end = s.end;
-      else
-        segments.push_back({s.begin, s.end});
-    }
-    std::erase_if(segments, [&](const Segment& s) { return s.end - s.begin < 3 * h; });
-  }
-  for (std::size_t k = 0; k + 1 < lines.size(); ++k) {
-    const double h = 0.5 * ((bands[k].end - bands[k].begin) + (bands[k + 1].end - bands[k + 1].begin));
-    if (bands[k + 1].begin - bands[k].end > 2.5 * h) continue;  // a new block
-    for (const Segment& s : lines[k]) {
-      const Segment* best = nullptr;
-      int overlap = 0;
-      for (const Segment& t : lines[k + 1]) {
-        const int o = std::min(s.end, t.end) - std::max(s.begin, t.begin);
-        if (o > overlap) overlap = o, best = &t;
-      }
-      if (!best) continue;
-      v.start_spread += std::min(12.0, std::abs(s.begin - best->begin) / h);
-      v.end_spread += std::min(12.0, std::abs(s.end - best->end) / h);
-      ++v.pairs;
-    }
-  }
-}
-
 // The cues on a frame whose lines run along its rows, as if it were upright:
 // positive votes say it is, negative that it is upside down.
 Votes ReadUpright(const Frame& f, double dpi) {
@@ -214,8 +156,11 @@ Votes ReadUpright(const Frame& f, double dpi) {
   const int strip = std::max(16, int(std::lround(kStripMm * px_mm)));
   const int strips = (f.width + strip - 1) / strip;
   std::vector<float> rows(std::size_t(strips) * std::size_t(f.height), 0.f);
-  for (const cv::Point& p : f.points)
+  std::vector<float> all_rows(std::size_t(f.height), 0.f);
+  for (const cv::Point& p : f.points) {
     ++rows[std::size_t(p.x / strip) * std::size_t(f.height) + std::size_t(p.y)];
+    ++all_rows[std::size_t(p.y)];
+  }
 
   // Ascenders over descenders, strip by strip. Rows inked across nearly the
   // whole strip are rulings (a table's, a form's fields), not text: a line
@@ -259,46 +204,55 @@ Votes ReadUpright(const Frame& f, double dpi) {
     }
   }
 
-  // Line starts and ends, text column by text column: on a page set in
-  // columns (a newspaper, a magazine) the lines of one column are not at
-  // the heights of the next, and read together no band would hold a line.
-  // Columns part at gutters: a stretch of at least kGutterMm whose every
-  // column of the frame holds under a tenth of the median inked column's
-  // ink (a headline over several columns crosses a gutter with far less).
-  std::vector<float> col_ink(std::size_t(f.width), 0.f);
-  for (const cv::Point& p : f.points) ++col_ink[std::size_t(p.x)];
-  std::vector<float> inked;
-  for (float c : col_ink)
-    if (c > 0) inked.push_back(c);
-  std::vector<std::pair<int, int>> blocks;
-  if (!inked.empty()) {
-    auto mid = inked.begin() + std::ptrdiff_t(inked.size() / 2);
-    std::nth_element(inked.begin(), mid, inked.end());
-    const float empty = 0.1f * *mid;
-    const int gutter = std::max(2, int(std::lround(kGutterMm * px_mm)));
-    int begin = -1, blank_run = 0, last_ink = 0;
-    for (int x = 0; x < f.width; ++x) {
-      if (col_ink[std::size_t(x)] <= empty) {
-        ++blank_run;
-        continue;
-      }
-      if (begin < 0) begin = x;
-      else if (blank_run >= gutter) blocks.push_back({begin, last_ink + 1}), begin = x;
-      blank_run = 0;
-      last_ink = x;
-    }
-    if (begin >= 0) blocks.push_back({begin, last_ink + 1});
+  // Line starts and ends, from one line to the next: which columns of each
+  // line band hold ink, from a second pass over the points.
+  const float floor = std::max(1.f, 0.004f * float(f.width));
+  std::vector<Run> bands;
+  for (const Run& r : Runs(all_rows.data(), floor, 0, f.height)) {
+    const int h = r.end - r.begin;
+    if (h >= min_line && h <= max_line) bands.push_back(r);
   }
-  if (blocks.empty()) blocks.push_back({0, f.width});
-  // The points of each column, from one pass.
-  std::vector<int> block_of(std::size_t(f.width), -1);
-  for (std::size_t b = 0; b < blocks.size(); ++b)
-    for (int x = blocks[b].first; x < blocks[b].second; ++x) block_of[std::size_t(x)] = int(b);
-  std::vector<std::vector<cv::Point>> in_block(blocks.size());
-  for (const cv::Point& p : f.points)
-    if (const int b = block_of[std::size_t(p.x)]; b >= 0) in_block[std::size_t(b)].push_back(p);
-  for (std::size_t b = 0; b < blocks.size(); ++b)
-    ReadAlignment(in_block[b], f.height, blocks[b].first, blocks[b].second, min_line, max_line, v);
+  if (bands.size() < 2) return v;
+  std::vector<int> band_of(std::size_t(f.height), -1);
+  for (std::size_t b = 0; b < bands.size(); ++b)
+    for (int y = bands[b].begin; y < bands[b].end; ++y) band_of[std::size_t(y)] = int(b);
+  std::vector<float> cols(bands.size() * std::size_t(f.width), 0.f);
+  for (const cv::Point& p : f.points) {
+    const int b = band_of[std::size_t(p.y)];
+    if (b >= 0) cols[std::size_t(b) * std::size_t(f.width) + std::size_t(p.x)] = 1;
+  }
+  struct Segment {
+    int begin, end;
+  };
+  std::vector<std::vector<Segment>> lines(bands.size());
+  for (std::size_t b = 0; b < bands.size(); ++b) {
+    const int h = bands[b].end - bands[b].begin;
+    // Word spaces close; a gap of two line heights or more parts columns.
+    std::vector<Segment>& segments = lines[b];
+    for (const Run& s : Runs(cols.data() + b * std::size_t(f.width), 0.f, 0, f.width)) {
+      if (!segments.empty() && s.begin - segments.back().end < 2 * h)
+        segments.back().end = s.end;
+      else
+        segments.push_back({s.begin, s.end});
+    }
+    std::erase_if(segments, [&](const Segment& s) { return s.end - s.begin < 3 * h; });
+  }
+  for (std::size_t k = 0; k + 1 < lines.size(); ++k) {
+    const double h = 0.5 * ((bands[k].end - bands[k].begin) + (bands[k + 1].end - bands[k + 1].begin));
+    if (bands[k + 1].begin - bands[k].end > 2.5 * h) continue;  // a new block
+    for (const Segment& s : lines[k]) {
+      const Segment* best = nullptr;
+      int overlap = 0;
+      for (const Segment& t : lines[k + 1]) {
+        const int o = std::min(s.end, t.end) - std::max(s.begin, t.begin);
+        if (o > overlap) overlap = o, best = &t;
+      }
+      if (!best) continue;
+      v.start_spread += std::min(12.0, std::abs(s.begin - best->begin) / h);
+      v.end_spread += std::min(12.0, std::abs(s.end - best->end) / h);
+      ++v.pairs;
+    }
+  }
   return v;
 }
 

@@ -168,10 +168,10 @@ Recipe PlanTurned(cv::RNG& rng, const ScanLibrary& scans) {
     const cv::Mat scan = scans.Load(r.scan);
     r.dpi = double(scan.total()) > 30e6 ? 300 : (Chance(rng, 0.7) ? 300 : 200);
   } else {
-    r.content = std::array<Content, 6>{Content::kTextPage, Content::kChinesePage,
+    r.content = std::array<Content, 7>{Content::kTextPage, Content::kChinesePage,
                                        Content::kFormPage, Content::kSparsePage, Content::kIdCard,
-                                       Content::kSummarySheet}[std::size_t(
-        Pick(rng, {30, 30, 15, 8, 7, 10}))];
+                                       Content::kSummarySheet, Content::kChineseForm}[std::size_t(
+        Pick(rng, {30, 30, 15, 8, 7, 10, 15}))];
     r.dpi = PickDpi(rng);
     if (r.dpi > 300) r.dpi = 300;
   }
@@ -244,6 +244,7 @@ const char* ContentName(Content c) {
     case Content::kShortLine: return "oneline";
     case Content::kSignature: return "signature";
     case Content::kChinesePage: return "chinese";
+    case Content::kChineseForm: return "chineseform";
   }
   return "?";
 }

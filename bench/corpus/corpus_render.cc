@@ -56,6 +56,11 @@ cv::Mat PrintedSheet(const Recipe& r, const ScanLibrary& scans, cv::RNG& rng) {
     case Content::kChinesePage:
       spec.text_lines = rng.uniform(14, 40);
       return synth::ChineseTextPage(spec);
+    case Content::kChineseForm:
+      spec.form_lines = rng.uniform(3, 9);
+      spec.table_rows = rng.uniform(0, 9);
+      spec.text_lines = rng.uniform(2, 12);
+      return synth::ChineseFormPage(spec);
     case Content::kBlank:
     case Content::kShortLine:
     case Content::kSignature: {

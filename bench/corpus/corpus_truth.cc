@@ -106,7 +106,7 @@ std::vector<CorpusPage> ReadTruthCsv(const std::string& path) {
   static const Content contents[] = {Content::kTextPage, Content::kFormPage, Content::kSparsePage,
                                      Content::kIdCard,   Content::kSummarySheet, Content::kScan,
                                      Content::kBlank,    Content::kShortLine,  Content::kSignature,
-                                     Content::kChinesePage};
+                                     Content::kChinesePage, Content::kChineseForm};
   static const Color colors[] = {Color::kGray, Color::kColor, Color::kBilevel};
   static const Encoding encodings[] = {Encoding::kPng, Encoding::kPngNoDpi, Encoding::kJpeg,
                                        Encoding::kTiffG4};

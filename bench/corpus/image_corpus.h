@@ -25,6 +25,7 @@ enum class Content {
   kShortLine,     // blank but for one short line of print
   kSignature,     // blank but for a handwritten signature
   kChinesePage,   // synthetic: Chinese body text under a title
+  kChineseForm,   // synthetic: Chinese form or certificate: labels, table, red seal
 };
 enum class Color { kGray, kColor, kBilevel };
 enum class BlurKind { kNone, kGaussian, kDefocus, kMotion };

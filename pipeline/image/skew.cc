@@ -8,7 +8,9 @@
 // rows. Every stage sees the whole +-15 degrees: no blind ends. The same
 // search over the darkness of the ink (the mass of the lines, which a blur
 // spreads but does not move) checks the edges' answer and stands in for it
-// where a heavy blur has sheared the edges.
+// where a heavy blur has sheared the edges. Pages the search cannot settle
+// (turned beyond 15 degrees, or a quarter turn round) are turned back by
+// the direction their ink's gradients pile up on and searched again.
 #include "pipeline/image/skew.h"
 
 #include <algorithm>
@@ -37,15 +39,17 @@ constexpr double kSharpSigma300dpi = 0.8;
 constexpr double kWideFrom = 12;
 // The precise search this sure is not questioned.
 constexpr double kSureConfidence = 0.3;
-// The wide sweep's best angle against its mean (1): below this nothing on
-// the page lies along a direction (a photo, a blank page).
+// The gradients' best direction against their mean over the quarter turn
+// (1): below this nothing on the page lies along a direction (a photo, a
+// blank page).
 constexpr double kMinAxisStrength = 1.05;
 // A page with fewer edge points (a signature, a short line, a photo's rim)
 // is not searched wide: too little to lie along anything, and the search
 // costs a turn of the fine page.
 constexpr int kWideMinPoints = 500;
-// Coarse ink points the wide sweep projects.
-constexpr std::size_t kWidePoints = 6000;
+// An angle this close to the precise search's end is the end's, not the
+// page's: the search's rows pile best at its end for a page just beyond.
+constexpr double kEndMargin = 0.5;
 
 struct EdgePoints {
   std::vector<float> x, y;  // fine pixels from the image centre
@@ -297,77 +301,108 @@ Estimate Search(const EdgePoints& points, double px_per_mm, std::size_t fine_poi
   return e;
 }
 
-// Where the page's lines lie over the whole half circle, for pages the
-// precise search could not settle: the coarse ink itself (not its
-// horizontal edges, which a line turned far off horizontal no longer has)
-// projected at every angle from -45 to 135 degrees in 1-degree steps, rows
-// 1.5 mm high, then +-1 degree around the best in quarter degrees with rows
-// 0.5 mm: text lines pile into the sharpest rows along their own direction.
-// Beyond 45 degrees the lines run down the page. `strength`: the best
-// score over the mean of the sweep (1: no direction stands out). The two
-// best peaks are returned, best first: on a page turned near 45 degrees
-// the corners cut off can make a diagonal pile sharper than the lines.
-std::vector<double> WideAxes(const InkMap& ink, double& strength) {
-  strength = 0;
-  thread_local std::vector<cv::Point> ink_points;
-  ink_points.clear();
-  if (ink.mask.empty()) return {};
-  cv::findNonZero(ink.mask, ink_points);
-  if (ink_points.size() < kMinPoints) return {};
-  const std::size_t stride = std::max<std::size_t>(1, ink_points.size() / kWidePoints);
-  std::vector<float> xs, ys;
-  const float cx = (ink.mask.cols - 1) / 2.f, cy = (ink.mask.rows - 1) / 2.f;
-  for (std::size_t i = 0; i < ink_points.size(); i += stride) {
-    xs.push_back(float(ink_points[i].x) - cx);
-    ys.push_back(float(ink_points[i].y) - cy);
-  }
-  const double px_mm = ink.dpi / 25.4;
-  const double reach = std::hypot(ink.mask.cols, ink.mask.rows) / 2 + 2;
-  std::vector<float> rows;
-  auto score = [&](double degrees, double bin) {
-    const float c = float(std::cos(degrees * std::numbers::pi / 180) / bin);
-    const float sn = float(std::sin(degrees * std::numbers::pi / 180) / bin);
-    const float offset = float(std::ceil(reach / bin) + 1);
-    rows.assign(std::size_t(2 * offset + 3), 0.f);
-    for (std::size_t i = 0; i < xs.size(); ++i) {
-      const float r = ys[i] * c + xs[i] * sn + offset;
-      const int k = int(r);
-      const float f = r - float(k);
-      rows[std::size_t(k)] += 1 - f;
-      rows[std::size_t(k) + 1] += f;
+// Where the page's lines lie, modulo the quarter turn, for pages the
+// precise search could not settle: the direction of the ink's gradients on
+// the coarse page. Text lines, the strokes of their letters (stems across
+// the line, bars and baselines along it) and rulings all have their edges
+// along the line axis or across it, so the gradients' directions, folded
+// onto a quarter turn, pile up at the page's skew whichever way the page
+// is turned, with no sweep over angles. Ink is every edge at least a
+// tenth of the paper level deep, clear of borders (a black border's own
+// edges lie along the glass, not along the page).
+struct LineAxes {
+  // Up to two candidate skews, best first, in (-45, 45] degrees.
+  std::vector<double> skews;
+  // The best fold's weight over the fold's mean (1: no direction stands out).
+  double strength = 0;
+  // Per candidate: the gradients' weight across the candidate's lines over
+  // that along them. Above 1 the lines more likely run along the rows once
+  // the skew is undone.
+  std::vector<double> across_over_along;
+};
+
+LineAxes FindLineAxes(const InkMap& ink) {
+  LineAxes out;
+  const cv::Mat& g = ink.coarse;
+  if (g.rows < 16 || g.cols < 16 || ink.near_border.size() != g.size()) return out;
+  // Smoothed first, and Scharr's derivative (the one of its size whose
+  // response turns evenly with the edge): a 1-bit page's stair-stepped
+  // edges would otherwise pile the gradients on the diagonals. Every other
+  // row and column: the directions of a page's edges do not need them all.
+  thread_local cv::Mat smooth_page;
+  cv::GaussianBlur(g, smooth_page, cv::Size(5, 5), 1.0);
+  // Gradient directions in half-degree bins over the half circle.
+  constexpr int kBins = 360;
+  std::vector<double> hist(kBins, 0.0);
+  // Scharr's response to a step is 16x the step (less once smoothed): a
+  // step a tenth of the paper deep.
+  const int floor = int(0.8 * ink.paper);
+  for (int y = 1; y + 1 < g.rows; y += 2) {
+    const std::uint8_t* up = smooth_page.ptr<std::uint8_t>(y - 1);
+    const std::uint8_t* mid = smooth_page.ptr<std::uint8_t>(y);
+    const std::uint8_t* down = smooth_page.ptr<std::uint8_t>(y + 1);
+    const std::uint8_t* border = ink.near_border.ptr<std::uint8_t>(y);
+    for (int x = 1; x + 1 < g.cols; x += 2) {
+      const int ax = 3 * (up[x + 1] - up[x - 1] + down[x + 1] - down[x - 1]) + 10 * (mid[x + 1] - mid[x - 1]);
+      const int ay = 3 * (down[x - 1] - up[x - 1] + down[x + 1] - up[x + 1]) + 10 * (down[x] - up[x]);
+      const int m = std::abs(ax) + std::abs(ay);
+      if (m < floor || border[x]) continue;
+      float a = cv::fastAtan2(float(ay), float(ax));  // 0..360
+      if (a >= 180) a -= 180;
+      hist[std::size_t(std::min(kBins - 1, int(a * 2)))] += m;
     }
-    double sum = 0;
-    for (float v : rows) sum += double(v) * v;
-    return sum;
-  };
-  constexpr int kSteps = 180;
-  std::vector<double> sweep(kSteps);
+  }
+  // Folded onto the quarter turn and smoothed over +-1.5 degrees.
+  constexpr int kFold = kBins / 2;
+  std::vector<double> fold(kFold, 0.0), smooth(kFold, 0.0);
+  for (int i = 0; i < kFold; ++i) fold[std::size_t(i)] = hist[std::size_t(i)] + hist[std::size_t(i + kFold)];
   double mean = 0;
-  for (int i = 0; i < kSteps; ++i) mean += sweep[std::size_t(i)] = score(-45 + i, 1.5 * px_mm);
-  mean /= kSteps;
-  std::vector<std::pair<double, int>> peaks;  // local maxima round the half circle
-  for (int i = 0; i < kSteps; ++i) {
-    const double v = sweep[std::size_t(i)];
-    if (v >= sweep[std::size_t((i + kSteps - 1) % kSteps)] && v > sweep[std::size_t((i + 1) % kSteps)])
+  for (int i = 0; i < kFold; ++i) {
+    double v = 0;
+    for (int d = -3; d <= 3; ++d) v += fold[std::size_t((i + d + kFold) % kFold)];
+    smooth[std::size_t(i)] = v / 7;
+    mean += v / 7;
+  }
+  mean /= kFold;
+  if (mean <= 0) return out;
+  std::vector<std::pair<double, int>> peaks;
+  for (int i = 0; i < kFold; ++i) {
+    const double v = smooth[std::size_t(i)];
+    if (v >= smooth[std::size_t((i + kFold - 1) % kFold)] && v > smooth[std::size_t((i + 1) % kFold)])
       peaks.push_back({v, i});
   }
+  if (peaks.empty()) return out;
   std::sort(peaks.rbegin(), peaks.rend());
-  if (peaks.empty() || mean <= 0) return {};
-  strength = peaks[0].first / mean;
-  std::vector<double> axes;
-  for (std::size_t k = 0; k < peaks.size() && axes.size() < 2; ++k) {
-    const double best = -45 + peaks[k].second;
-    double fine = best, fine_score = -1;
-    for (double d = best - 1; d <= best + 1 + 1e-9; d += 0.25) {
-      const double sc = score(d, 0.5 * px_mm);
-      if (sc > fine_score) fine_score = sc, fine = d;
-    }
-    // Into -45..135, the range the callers read.
-    if (fine < -45) fine += 180;
-    if (fine >= 135) fine -= 180;
-    axes.push_back(fine);
+  out.strength = peaks[0].first / mean;
+  for (std::size_t k = 0; k < peaks.size() && out.skews.size() < 2; ++k) {
+    if (k > 0 && peaks[k].first < 0.5 * peaks[0].first) break;
+    const int i = peaks[k].second;
+    // The peak to a fraction of a bin.
+    const double l = smooth[std::size_t((i + kFold - 1) % kFold)], c = smooth[std::size_t(i)],
+                 r = smooth[std::size_t((i + 1) % kFold)];
+    const double denom = l - 2 * c + r;
+    const double at = (i + (denom < 0 ? 0.5 * (l - r) / denom : 0.0)) / 2;  // degrees, 0..90
+    // Gradients at `at` degrees (image coordinates, y down) cross edges
+    // that lie at `at` - 90: content turned 90 - `at` counter-clockwise on
+    // screen, modulo the quarter turn.
+    double skew = std::fmod(90.0 - at, 90.0);
+    if (skew > 45) skew -= 90;
+    if (skew <= -45) skew += 90;
+    out.skews.push_back(skew);
+    // Gradients across lines that run along the rows once turned back:
+    // direction 90 - skew (image), the along ones a quarter off.
+    auto weight_at = [&](double degrees) {
+      double d = std::fmod(degrees, 180.0);
+      if (d < 0) d += 180;
+      const int b = int(d * 2);
+      double w = 0;
+      for (int e = -3; e <= 3; ++e) w += hist[std::size_t((b + e + kBins) % kBins)];
+      return w;
+    };
+    const double across = weight_at(90 - skew), along = weight_at(-skew);
+    out.across_over_along.push_back(along > 0 ? across / along : 100);
   }
-  return axes;
+  return out;
 }
 
 // The fine page and its borders turned back by `degrees` (the content's
@@ -405,31 +440,42 @@ void Turned(const InkMap& ink, double degrees, bool sideways, InkMap& out) {
 SkewMeasure MeasureSkew(const InkMap& ink, const BlurMeasure* blur) {
   SkewMeasure m = MeasureSkewInRange(ink, blur);
   // A sure angle within 15 degrees stands (rulings and text lines both
-  // give one, whichever way the page is turned).
-  if (m.confidence >= kSureConfidence || m.points < kWideMinPoints) return m;
+  // give one, whichever way the page is turned), unless it is the search's
+  // own end: a page a degree or two beyond 15 piles its rows best there.
+  const bool at_end = std::abs(m.degrees) > kRange - kEndMargin;
+  if ((m.confidence >= kSureConfidence && !at_end) || m.points < kWideMinPoints) return m;
   // Otherwise the lines may lie beyond the search's range, or run down the
-  // page: the line axis says where they lie, the ink's profiles which way
-  // they run, and the search runs again on the page turned back by both.
-  double strength = 0;
-  const std::vector<double> axes = WideAxes(ink, strength);
-  if (strength < kMinAxisStrength) return m;
-  for (const double found : axes) {
-    // The lines' family first, then the one across it: on a page of narrow
-    // columns the gutters can pile sharper than the lines.
-    bool sideways = found >= 45;
-    const double axis = sideways ? found - 90 : found;
+  // page: the gradients say where they lie modulo the quarter turn, and the
+  // search runs again on the page turned back by that, its lines along the
+  // rows or, a quarter turn more, along the columns.
+  const LineAxes axes = FindLineAxes(ink);
+  if (axes.strength < kMinAxisStrength) return m;
+  const SkewMeasure in_range = m;
+  if (at_end) m.confidence = 0;
+  for (std::size_t k = 0; k < axes.skews.size(); ++k) {
+    const double axis = axes.skews[k];
+    // The family the gradients favour first.
+    bool sideways = axes.across_over_along[k] < 1;
     for (int attempt = 0; attempt < 2; ++attempt, sideways = !sideways) {
-      if (!sideways && std::abs(axis) <= kWideFrom) continue;  // searched already
+      const bool near = std::abs(axis) <= kWideFrom && !at_end;
+      if (!sideways && near) continue;  // searched already
+      // Lines down a page within the search's range of the axes: a quarter
+      // turn exactly (a copy, not a resampling: a tenth of the time), the
+      // search finding the rest.
+      const double turn_by = near ? 0 : axis;
       thread_local InkMap turned;
-      Turned(ink, axis, sideways, turned);
+      Turned(ink, turn_by, sideways, turned);
       SkewMeasure t = MeasureSkewInRange(turned, blur);
-      t.degrees += axis;
+      t.degrees += turn_by;
       if (t.degrees > 45) t.degrees -= 90;
       if (t.degrees <= -45) t.degrees += 90;
       if (t.confidence > m.confidence) m = t;
       if (m.confidence >= kSureConfidence) return m;
     }
   }
+  // Nothing sure: the better of what was found (at the search's end, the
+  // end's angle only if nothing else was).
+  if (at_end && m.confidence <= 0) return in_range;
   return m;
 }
 

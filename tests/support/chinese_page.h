@@ -15,4 +15,11 @@ namespace scangate::synth {
 // `spec.text_lines` body lines; 8-bit gray on white, at `spec.dpi`.
 cv::Mat ChineseTextPage(const PageSpec& spec);
 
+// A Chinese form or certificate: a centred title, `spec.form_lines` labels
+// (姓名：...) each left of a ruled field, some filled in; a ruled table of
+// `spec.table_rows` rows under Chinese column heads, its cells numbers and
+// short words; `spec.text_lines` lines of text; the issuing office and the
+// date set right, under a round red seal. BGR on white (the seal is red).
+cv::Mat ChineseFormPage(const PageSpec& spec);
+
 }  // namespace scangate::synth

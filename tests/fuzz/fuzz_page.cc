@@ -37,7 +37,7 @@ scangate::Profile PensionClaim() {
   p.barcode.formats = {"Code128"};
   p.barcode.payload_pattern = scangate::Pattern("SI[0-9]{13}");
   p.barcode.required = true;
-  p.barcode.min_grade = "C";
+  p.barcode.min_grade = scangate::Grade::kC;
   p.barcode.min_x_dimension_mm = 0.25;
   p.barcode.max_x_dimension_mm = 0.6;
   p.barcode.orientations_degrees = {0, 180};

@@ -1,9 +1,10 @@
 // See batch_session.h.
 #include "batch/batch_session.h"
 
+#include "batch/batch_rules.h"
+
 #include <random>
 
-#include "pipeline/batch.h"
 #include "wire/wire.h"
 
 namespace scangate {
@@ -203,14 +204,13 @@ Refusable<v1::PageVerdict> BatchSession::Waive(const v1::WaiveReason& waive,
 v1::BatchVerdict BatchSession::Decide(bool closed, std::int64_t now) {
   phase_ = Phase::kDecided;
   // Separator sheets are not archived content: the batch rules leave them out.
-  std::vector<PageVerdict> counted;
+  std::vector<v1::PageVerdict> counted;
   std::vector<v1::PageVerdict> all_pages;
   for (const auto& [index, page] : pages_) {
     all_pages.push_back(page);
-    if (!page.separator_sheet()) counted.push_back(FromProto(page));
+    if (!page.separator_sheet()) counted.push_back(page);
   }
-  v1::BatchVerdict verdict;
-  ToProto(DecideBatch(counted, *profile_.rules, closed), &verdict);
+  v1::BatchVerdict verdict = DecideBatch(counted, *profile_.rules, closed);
   verdict.set_batch_id(record_.batch_id);
   verdict.set_profile(record_.profile);
   verdict.set_profile_version(record_.profile_version);

@@ -86,6 +86,8 @@ void DecideTransactionBarcode(PageVerdict& v, const Profile& profile) {
   }
   if (v.summary_sheet) {
     if (std::optional<Reason> absent = BarcodeAbsence(v, rule)) v.reasons.push_back(*absent);
+  } else if (rule.first_page_is_summary_sheet && !v.is_blank) {
+    v.transaction_absence = BarcodeAbsence(v, rule);
   }
 }
 

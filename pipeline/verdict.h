@@ -75,6 +75,12 @@ struct PageVerdict {
   // The text of the first readable barcode the profile's rule accepts;
   // empty when none (DecidePage sets it).
   std::string transaction_id;
+  // Why the page carries no transaction barcode, where the profile takes
+  // the batch's first page as its summary sheet (BarcodeRule::
+  // first_page_is_summary_sheet) and this page did not register to a form
+  // (a registered sheet says so in its reasons): the batch rules name it
+  // on the batch's first page. Not one of the page's own reasons.
+  std::optional<Reason> transaction_absence;
   std::string error;  // set when the page could not be read or judged
   std::optional<PageErrorKind> error_kind;
   std::string sha256;

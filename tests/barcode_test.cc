@@ -1,9 +1,10 @@
 #include "pipeline/barcode/barcode.h"
 
+#include "batch/batch_rules.h"
 #include "pipeline/barcode/barcode_grade.h"
 #include "tests/support/barcode_print.h"
+#include "tests/support/recorded.h"
 #include "pipeline/barcode/barcode_zone.h"
-#include "pipeline/batch.h"
 #include "pipeline/judge.h"
 #include "pipeline/verdict.h"
 
@@ -374,7 +375,7 @@ TEST(BarcodeSearch, PayloadPatternPicksTheTransactionCodeOfTwo) {
 
   ASSERT_NE(Find(v.barcodes, foreign.text), nullptr);
   ASSERT_NE(Find(v.barcodes, transaction.text), nullptr);
-  EXPECT_EQ(TransactionBarcode(v, rule), transaction.text);
+  EXPECT_TRUE(RuleAccepts(rule, *Find(v.barcodes, transaction.text)));
   EXPECT_FALSE(RuleAccepts(rule, *Find(v.barcodes, foreign.text)));
 }
 
@@ -656,16 +657,20 @@ TEST(BarcodeVerdict, SupportingPageWithoutTheBarcodeIsNotRejectedForIt) {
   EXPECT_EQ(v.decision, Decision::kAccept);
 }
 
-std::vector<PageVerdict> Batch(std::vector<BarcodeMeasures> page_codes) {
+// Pages carrying `page_codes`, judged under `profile` and recorded as the
+// ledger holds them; the pages in `blank` are blank backs.
+std::vector<v1::PageVerdict> Batch(std::vector<BarcodeMeasures> page_codes, const Profile& profile,
+                                   std::vector<std::size_t> blank = {}) {
   std::vector<PageVerdict> pages;
   for (size_t i = 0; i < page_codes.size(); ++i) {
     PageVerdict v;
     v.page_index = std::uint32_t(i);
-    v.blank.ink_ratio = 0.05;
+    v.blank.ink_ratio = std::count(blank.begin(), blank.end(), i) ? 0 : 0.05;
     v.barcodes = page_codes[i];
+    DecidePage(v, profile);
     pages.push_back(v);
   }
-  return pages;
+  return testing::Recorded(pages);
 }
 
 TEST(BarcodeVerdict, FirstPageSummarySheetSaysWhyItsBarcodeIsMissing) {
@@ -675,25 +680,27 @@ TEST(BarcodeVerdict, FirstPageSummarySheetSaysWhyItsBarcodeIsMissing) {
   BarcodeMeasure bars;  // bars nothing decoded
   bars.unreadable = true;
 
-  BatchVerdict missing = DecideBatch(Batch({{}, {}}), p, true);
-  BatchVerdict unreadable = DecideBatch(Batch({{bars}, {}}), p, true);
-  BatchVerdict payload = DecideBatch(Batch({{Measured("INV-1", "A", 0.33, 0)}, {}}), p, true);
-  BatchVerdict fine =
-      DecideBatch(Batch({{Measured("SI2026112700042", "A", 0.33, 0)}, {}}), p, true);
+  const v1::BatchVerdict missing = DecideBatch(Batch({{}, {}}, p), p, true);
+  const v1::BatchVerdict unreadable = DecideBatch(Batch({{bars}, {}}, p), p, true);
+  const v1::BatchVerdict payload =
+      DecideBatch(Batch({{Measured("INV-1", "A", 0.33, 0)}, {}}, p), p, true);
+  const v1::BatchVerdict fine =
+      DecideBatch(Batch({{Measured("SI2026112700042", "A", 0.33, 0)}, {}}, p), p, true);
 
-  EXPECT_TRUE(Has(missing.reasons, ReasonCode::kBarcodeMissing));
-  EXPECT_TRUE(Has(unreadable.reasons, ReasonCode::kBarcodeUnreadable));
-  EXPECT_TRUE(Has(payload.reasons, ReasonCode::kBarcodePayload, "INV-1"));
-  for (const BatchVerdict* b : {&missing, &unreadable, &payload}) {
-    auto on_first = std::find_if(b->reasons.begin(), b->reasons.end(), [](const Reason& r) {
-      return r.code == ReasonCode::kBarcodeMissing || r.code == ReasonCode::kBarcodeUnreadable ||
-             r.code == ReasonCode::kBarcodePayload;
+  EXPECT_TRUE(testing::HasReason(missing, v1::BARCODE_MISSING));
+  EXPECT_TRUE(testing::HasReason(unreadable, v1::BARCODE_UNREADABLE));
+  EXPECT_TRUE(testing::HasReason(payload, v1::BARCODE_PAYLOAD, "INV-1"));
+  for (const v1::BatchVerdict* b : {&missing, &unreadable, &payload}) {
+    auto on_first = std::find_if(b->reasons().begin(), b->reasons().end(), [](const v1::Reason& r) {
+      return r.code() == v1::BARCODE_MISSING || r.code() == v1::BARCODE_UNREADABLE ||
+             r.code() == v1::BARCODE_PAYLOAD;
     });
-    ASSERT_NE(on_first, b->reasons.end());
-    EXPECT_EQ(on_first->page, 0u);
+    ASSERT_NE(on_first, b->reasons().end());
+    ASSERT_TRUE(on_first->has_page());
+    EXPECT_EQ(on_first->page(), 0u);
   }
-  EXPECT_EQ(fine.decision, Decision::kAccept);
-  EXPECT_EQ(fine.transaction_id, "SI2026112700042");
+  EXPECT_EQ(fine.decision(), v1::ACCEPT);
+  EXPECT_EQ(fine.transaction_id(), "SI2026112700042");
 }
 
 TEST(BatchRules, PageCountCarriedInTheTransactionNumberOverridesTheRange) {
@@ -704,25 +711,22 @@ TEST(BatchRules, PageCountCarriedInTheTransactionNumberOverridesTheRange) {
   p.min_pages = 1;
   p.max_pages = 20;
   const BarcodeMeasures sheet = {Measured("SI20261127001P03", "A", 0.33, 0)};
-  std::vector<PageVerdict> three = Batch({sheet, {}, {}});
-  std::vector<PageVerdict> two = Batch({sheet, {}});
-  std::vector<PageVerdict> three_and_a_blank_back = Batch({sheet, {}, {}, {}});
-  three_and_a_blank_back[3].is_blank = true;
 
-  const BatchVerdict right = DecideBatch(three, p, true);
-  const BatchVerdict short_one = DecideBatch(two, p, true);
-  const BatchVerdict with_blank = DecideBatch(three_and_a_blank_back, p, true);
+  const v1::BatchVerdict right = DecideBatch(Batch({sheet, {}, {}}, p), p, true);
+  const v1::BatchVerdict short_one = DecideBatch(Batch({sheet, {}}, p), p, true);
+  const v1::BatchVerdict with_blank = DecideBatch(Batch({sheet, {}, {}, {}}, p, {3}), p, true);
 
-  EXPECT_EQ(right.decision, Decision::kAccept);
-  EXPECT_EQ(with_blank.decision, Decision::kAccept);
-  ASSERT_EQ(short_one.decision, Decision::kReject);
-  EXPECT_TRUE(Has(short_one.reasons, ReasonCode::kPageCount, "3 expected by transaction SI20261127001P03"));
+  EXPECT_EQ(right.decision(), v1::ACCEPT);
+  EXPECT_EQ(with_blank.decision(), v1::ACCEPT);
+  ASSERT_EQ(short_one.decision(), v1::REJECT);
+  EXPECT_TRUE(testing::HasReason(short_one, v1::PAGE_COUNT,
+                                 "3 expected by transaction SI20261127001P03"));
   // Without a readable transaction number the profile's range applies.
   Profile ranged = p;
   ranged.barcode.required = false;
   ranged.min_pages = 3;
-  const BatchVerdict unread = DecideBatch(Batch({{}, {}}), ranged, true);
-  EXPECT_TRUE(Has(unread.reasons, ReasonCode::kPageCount, "3-20 expected"));
+  const v1::BatchVerdict unread = DecideBatch(Batch({{}, {}}, ranged), ranged, true);
+  EXPECT_TRUE(testing::HasReason(unread, v1::PAGE_COUNT, "3-20 expected"));
 }
 
 TEST(BarcodeVerdict, RegisteredSummarySheetWithoutTheBarcodeIsRejectedOnThePage) {

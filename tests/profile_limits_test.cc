@@ -21,7 +21,6 @@
 #include <opencv2/imgproc.hpp>
 
 #include "pipeline/barcode/barcode.h"
-#include "pipeline/batch.h"
 #include "server/ledger.h"
 #include "wire/page_categories.h"
 #include "wire/profile_store.h"
@@ -30,6 +29,8 @@
 #include "tests/support/hostile_files.h"
 #include "tests/support/process.h"
 #include "tests/support/synthetic_page.h"
+#include "batch/batch_rules.h"
+#include "tests/support/recorded.h"
 
 namespace scangate {
 namespace {
@@ -133,11 +134,13 @@ barcode { payload_pattern: "[0-9]*([0-9])" page_count_group: 1 first_page_is_sum
   EXPECT_FALSE(RuleAccepts(loaded.profile->barcode, Code(std::string(8193, '7'))));
 
   PageVerdict page;
+  page.blank.ink_ratio = 0.05;
   page.barcodes.push_back(Code(std::string(9000, '7')));
-  const BatchVerdict batch = DecideBatch({page}, *loaded.profile, true);
-  EXPECT_TRUE(batch.transaction_id.empty());
+  DecidePage(page, *loaded.profile);
+  const v1::BatchVerdict batch = DecideBatch(testing::Recorded({page}), *loaded.profile, true);
+  EXPECT_TRUE(batch.transaction_id().empty());
   std::string details;
-  for (const Reason& r : batch.reasons) details += r.detail + "\n";
+  for (const v1::Reason& r : batch.reasons()) details += r.detail() + "\n";
   EXPECT_NE(details.find("9000 bytes; patterns apply to at most 8192"), std::string::npos)
       << details;
   EXPECT_LT(details.size(), 1000u) << "the payload is named, not copied whole";

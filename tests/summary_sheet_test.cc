@@ -10,13 +10,14 @@
 #include <functional>
 #include <opencv2/imgproc.hpp>
 
-#include "pipeline/batch.h"
 #include "pipeline/judge.h"
 #include "wire/profile_store.h"
 #include "pipeline/sheet/signature.h"
 #include "bench/summary/summary_corpus.h"
 #include "tests/support/summary_forms.h"
 #include "tests/support/synthetic_page.h"
+#include "batch/batch_rules.h"
+#include "tests/support/recorded.h"
 
 namespace scangate {
 namespace {
@@ -351,17 +352,13 @@ TEST(SummarySheet, ABatchWithoutTheFormsSheetIsMissingItsSummarySheet) {
   spec.dpi = kDpi;
   PageVerdict text = Judge(synth::EncodePng(synth::TextPage(spec), kDpi), *profile);
   text.page_index = 1;
-  auto has_missing = [](const BatchVerdict& b) {
-    for (const Reason& r : b.reasons)
-      if (r.code == ReasonCode::kSummarySheetMissing) return true;
-    return false;
-  };
-  EXPECT_TRUE(has_missing(DecideBatch({text}, *profile, true)));
+  EXPECT_TRUE(testing::HasReason(DecideBatch(testing::Recorded({text}), *profile, true),
+                                 v1::SUMMARY_SHEET_MISSING));
   PageVerdict sheet =
       Judge(synth::EncodePng(Sheet("pension-claim", Complete(synth::BundledForm("pension-claim"), 9)), kDpi), *profile);
   ASSERT_TRUE(sheet.summary_sheet);
-  const BatchVerdict b = DecideBatch({sheet, text}, *profile, true);
-  for (const Reason& r : b.reasons) EXPECT_NE(r.code, ReasonCode::kSummarySheetMissing) << r.detail;
+  const v1::BatchVerdict b = DecideBatch(testing::Recorded({sheet, text}), *profile, true);
+  for (const v1::Reason& r : b.reasons()) EXPECT_NE(r.code(), v1::SUMMARY_SHEET_MISSING) << r.detail();
 }
 
 // A sheet fed upside down (or on its side) registers at the turn its
@@ -392,15 +389,17 @@ TEST(SummarySheet, AnUpsideDownOrSidewaysSheetRegistersAndTheBatchFindsIt) {
     const cv::Point2d corner(f[2], f[5]);
     const cv::Point2d want = turn == 180 ? cv::Point2d(page.cols, page.rows) : cv::Point2d(0, page.rows);
     EXPECT_LT(cv::norm(corner - want) / (kDpi / 25.4), 3.0) << turn << ": " << corner;
-    const BatchVerdict b = DecideBatch({text, v}, *profile, true);
-    for (const Reason& r : b.reasons) EXPECT_NE(r.code, ReasonCode::kSummarySheetMissing) << r.detail;
+    const v1::BatchVerdict b = DecideBatch(testing::Recorded({text, v}), *profile, true);
+    for (const v1::Reason& r : b.reasons())
+      EXPECT_NE(r.code(), v1::SUMMARY_SHEET_MISSING) << r.detail();
     // Were it not to register, the batch names the page with the barcode.
     v.summary_sheet = false;
     v.registration.score = 0.1;
     text.registration.score = 0.3;
     bool named = false;
-    for (const Reason& r : DecideBatch({text, v}, *profile, true).reasons)
-      if (r.code == ReasonCode::kSummarySheetMissing) named = named || (r.page && *r.page == 1);
+    const v1::BatchVerdict unregistered = DecideBatch(testing::Recorded({text, v}), *profile, true);
+    for (const v1::Reason& r : unregistered.reasons())
+      if (r.code() == v1::SUMMARY_SHEET_MISSING) named = named || (r.has_page() && r.page() == 1);
     EXPECT_TRUE(named) << turn;
   }
 }

@@ -36,6 +36,7 @@ void ToProto(const PageVerdict& in, v1::PageVerdict* out) {
   for (const Reason& r : in.reasons) ToProto(r, out->add_reasons());
   out->set_error(in.error);
   out->set_transaction_id(in.transaction_id);
+  if (in.transaction_absence) ToProto(*in.transaction_absence, out->mutable_transaction_absence());
   out->set_sha256(in.sha256);
   out->set_width_px(std::uint32_t(in.width));
   out->set_height_px(std::uint32_t(in.height));
@@ -111,98 +112,6 @@ void ToProto(const PageVerdict& in, v1::PageVerdict* out) {
   out->set_profile(in.profile);
   out->set_profile_version(in.profile_version);
   out->set_judge_seconds(in.judge_seconds);
-}
-
-void ToProto(const BatchVerdict& in, v1::BatchVerdict* out) {
-  out->set_decision(ToProto(in.decision));
-  for (const Reason& r : in.reasons) ToProto(r, out->add_reasons());
-  out->set_transaction_id(in.transaction_id);
-  out->set_page_count(in.page_count);
-  out->set_counted_pages(in.counted_pages);
-  out->set_final(in.final);
-}
-
-PageVerdict FromProto(const v1::PageVerdict& in) {
-  PageVerdict v;
-  v.source = in.source();
-  v.page_index = in.page_index();
-  v.frame = in.frame();
-  v.decision = in.decision() == v1::ACCEPT ? Decision::kAccept : Decision::kReject;
-  for (const v1::Reason& r : in.reasons()) {
-    Reason reason{static_cast<ReasonCode>(r.code()), r.detail(), r.zone(), std::nullopt};
-    if (r.has_page()) reason.page = r.page();
-    reason.waived_by = r.waived_by();
-    reason.waiver_note = r.waiver_note();
-    v.reasons.push_back(std::move(reason));
-  }
-  v.error = in.error();
-  v.transaction_id = in.transaction_id();
-  // The kind is not on the wire; what the batch rules need is that there was one.
-  if (!in.error().empty()) v.error_kind = PageErrorKind::kCorrupt;
-  v.sha256 = in.sha256();
-  v.width = int(in.width_px());
-  v.height = int(in.height_px());
-  v.resolution = {in.dpi(), in.dpi_inferred(), ""};
-  v.blur.sigma_300dpi = in.blur().score();
-  v.blur.blurred_area_ratio = in.blur().blurred_area_ratio();
-  v.blur.applicable = in.blur().applicable();
-  v.blurred = in.blur().blurred();
-  v.skew = {in.skew().degrees(), in.skew().confidence()};
-  v.orientation.degrees = int(in.orientation().degrees());
-  v.orientation.confidence = in.orientation().confidence();
-  v.accepted_turned = in.orientation().accepted_turned();
-  v.blank.ink_ratio = in.blank().ink_ratio();
-  v.is_blank = in.blank().blank();
-  v.too_dark = in.blank().too_dark();
-  // Verdicts stored before the tones were measured carry none: they keep the
-  // defaults of a page that is not dark, rather than tones of black.
-  if (in.blank().too_dark() || in.blank().bright_level() > 0) {
-    v.blank.bright_level = in.blank().bright_level();
-    v.blank.dark_level = in.blank().dark_level();
-  }
-  for (const v1::BarcodeMeasurement& b : in.barcodes()) {
-    BarcodeMeasure m;
-    m.format = b.format();
-    m.text = b.text();
-    m.orientation_degrees = b.orientation_degrees();
-    for (int i = 0; i < 8 && i < b.position_size(); ++i) m.corners[i] = b.position(i);
-    m.quality.grade = GradeFromName(b.grade()).value_or(Grade::kNone);
-    m.quality.grade_value = b.grade_value();
-    m.quality.symbol_contrast = b.symbol_contrast();
-    m.quality.min_reflectance = b.min_reflectance();
-    m.quality.min_edge_contrast = b.min_edge_contrast();
-    m.quality.modulation = b.modulation();
-    m.quality.defects = b.defects();
-    m.quality.decodability = b.decodability();
-    m.quality.limited_by = GradeParameterFromName(b.grade_limited_by());
-    m.quality.scans = int(b.scans());
-    m.x_dimension_mm = b.x_dimension_mm();
-    m.x_dimension_px = b.x_dimension_px();
-    m.bar_height_mm = b.bar_height_mm();
-    m.quiet_zone_modules = b.quiet_zone_modules();
-    m.quiet_zone_ok = b.quiet_zone_ok();
-    m.unreadable = b.unreadable();
-    m.found_in_zone = b.found_in_zone();
-    v.barcodes.push_back(std::move(m));
-  }
-  for (const v1::FieldMeasurement& f : in.fields())
-    v.fields.push_back({f.name(), f.ink_ratio(), f.filled()});
-  for (const v1::SignatureMeasurement& m : in.signatures())
-    v.signatures.push_back({m.zone(), m.score(), m.present()});
-  for (const v1::SealMeasurement& m : in.seals()) v.seals.push_back({m.zone(), m.score(), m.present()});
-  v.summary_sheet = in.summary_sheet();
-  if (in.has_registration()) {
-    v.registration.attempted = true;
-    v.registration.score = in.registration().score();
-    v.registration.degrees = in.registration().degrees();
-    v.registration.scale = in.registration().scale();
-    v.registration.x_mm = in.registration().x_mm();
-    v.registration.y_mm = in.registration().y_mm();
-  }
-  v.profile = in.profile();
-  v.profile_version = in.profile_version();
-  v.judge_seconds = in.judge_seconds();
-  return v;
 }
 
 Profile FromProto(const v1::Profile& in) {

@@ -3,7 +3,6 @@
 
 #include <string>
 
-#include "pipeline/batch.h"
 #include "pipeline/profile.h"
 #include "scangate/v1/profile.pb.h"
 #include "scangate/v1/verdict.pb.h"
@@ -13,10 +12,7 @@ namespace scangate {
 
 void ToProto(const PageVerdict& in, v1::PageVerdict* out);
 void ToProto(const Reason& in, v1::Reason* out);
-void ToProto(const BatchVerdict& in, v1::BatchVerdict* out);
 Profile FromProto(const v1::Profile& in);
-// Back from the ledger: what the batch rules read of a stored page verdict.
-PageVerdict FromProto(const v1::PageVerdict& in);
 
 // The verdict in protobuf's JSON mapping: proto field names kept, default
 // values printed, one line. The contract other tools read.

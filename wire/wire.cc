@@ -86,18 +86,21 @@ void ToProto(const PageVerdict& in, v1::PageVerdict* out) {
     pf->set_name(f.name);
     pf->set_filled(f.filled);
     pf->set_ink_ratio(f.ink_ratio);
+    for (int c : f.corners) pf->add_position(c);
   }
   for (const SignatureMeasure& m : in.signatures) {
     auto* ps = out->add_signatures();
     ps->set_zone(m.zone);
     ps->set_present(m.present);
     ps->set_score(m.score);
+    for (int c : m.corners) ps->add_position(c);
   }
   for (const SealMeasure& m : in.seals) {
     auto* ps = out->add_seals();
     ps->set_zone(m.zone);
     ps->set_present(m.present);
     ps->set_score(m.score);
+    for (int c : m.corners) ps->add_position(c);
   }
   out->set_summary_sheet(in.summary_sheet);
   if (in.registration.attempted) {
@@ -186,10 +189,12 @@ PageVerdict FromProto(const v1::PageVerdict& in) {
     v.barcodes.push_back(std::move(m));
   }
   for (const v1::FieldMeasurement& f : in.fields())
-    v.fields.push_back({f.name(), f.ink_ratio(), f.filled()});
+    v.fields.push_back({f.name(), f.ink_ratio(), f.filled(), {f.position().begin(), f.position().end()}});
   for (const v1::SignatureMeasurement& m : in.signatures())
-    v.signatures.push_back({m.zone(), m.score(), m.present()});
-  for (const v1::SealMeasurement& m : in.seals()) v.seals.push_back({m.zone(), m.score(), m.present()});
+    v.signatures.push_back(
+        {m.zone(), m.score(), m.present(), {m.position().begin(), m.position().end()}});
+  for (const v1::SealMeasurement& m : in.seals())
+    v.seals.push_back({m.zone(), m.score(), m.present(), {m.position().begin(), m.position().end()}});
   v.summary_sheet = in.summary_sheet();
   if (in.has_registration()) {
     v.registration.attempted = true;

@@ -142,7 +142,9 @@ TEST_F(CounterScreenInBrowser, ShowsTheFailedZoneInRedAndClearsItWhenTheRescanAr
   // One stack, two transactions: the first accepted (the second's slip
   // closes it), the second's slip lacks the applicant's signature.
   Drop("001-slip.jpg", good1);
-  Drop("002-application.jpg", page_a);
+  // A file name is untrusted text: shown as text, never as markup.
+  const std::string hostile = "002-<img src=x onerror=alert(1)> & \"q\".jpg";
+  Drop(hostile, page_a);
   Drop("003-slip.jpg", unsigned2);
   Drop("004-id-copy.jpg", page_b);
   const std::string rescan = station.WaitForLine("  rescan page ", 60s);
@@ -171,6 +173,11 @@ TEST_F(CounterScreenInBrowser, ShowsTheFailedZoneInRedAndClearsItWhenTheRescanAr
   // Every page has its thumbnail from the station; the skew is shown.
   EXPECT_EQ(Count(rejected, "src=\"/thumb/"), 4u) << rejected;
   EXPECT_GE(Count(rejected, "data-skew=\""), 4u);
+  // The hostile name is text: no element came of it.
+  EXPECT_EQ(rejected.find("<img src=x"), std::string::npos) << rejected;
+  EXPECT_EQ(rejected.find("<img src=\"x\""), std::string::npos) << rejected;
+  EXPECT_NE(rejected.find("002-&lt;img src=x onerror=alert(1)&gt; &amp; \"q\".jpg"), std::string::npos)
+      << rejected;
   // What to do next, in words.
   EXPECT_TRUE(HasElement(rejected, {"id=\"next\"", "class=\"rescan\"", "data-page=\"0\""}))
       << rejected;

@@ -16,7 +16,7 @@ const std::string kWatchUsage = std::string(
     "usage: scangate scan --watch DIR --server HOST:PORT [CONNECTION] --profile NAME\n"
     "                     [--station ID]\n"
     "                     [--operator ID] [--settle SECONDS] [--idle-close SECONDS]\n"
-    "                     [--until-idle SECONDS] [--category NAME]\n"
+    "                     [--until-idle SECONDS] [--category NAME] [--screen IP:PORT]\n"
     "  --watch DIR       hot-folder station: take each image file the scanner finishes\n"
     "                    in DIR, split the stack into batches at each summary sheet,\n"
     "                    replace rejected pages with rescans dropped into DIR, and move\n"

@@ -62,9 +62,13 @@ void JsonString(std::string& out, const std::string& s) {
     if (ok && len == 3) {
       ok = !(c == 0xe0 && p[i + 1] < 0xa0) && !(c == 0xed && p[i + 1] >= 0xa0);  // overlong, surrogates
       // Bidirectional overrides and isolates (U+202A-E, U+2066-9) could
-      // reorder what the clerk reads: shown as U+FFFD.
-      if (ok && c == 0xe2 && p[i + 1] == 0x80 && p[i + 2] >= 0xaa && p[i + 2] <= 0xae) ok = false;
-      if (ok && c == 0xe2 && p[i + 1] == 0x81 && p[i + 2] >= 0xa6 && p[i + 2] <= 0xa9) ok = false;
+      // reorder what the clerk reads: the character is shown as one U+FFFD.
+      if (ok && c == 0xe2 && ((p[i + 1] == 0x80 && p[i + 2] >= 0xaa && p[i + 2] <= 0xae) ||
+                              (p[i + 1] == 0x81 && p[i + 2] >= 0xa6 && p[i + 2] <= 0xa9))) {
+        out += "\\ufffd";
+        i += len;
+        continue;
+      }
     }
     if (ok && len == 4) ok = !(c == 0xf0 && p[i + 1] < 0x90) && !(c == 0xf4 && p[i + 1] >= 0x90);
     if (ok) {

@@ -621,8 +621,16 @@ class Station {
         Move(id);
       else if (b->state == JournalBatch::State::kAwaiting && !b->pending_file.empty())
         SendReplacement(id);
-      else if (b->state == JournalBatch::State::kAwaiting)
+      else if (b->state == JournalBatch::State::kAwaiting) {
         Print("batch %s waits for %zu rescan(s)\n", id.c_str(), b->rescan.size());
+        // After a restart the screen shows the waiting batch too, from the ledger.
+        if (screen_ && !screen_->HasPage(id, 0))
+          if (std::optional<v1::BatchVerdict> stored = Lookup(id)) {
+            screen_->BatchOpened(id, b->transaction);
+            ScreenFill(id, stored->pages());
+            screen_->BatchDecided(id, *stored, true);
+          }
+      }
     }
     EnsureOpenStream();
     ScreenNext();

@@ -302,7 +302,14 @@ class CounterScreen::Handler : public CivetHandler {
   explicit Handler(Serve serve) : serve_(std::move(serve)) {}
   bool handleGet(CivetServer*, mg_connection* conn) override {
     const mg_request_info* info = mg_get_request_info(conn);
-    serve_(conn, info && info->local_uri ? info->local_uri : "");
+    // Nothing a request meets may end the station (an exception leaving
+    // civetweb's thread would): the screen answers 500 and goes on.
+    try {
+      serve_(conn, info && info->local_uri ? info->local_uri : "");
+    } catch (...) {
+      mg_printf(conn, "HTTP/1.1 500 Internal Server Error\r\nContent-Length: 0\r\n"
+                      "Connection: close\r\n\r\n");
+    }
     return true;
   }
 

@@ -272,7 +272,7 @@ Thumbnail MakeThumbnail(const std::string& bytes, std::uint32_t frame) {
   }
 }
 
-std::string ParseScreenAddress(const std::string& value, std::string& address, bool& loopback) {
+Expected<ScreenAddress> ParseScreenAddress(const std::string& value) {
   std::string host = "127.0.0.1", port = value;
   if (const auto colon = value.rfind(':'); colon != std::string::npos) {
     host = value.substr(0, colon);
@@ -280,20 +280,23 @@ std::string ParseScreenAddress(const std::string& value, std::string& address, b
   }
   if (port.empty() || port.size() > 5 || !std::all_of(port.begin(), port.end(), ::isdigit) ||
       std::stoi(port) > 65535)
-    return "--screen " + value + ": give IP:PORT (e.g. 127.0.0.1:8080)";
+    return Error{"--screen " + value + ": give IP:PORT (e.g. 127.0.0.1:8080)"};
   if (host == "localhost") host = "127.0.0.1";
   const bool v6 = host.size() > 2 && host.front() == '[' && host.back() == ']';
   const std::string bare = v6 ? host.substr(1, host.size() - 2) : host;
   unsigned char buf[16];
   if (v6 ? inet_pton(AF_INET6, bare.c_str(), buf) != 1 : inet_pton(AF_INET, bare.c_str(), buf) != 1)
-    return "--screen " + value + ": the host must be an IP address (127.0.0.1, [::1]) or localhost";
-  loopback = v6 ? bare == "::1" : buf[0] == 127;
+    return Error{"--screen " + value +
+                 ": the host must be an IP address (127.0.0.1, [::1]) or localhost"};
   if (bare == "0.0.0.0" || bare == "::")
-    return "--screen " + value +
-           ": every interface is refused: the screen shows page images without access control; "
-           "name the one address the clerk's monitor reaches (127.0.0.1 on the station itself)";
-  address = host + ":" + port;
-  return "";
+    return Error{"--screen " + value +
+                 ": every interface is refused: the screen shows page images without access "
+                 "control; name the one address the clerk's monitor reaches (127.0.0.1 on the "
+                 "station itself)"};
+  ScreenAddress parsed;
+  parsed.loopback = v6 ? bare == "::1" : buf[0] == 127;
+  parsed.address = host + ":" + port;
+  return parsed;
 }
 
 class CounterScreen::Handler : public CivetHandler {
@@ -334,7 +337,7 @@ CounterScreen::~CounterScreen() {
   knocker.join();
 }
 
-bool CounterScreen::Start(const std::string& address, std::string& error) {
+Outcome CounterScreen::Start(const std::string& address) {
   handlers_.push_back(std::make_unique<Handler>([](mg_connection* conn, const std::string&) {
     Respond(conn, 200, "text/html; charset=utf-8", std::string(kCounterScreenPage));
   }));
@@ -358,14 +361,12 @@ bool CounterScreen::Start(const std::string& address, std::string& error) {
     civet_ = std::make_unique<CivetServer>(std::vector<std::string>{
         "listening_ports", address, "num_threads", "8", "request_timeout_ms", "3000"});
   } catch (const CivetException& e) {
-    error = "cannot serve the counter screen on " + address + ": " + e.what();
-    return false;
+    return Error{"cannot serve the counter screen on " + address + ": " + e.what()};
   }
   std::vector<int> ports = civet_->getListeningPorts();
   if (ports.empty() || ports[0] <= 0) {
-    error = "cannot serve the counter screen on " + address;
     civet_.reset();
-    return false;
+    return Error{"cannot serve the counter screen on " + address};
   }
   port_ = ports[0];
   std::string host = address.substr(0, address.rfind(':'));
@@ -374,7 +375,7 @@ bool CounterScreen::Start(const std::string& address, std::string& error) {
   civet_->addHandler("/$", *handlers_[0]);
   civet_->addHandler("/state.json$", *handlers_[1]);
   civet_->addHandler("/thumb/", *handlers_[2]);
-  return true;
+  return Ok{};
 }
 
 CounterScreen::Batch& CounterScreen::Find(const std::string& id) {

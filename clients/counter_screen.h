@@ -17,6 +17,7 @@
 #include <utility>
 #include <vector>
 
+#include "common/result.h"
 #include "scangate/v1/scangate.pb.h"
 
 class CivetServer;
@@ -42,12 +43,17 @@ struct Thumbnail {
 // within the pipeline's decoding limits. Never throws.
 Thumbnail MakeThumbnail(const std::string& bytes, std::uint32_t frame = 0);
 
+// Where the screen listens.
+struct ScreenAddress {
+  std::string address;  // IP:PORT or [IPv6]:PORT, as civetweb takes it
+  bool loopback = true;
+};
+
 // --screen's value: IP:PORT, [IPv6]:PORT, localhost:PORT, or PORT alone
 // (127.0.0.1). A loopback address is taken as it is; another address only
 // when it names one interface (0.0.0.0 and [::], every interface, are
 // refused): the screen has no access control and shows page images.
-// Returns "" with `address` (civetweb's form) and `loopback` set, or the problem.
-std::string ParseScreenAddress(const std::string& value, std::string& address, bool& loopback);
+Expected<ScreenAddress> ParseScreenAddress(const std::string& value);
 
 // The rejected page the station takes the next file for.
 struct NextRescan {
@@ -63,8 +69,8 @@ class CounterScreen {
   CounterScreen(const CounterScreen&) = delete;
   CounterScreen& operator=(const CounterScreen&) = delete;
 
-  // Binds `address` (ParseScreenAddress's) and serves. False, with `error`.
-  bool Start(const std::string& address, std::string& error);
+  // Binds `address` (ParseScreenAddress's) and serves.
+  Outcome Start(const std::string& address);
   int port() const { return port_; }
 
   // What the station does, as it happens. Every string is shown as text.

@@ -86,17 +86,16 @@ int RunWatch(const std::vector<std::string>& args) {
       return 2;
     }
   if (!o.screen.empty()) {
-    std::string address;
-    bool loopback = true;
-    if (std::string problem = ParseScreenAddress(o.screen, address, loopback); !problem.empty()) {
-      std::cerr << "scangate scan --watch: " << problem << "\n";
+    Expected<ScreenAddress> screen = ParseScreenAddress(o.screen);
+    if (!screen.ok()) {
+      std::cerr << "scangate scan --watch: " << screen.error().message << "\n";
       return 2;
     }
-    if (!loopback)
-      std::cerr << "scangate scan --watch: the counter screen on " << address
+    if (!screen.value().loopback)
+      std::cerr << "scangate scan --watch: the counter screen on " << screen.value().address
                 << " shows page images to anyone who reaches that address: keep it on the "
                    "counter's own network\n";
-    o.screen = address;
+    o.screen = screen.value().address;
   }
   // Signals are taken between pages, never in the middle of one; blocked
   // before gRPC starts its threads, so that they inherit the mask.

@@ -88,8 +88,8 @@ class Station {
     last_file_ = last_page_ = Clock::now();
     if (!o_.screen.empty()) {
       screen_ = std::make_unique<CounterScreen>(o_.station, o_.dir.string(), o_.profile);
-      if (!screen_->Start(o_.screen, error)) {
-        std::cerr << "scangate scan --watch: " << error << "\n";
+      if (Outcome started = screen_->Start(o_.screen); !started.ok()) {
+        std::cerr << "scangate scan --watch: " << started.error().message << "\n";
         return 2;
       }
       const std::string host = o_.screen.substr(0, o_.screen.rfind(':'));
@@ -247,10 +247,12 @@ class Station {
     for (const v1::PageVerdict& p : pages) {
       if (screen_->HasPage(id, p.page_index())) continue;
       const JournalFile* f = b ? b->FileAt(p.page_index()) : nullptr;
-      std::string bytes, error;
-      if (f) HotFolder::ReadPage(o_.dir, f->name, std::size_t(kMaxMessage) - (1 << 20), bytes, error);
+      // A file that is gone or unreadable gets the placeholder.
+      Expected<std::string> bytes =
+          f ? HotFolder::ReadPage(o_.dir, f->name, std::size_t(kMaxMessage) - (1 << 20))
+            : Expected<std::string>(Error{"no file"});
       screen_->PageJudged(id, f ? HotFolder::SourceName(f->name) : p.source(), p,
-                          MakeThumbnail(bytes, p.frame()));
+                          bytes.ok() ? MakeThumbnail(bytes.value(), p.frame()) : Thumbnail{});
     }
   }
 

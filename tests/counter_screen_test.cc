@@ -140,20 +140,21 @@ TEST(CounterScreenState, KeepsTheLastBatchesAndTheNextRescan) {
 }
 
 TEST(CounterScreenAddress, LoopbackByDefaultAnotherAddressOnlyWhenNamedNeverEveryInterface) {
-  std::string address;
-  bool loopback = false;
-  EXPECT_EQ(ParseScreenAddress("8080", address, loopback), "");
-  EXPECT_EQ(address, "127.0.0.1:8080");
-  EXPECT_TRUE(loopback);
-  EXPECT_EQ(ParseScreenAddress("localhost:0", address, loopback), "");
-  EXPECT_EQ(address, "127.0.0.1:0");
-  EXPECT_EQ(ParseScreenAddress("[::1]:9000", address, loopback), "");
-  EXPECT_TRUE(loopback);
-  EXPECT_EQ(ParseScreenAddress("192.168.10.5:8080", address, loopback), "");
-  EXPECT_FALSE(loopback);
+  auto parsed = [](const std::string& value) {
+    Expected<ScreenAddress> a = ParseScreenAddress(value);
+    EXPECT_TRUE(a.ok()) << value << ": " << (a.ok() ? "" : a.error().message);
+    return a.ok() ? a.value() : ScreenAddress{"", false};
+  };
+  EXPECT_EQ(parsed("8080").address, "127.0.0.1:8080");
+  EXPECT_TRUE(parsed("8080").loopback);
+  EXPECT_EQ(parsed("localhost:0").address, "127.0.0.1:0");
+  EXPECT_TRUE(parsed("[::1]:9000").loopback);
+  EXPECT_EQ(parsed("[::1]:9000").address, "[::1]:9000");
+  EXPECT_EQ(parsed("192.168.10.5:8080").address, "192.168.10.5:8080");
+  EXPECT_FALSE(parsed("192.168.10.5:8080").loopback);
   for (const char* bad : {"0.0.0.0:8080", "[::]:8080", "counter.local:8080", "127.0.0.1:",
                           "127.0.0.1:70000", "127.0.0.1:-1", "::1:8080", ""})
-    EXPECT_NE(ParseScreenAddress(bad, address, loopback), "") << bad;
+    EXPECT_FALSE(ParseScreenAddress(bad).ok()) << bad;
 }
 
 }  // namespace

@@ -174,8 +174,14 @@ void Zone(Json& j, const char* kind, const std::string& name, bool ok, const Pos
 void Zones(Json& j, const v1::PageVerdict& p) {
   j.Open('[');
   for (const v1::FieldMeasurement& f : p.fields()) Zone(j, "field", f.name(), f.filled(), f.position());
-  for (const v1::SignatureMeasurement& s : p.signatures())
-    Zone(j, "signature", s.zone(), s.present(), s.position());
+  for (const v1::SignatureMeasurement& s : p.signatures()) {
+    // A profile's page-wide signature has no box: the whole page is its zone.
+    const int w = int(p.width_px()), h = int(p.height_px());
+    if (s.position().empty() && s.zone() == "page" && w > 0 && h > 0)
+      Zone(j, "signature", s.zone(), s.present(), std::vector<int>{0, 0, w, 0, w, h, 0, h});
+    else
+      Zone(j, "signature", s.zone(), s.present(), s.position());
+  }
   for (const v1::SealMeasurement& s : p.seals()) Zone(j, "seal", s.zone(), s.present(), s.position());
   const bool quality = HasReason(p, {v1::BARCODE_QUALITY});
   const bool absent = HasReason(p, {v1::BARCODE_PAYLOAD, v1::BARCODE_UNREADABLE});

@@ -115,6 +115,28 @@ TEST(CounterScreenState, UntrustedTextIsEscapedAndStaysText) {
   EXPECT_EQ(qr.fields().at("name").string_value(), "QRCode <img src=x onerror=alert(1)>");
 }
 
+TEST(CounterScreenState, APageWideSignatureMissingOutlinesTheWholePage) {
+  CounterScreen screen("", "/scans/in", "signed-pages");
+  v1::PageVerdict page;
+  page.set_decision(v1::REJECT);
+  page.set_width_px(1654);
+  page.set_height_px(2339);
+  auto* signature = page.add_signatures();
+  signature->set_zone("page");
+  signature->set_present(false);
+  screen.PageJudged("b", "p.jpg", page, Thumbnail{});
+  const google::protobuf::Struct state = Parse(screen.StateJson());
+  const auto& p = state.fields().at("batches").list_value().values(0).struct_value().fields().at(
+      "pages").list_value().values(0).struct_value();
+  const auto& zones = p.fields().at("zones").list_value();
+  ASSERT_EQ(zones.values_size(), 1);
+  const auto& zone = zones.values(0).struct_value();
+  EXPECT_EQ(zone.fields().at("kind").string_value(), "signature");
+  EXPECT_FALSE(zone.fields().at("ok").bool_value());
+  EXPECT_EQ(zone.fields().at("pts").list_value().values(4).number_value(), 1654);
+  EXPECT_EQ(zone.fields().at("pts").list_value().values(5).number_value(), 2339);
+}
+
 TEST(CounterScreenState, KeepsTheLastBatchesAndTheNextRescan) {
   CounterScreen screen("", "/scans/in", "default");
   v1::PageVerdict page;

@@ -4,6 +4,7 @@
 
 #include "clients/channel.h"
 #include "clients/commands.h"
+#include "clients/counter_screen.h"
 #include "clients/watch_station.h"
 #include "common/signals.h"
 #include "wire/names.h"
@@ -15,7 +16,7 @@ const std::string kWatchUsage = std::string(
     "usage: scangate scan --watch DIR --server HOST:PORT [CONNECTION] --profile NAME\n"
     "                     [--station ID]\n"
     "                     [--operator ID] [--settle SECONDS] [--idle-close SECONDS]\n"
-    "                     [--until-idle SECONDS] [--category NAME]\n"
+    "                     [--until-idle SECONDS] [--category NAME] [--screen IP:PORT]\n"
     "  --watch DIR       hot-folder station: take each image file the scanner finishes\n"
     "                    in DIR, split the stack into batches at each summary sheet,\n"
     "                    replace rejected pages with rescans dropped into DIR, and move\n"
@@ -27,6 +28,12 @@ const std::string kWatchUsage = std::string(
     "                    SIGINT/SIGTERM, which leave the open batch to resume at the next start)\n"
     "  --category NAME   the clerk files every page of this run under category NAME of\n"
     "                    the profile's archive structure\n"
+    "  --screen IP:PORT  serve the counter screen for the clerk's monitor there\n"
+    "                    (http://IP:PORT/): the open batch and the last ones, each page's\n"
+    "                    thumbnail with its failed zones in red, the next page to rescan.\n"
+    "                    127.0.0.1:PORT (or PORT alone) for a monitor on this machine;\n"
+    "                    another address of this machine serves the network there\n"
+    "                    (no access control); 0.0.0.0 and [::] are refused; port 0: any\n"
     "  --station ID      this counter's id: with the STATION role alone (no BRANCH), a\n"
     "                    restart finds its batches in the ledger by it\n"
     "exit: 0 stopped, 2 error\n") + kConnectionUsage;
@@ -56,6 +63,7 @@ int RunWatch(const std::vector<std::string>& args) {
       else if (a == "--settle") o.settle = std::stod(args[++i]);
       else if (a == "--idle-close") o.idle_close = std::stod(args[++i]);
       else if (a == "--until-idle") o.until_idle = std::stod(args[++i]);
+      else if (a == "--screen") o.screen = args[++i];
       else ok = false;
     } catch (const std::exception&) {
       ok = false;
@@ -77,6 +85,18 @@ int RunWatch(const std::vector<std::string>& args) {
       std::cerr << "scangate scan --watch: " << problem << "\n";
       return 2;
     }
+  if (!o.screen.empty()) {
+    Expected<ScreenAddress> screen = ParseScreenAddress(o.screen);
+    if (!screen.ok()) {
+      std::cerr << "scangate scan --watch: " << screen.error().message << "\n";
+      return 2;
+    }
+    if (!screen.value().loopback)
+      std::cerr << "scangate scan --watch: the counter screen on " << screen.value().address
+                << " shows page images to anyone who reaches that address: keep it on the "
+                   "counter's own network\n";
+    o.screen = screen.value().address;
+  }
   // Signals are taken between pages, never in the middle of one; blocked
   // before gRPC starts its threads, so that they inherit the mask.
   BlockTerminationSignals();

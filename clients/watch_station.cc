@@ -44,6 +44,7 @@
 #include <stdexcept>
 #include <thread>
 
+#include "clients/counter_screen.h"
 #include "clients/hot_folder.h"
 #include "clients/scan_stream_client.h"
 #include "clients/verdict_print.h"
@@ -85,6 +86,15 @@ class Station {
       return 2;
     }
     last_file_ = last_page_ = Clock::now();
+    if (!o_.screen.empty()) {
+      screen_ = std::make_unique<CounterScreen>(o_.station, o_.dir.string(), o_.profile);
+      if (Outcome started = screen_->Start(o_.screen); !started.ok()) {
+        std::cerr << "scangate scan --watch: " << started.error().message << "\n";
+        return 2;
+      }
+      const std::string host = o_.screen.substr(0, o_.screen.rfind(':'));
+      Print("counter screen on http://%s:%d/\n", host.c_str(), screen_->port());
+    }
     if (int rc = CheckProfile(); rc >= 0) return rc;
     Print("watching %s for profile %s on %s\n", o_.dir.c_str(), o_.profile.c_str(),
           o_.connection.server.c_str());
@@ -215,6 +225,49 @@ class Station {
     return {};
   }
 
+  // --- the counter screen (--screen) -------------------------------------------
+
+  // Made while the server judges the page (the request is out): the screen
+  // costs the station no time per page on a machine with a core to spare.
+  Thumbnail Thumb(const std::string& bytes, std::uint32_t frame = 0) {
+    return screen_ ? MakeThumbnail(bytes, frame) : Thumbnail{};
+  }
+
+  void ScreenPage(const std::string& id, const std::string& name, const v1::PageVerdict& v,
+                  Thumbnail thumbnail) {
+    if (screen_) screen_->PageJudged(id, HotFolder::SourceName(name), v, std::move(thumbnail));
+  }
+
+  // Pages of batch `id` the screen does not show yet (a restart, a resume),
+  // with thumbnails from their files where the folder still holds them.
+  void ScreenFill(const std::string& id,
+                  const google::protobuf::RepeatedPtrField<v1::PageVerdict>& pages) {
+    if (!screen_) return;
+    const JournalBatch* b = journal_.Find(id);
+    for (const v1::PageVerdict& p : pages) {
+      if (screen_->HasPage(id, p.page_index())) continue;
+      const JournalFile* f = b ? b->FileAt(p.page_index()) : nullptr;
+      // A file that is gone or unreadable gets the placeholder.
+      Expected<std::string> bytes =
+          f ? HotFolder::ReadPage(o_.dir, f->name, std::size_t(kMaxMessage) - (1 << 20))
+            : Expected<std::string>(Error{"no file"});
+      screen_->PageJudged(id, f ? HotFolder::SourceName(f->name) : p.source(), p,
+                          bytes.ok() ? MakeThumbnail(bytes.value(), p.frame()) : Thumbnail{});
+    }
+  }
+
+  // The page the next file replaces: what Handle takes a rescan for.
+  void ScreenNext() {
+    if (!screen_) return;
+    for (const JournalBatch& b : journal_.batches) {
+      if (b.state != JournalBatch::State::kAwaiting || b.rescan.empty()) continue;
+      const JournalFile* f = b.FileAt(b.rescan.front());
+      screen_->SetNext(NextRescan{b.id, b.rescan.front(), f ? HotFolder::SourceName(f->name) : ""});
+      return;
+    }
+    screen_->SetNext(std::nullopt);
+  }
+
   // --- calls to the server ---------------------------------------------------
 
   void EndStream() { stream_.End(); }
@@ -320,6 +373,7 @@ class Station {
       b->opened = true;
       Reconcile(*b, {});
       Save();
+      if (screen_) screen_->BatchOpened(id, b->transaction);
       last_page_ = Clock::now();
       Print("batch %s opened\n", id.c_str());
       return;
@@ -335,6 +389,8 @@ class Station {
     b->opened = true;
     Reconcile(*b, opened.pages());
     Save();
+    if (screen_) screen_->BatchOpened(id, b->transaction);
+    ScreenFill(id, opened.pages());
     last_page_ = Clock::now();
     Print("batch %s resumed: %d pages recorded, %zu files to send again\n", id.c_str(),
           opened.pages_size(), queue_.size());
@@ -363,6 +419,7 @@ class Station {
     }
     journal_.Find(id)->opened = true;
     Save();
+    if (screen_) screen_->BatchOpened(id, transaction);
     Print("batch %s opened%s\n", id.c_str(),
           transaction.empty()
               ? " (no summary sheet yet)"
@@ -382,7 +439,9 @@ class Station {
     b->files.push_back({name, -1});
     Save();  // before the ledger can hold it
     Write(page);
+    Thumbnail thumbnail = Thumb(page.page().content());
     const v1::PageVerdict v = ReadUntil(v1::ScanResponse::kPage).page();
+    ScreenPage(id, name, v, std::move(thumbnail));
     b = journal_.Find(id);
     for (JournalFile& f : b->files)
       if (f.name == name) f.index = v.page_index();
@@ -400,6 +459,7 @@ class Station {
     del.mutable_delete_()->set_page_index(v.page_index());
     Write(del);
     ReadUntil(v1::ScanResponse::kDeleted);
+    if (screen_) screen_->PageRemoved(id, v.page_index());
     b = journal_.Find(id);
     b->files.erase(std::remove_if(b->files.begin(), b->files.end(),
                                   [&](const JournalFile& f) { return f.name == name; }),
@@ -420,6 +480,7 @@ class Station {
   // The batch's final verdict is in: accepted (files move), rejected with
   // pages to rescan (it waits), or rejected for the batch alone (files move).
   void Decided(const std::string& id, const v1::BatchVerdict& verdict) {
+    ScreenFill(id, verdict.pages());
     JournalBatch* b = journal_.Find(id);
     const bool accepted = verdict.decision() == v1::ACCEPT;
     Print("batch %s: %s, %s\n", id.c_str(), accepted ? "ACCEPTED" : "REJECTED",
@@ -428,6 +489,8 @@ class Station {
     if (accepted) {
       b->state = JournalBatch::State::kAccepted;
       Save();
+      if (screen_) screen_->BatchDecided(id, verdict, false);
+      ScreenNext();
       return Move(id);
     }
     for (const v1::PageVerdict& p : verdict.pages()) {
@@ -441,11 +504,15 @@ class Station {
     if (b->rescan.empty()) {
       b->state = JournalBatch::State::kRejected;
       Save();
+      if (screen_) screen_->BatchDecided(id, verdict, false);
+      ScreenNext();
       Print("  no page to rescan: the batch stays rejected\n");
       return Move(id);
     }
     b->state = JournalBatch::State::kAwaiting;
     Save();
+    if (screen_) screen_->BatchDecided(id, verdict, true);
+    ScreenNext();
     Print("  batch %s waits for %zu rescan(s): drop them into the folder in this order; a new "
           "summary sheet ends the wait\n",
           id.c_str(), b->rescan.size());
@@ -461,6 +528,8 @@ class Station {
       b->state = JournalBatch::State::kRejected;
       b->rescan.clear();
       Save();
+      if (screen_) screen_->WaitEnded(id, std::string("stays rejected: ") + why);
+      ScreenNext();
       Print("batch %s stays rejected (%s)\n", id.c_str(), why);
       Move(id);
     }
@@ -533,7 +602,10 @@ class Station {
     replace.mutable_replace()->mutable_page()->set_file_name(HotFolder::SourceName(name));
     replace.mutable_replace()->mutable_page()->set_category(o_.category);
     Write(replace);
-    PrintPage(ReadUntil(v1::ScanResponse::kPage).page(), id);
+    Thumbnail thumbnail = Thumb(replace.replace().page().content());
+    const v1::PageVerdict v = ReadUntil(v1::ScanResponse::kPage).page();
+    ScreenPage(id, name, v, std::move(thumbnail));
+    PrintPage(v, id);
     const v1::BatchVerdict verdict = CloseStream();
     apply();
     Decided(id, verdict);
@@ -551,10 +623,19 @@ class Station {
         Move(id);
       else if (b->state == JournalBatch::State::kAwaiting && !b->pending_file.empty())
         SendReplacement(id);
-      else if (b->state == JournalBatch::State::kAwaiting)
+      else if (b->state == JournalBatch::State::kAwaiting) {
         Print("batch %s waits for %zu rescan(s)\n", id.c_str(), b->rescan.size());
+        // After a restart the screen shows the waiting batch too, from the ledger.
+        if (screen_ && !screen_->HasPage(id, 0))
+          if (std::optional<v1::BatchVerdict> stored = Lookup(id)) {
+            screen_->BatchOpened(id, b->transaction);
+            ScreenFill(id, stored->pages());
+            screen_->BatchDecided(id, *stored, true);
+          }
+      }
     }
     EnsureOpenStream();
+    ScreenNext();
   }
 
   void Handle(const std::string& name) {
@@ -589,6 +670,7 @@ class Station {
       }
       JournalBatch* b = journal_.Find(id);
       b->rescan.erase(std::find(b->rescan.begin(), b->rescan.end(), index));
+      ScreenNext();
       return Rescan(name, id, index);
     }
     if (!transaction.empty())
@@ -602,6 +684,7 @@ class Station {
   Journal journal_;
   std::deque<std::string> queue_;
   Clock::time_point last_file_, last_page_;
+  std::unique_ptr<CounterScreen> screen_;  // --screen
 };
 
 }  // namespace

@@ -19,6 +19,9 @@ struct WatchOptions {
   std::string profile, station, op, category;
   std::filesystem::path dir;
   double settle = 0.5, idle_close = 10, until_idle = 0;
+  // --screen: where the counter screen listens (counter_screen.h's
+  // ParseScreenAddress form); empty: no screen.
+  std::string screen;
 };
 
 // Runs until a signal or --until-idle; the exit code (0 stopped, 2 error).

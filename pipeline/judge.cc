@@ -140,6 +140,7 @@ PageVerdict JudgeFrame(std::span<const std::uint8_t> bytes, const ImageProbe& pr
       RegisterTurnedSheet(page, *profile.form, v);
     else
       TakeOrientationFromForm(0, v);
+    PlaceFormZones(*profile.form, v);
   }
   if (profile.page_signature.required) v.signatures.push_back(MeasurePageSignature(ink));
   v.times.summary = Since(t);

@@ -157,6 +157,8 @@ struct FieldMeasure {
   // Share of the field's area covered by writing beyond the form's printing.
   double ink_ratio = 0;
   bool filled = false;  // set by DecidePage
+  // The zone's corners on the page (ZoneCorners); empty where not placed.
+  std::vector<int> corners;
 };
 
 // One signature box, or the whole page in page-wide mode (signature.h).
@@ -164,6 +166,8 @@ struct SignatureMeasure {
   std::string zone;
   double score = 0;  // 0..1: how surely handwritten strokes are there
   bool present = false;  // set by DecidePage
+  // The zone's corners on the page (ZoneCorners); empty where not placed.
+  std::vector<int> corners;
 };
 
 // One seal box (seal.h).
@@ -171,6 +175,8 @@ struct SealMeasure {
   std::string zone;
   double score = 0;  // 0..1: how surely a stamp is there
   bool present = false;  // set by DecidePage
+  // The zone's corners on the page (ZoneCorners); empty where not placed.
+  std::vector<int> corners;
 };
 
 }  // namespace scangate

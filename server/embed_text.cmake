@@ -4,7 +4,7 @@
 file(READ "${IN}" text)
 get_filename_component(source "${IN}" NAME)
 file(WRITE "${OUT}.tmp"
-  "// Generated at build time from server/${source}; edit that file instead.\n"
+  "// Generated at build time from ${source}; edit that file instead.\n"
   "#pragma once\n#include <string_view>\nnamespace scangate {\n"
   "inline constexpr std::string_view ${NAME} = R\"scangate_embed(${text})scangate_embed\";\n"
   "}  // namespace scangate\n")

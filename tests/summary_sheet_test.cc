@@ -121,6 +121,29 @@ TEST(SummarySheet, RegistersATurnedShiftedScaledSheetWithinAMillimetre) {
                            m.at<double>(1, 0) * mm.x * ppm + m.at<double>(1, 1) * mm.y * ppm + m.at<double>(1, 2));
     EXPECT_LT(cv::norm(got - want) / ppm, 1.0) << "corner " << mm;
   }
+  // Every zone's corners on the page, where the placement put the form's
+  // zone (what the counter screen outlines).
+  auto where = [&](double x_mm, double y_mm) {
+    return cv::Point2d(m.at<double>(0, 0) * x_mm * ppm + m.at<double>(0, 1) * y_mm * ppm + m.at<double>(0, 2),
+                       m.at<double>(1, 0) * x_mm * ppm + m.at<double>(1, 1) * y_mm * ppm + m.at<double>(1, 2));
+  };
+  auto check_zone = [&](const FormZone& z, const std::vector<int>& corners) {
+    ASSERT_EQ(corners.size(), 8u) << z.name;
+    const cv::Point2d want[4] = {where(z.x_mm, z.y_mm), where(z.x_mm + z.width_mm, z.y_mm),
+                                 where(z.x_mm + z.width_mm, z.y_mm + z.height_mm),
+                                 where(z.x_mm, z.y_mm + z.height_mm)};
+    for (int i = 0; i < 4; ++i)
+      EXPECT_LT(cv::norm(cv::Point2d(corners[2 * i], corners[2 * i + 1]) - want[i]) / ppm, 1.0)
+          << z.name << " corner " << i;
+  };
+  const SummaryFormRule& form = *profile->form;
+  ASSERT_EQ(v.fields.size(), form.fields.size());
+  ASSERT_EQ(v.signatures.size(), form.signatures.size());
+  ASSERT_EQ(v.seals.size(), form.seals.size());
+  for (std::size_t i = 0; i < form.fields.size(); ++i) check_zone(form.fields[i], v.fields[i].corners);
+  for (std::size_t i = 0; i < form.signatures.size(); ++i)
+    check_zone(form.signatures[i], v.signatures[i].corners);
+  for (std::size_t i = 0; i < form.seals.size(); ++i) check_zone(form.seals[i], v.seals[i].corners);
   // Turned 7.5 degrees it is skewed, but complete.
   for (const Reason& r : v.reasons)
     EXPECT_TRUE(r.code != ReasonCode::kSummaryFieldMissing && r.code != ReasonCode::kSignatureMissing &&
@@ -389,6 +412,16 @@ TEST(SummarySheet, AnUpsideDownOrSidewaysSheetRegistersAndTheBatchFindsIt) {
     const cv::Point2d corner(f[2], f[5]);
     const cv::Point2d want = turn == 180 ? cv::Point2d(page.cols, page.rows) : cv::Point2d(0, page.rows);
     EXPECT_LT(cv::norm(corner - want) / (kDpi / 25.4), 3.0) << turn << ": " << corner;
+    // The zones are placed on the page as it lies, not as it was turned to
+    // be read: the seal box's top-left corner (in the form) is turned with it.
+    const FormZone& seal = profile->form->seals[0];
+    ASSERT_EQ(v.seals[0].corners.size(), 8u);
+    const double ppm = kDpi / 25.4;
+    const cv::Point2d seal_corner(v.seals[0].corners[0], v.seals[0].corners[1]);
+    const cv::Point2d seal_want =
+        turn == 180 ? cv::Point2d(page.cols - seal.x_mm * ppm, page.rows - seal.y_mm * ppm)
+                    : cv::Point2d(seal.y_mm * ppm, page.rows - seal.x_mm * ppm);
+    EXPECT_LT(cv::norm(seal_corner - seal_want) / ppm, 3.0) << turn << ": " << seal_corner;
     const v1::BatchVerdict b = DecideBatch(testing::Recorded({text, v}), *profile, true);
     for (const v1::Reason& r : b.reasons())
       EXPECT_NE(r.code(), v1::SUMMARY_SHEET_MISSING) << r.detail();

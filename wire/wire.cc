@@ -87,18 +87,21 @@ void ToProto(const PageVerdict& in, v1::PageVerdict* out) {
     pf->set_name(f.name);
     pf->set_filled(f.filled);
     pf->set_ink_ratio(f.ink_ratio);
+    for (int c : f.corners) pf->add_position(c);
   }
   for (const SignatureMeasure& m : in.signatures) {
     auto* ps = out->add_signatures();
     ps->set_zone(m.zone);
     ps->set_present(m.present);
     ps->set_score(m.score);
+    for (int c : m.corners) ps->add_position(c);
   }
   for (const SealMeasure& m : in.seals) {
     auto* ps = out->add_seals();
     ps->set_zone(m.zone);
     ps->set_present(m.present);
     ps->set_score(m.score);
+    for (int c : m.corners) ps->add_position(c);
   }
   out->set_summary_sheet(in.summary_sheet);
   if (in.registration.attempted) {

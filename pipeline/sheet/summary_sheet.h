@@ -14,4 +14,10 @@ namespace scangate {
 void MeasureSummarySheet(const PageImage& page, const InkMap& ink, const SummaryFormRule& form,
                          PageVerdict& verdict);
 
+// Sets each measured field's, signature box's and seal box's `corners`: the
+// form zone's corners mapped onto the page by `verdict.registration`'s fit
+// (page_from_mm), as the screen at the counter outlines them. Called once
+// the fit is final (a sheet fed turned has its fit mapped back to the page).
+void PlaceFormZones(const SummaryFormRule& form, PageVerdict& verdict);
+
 }  // namespace scangate

@@ -3,19 +3,44 @@
 // profile files; the pipeline never parses files itself.
 #pragma once
 
+#include <cstdint>
+#include <initializer_list>
+#include <string_view>
 #include <memory>
 #include <optional>
 #include <string>
 #include <vector>
 
+#include "common/result.h"
 #include "pipeline/measurements.h"
 #include "pipeline/pattern.h"
 
 namespace scangate {
 
+// Barcode formats a rule wants, compiled from ZXing's names ("Code128",
+// "QRCode", ...) when the profile is loaded: a set of ZXing::BarcodeFormat
+// flags. Empty: every format.
+class BarcodeFormatSet {
+ public:
+  BarcodeFormatSet() = default;
+  // For code and tests that name formats they know; an unknown name adds
+  // nothing (a profile's names go through Parse).
+  BarcodeFormatSet(std::initializer_list<std::string> names);
+  // The error names the first name ZXing does not know.
+  static Expected<BarcodeFormatSet> Parse(const std::vector<std::string>& names);
+
+  bool empty() const { return flags_ == 0; }
+  // ZXing::BarcodeFormat flags, or'ed; 0 when empty.
+  std::uint32_t flags() const { return flags_; }
+  // Whether a code ZXing reported as `format` (its name) is wanted.
+  bool Wants(std::string_view format) const;
+
+ private:
+  std::uint32_t flags_ = 0;
+};
+
 struct BarcodeRule {
-  // ZXing format names ("Code128", "QRCode", ...); empty means every format.
-  std::vector<std::string> formats;
+  BarcodeFormatSet formats;
   // What the transaction barcode's payload must match in full (RE2 syntax,
   // compiled when the profile is loaded); empty: any payload.
   Pattern payload_pattern;

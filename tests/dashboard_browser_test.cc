@@ -35,12 +35,13 @@ class DashboardInBrowser : public ::testing::Test {
   void TearDown() override { fs::remove_all(dir_); }
 
   // Chromium headless, offline in every way it can be told to be.
-  std::vector<std::string> Chromium(const std::string& url, std::vector<std::string> extra) {
+  std::vector<std::string> Chromium(const std::string& url, std::vector<std::string> extra,
+                                    const std::string& size = "1600,900") {
     std::vector<std::string> argv = {
         kChromium, "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic",
         "--no-first-run", "--disable-background-networking", "--disable-component-update",
         "--disable-sync", "--user-data-dir=" + (dir_ / "chromium").string(),
-        "--window-size=1600,900",
+        "--window-size=" + size,
         // Long enough for the script's first polls.
         "--virtual-time-budget=8000"};
     argv.insert(argv.end(), extra.begin(), extra.end());
@@ -104,6 +105,18 @@ TEST_F(DashboardInBrowser, ShowsLiveNumbersWhileABatchStreamsAndSavesAScreenshot
   char magic[8] = {};
   png.read(magic, 8);
   EXPECT_EQ(std::string(magic + 1, 3), "PNG");
+
+  // Common wall-screen and laptop sizes: nothing clipped, nothing past the
+  // edge, no sideways scrolling (the page lists what does not fit on
+  // <body data-clipped>).
+  for (const char* size : {"1280,720", "1400,900", "1920,1080"}) {
+    testing::CommandResult at = testing::Run(Chromium(url, {"--dump-dom"}, size), 90);
+    ASSERT_EQ(at.exit_code, 0) << size;
+    std::smatch m;
+    ASSERT_TRUE(std::regex_search(at.out, m, std::regex(R"re(<body[^>]*data-clipped="([^"]*)")re")))
+        << size << ": the page did not render";
+    EXPECT_EQ(m[1].str(), "") << "clipped at " << size;
+  }
 
   station.Stop();
   EXPECT_GT(station.batches(), 0) << "the station's batches did not go through";

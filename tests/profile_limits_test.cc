@@ -166,6 +166,17 @@ structure {
   EXPECT_NE(error.find("barcode_pattern"), std::string::npos) << error;
 }
 
+// A format name ZXing does not know is refused at load: it used to add
+// nothing (a rule whose every name was unknown took every format).
+TEST_F(ProfileFolder, AnUnknownBarcodeFormatIsRefusedAtLoadNamingIt) {
+  const std::string error =
+      Refusal("name: \"p\"\nbarcode { formats: \"Code128\" formats: \"Code129\" }\n");
+  EXPECT_NE(error.find("barcode.formats"), std::string::npos) << error;
+  EXPECT_NE(error.find("'Code129'"), std::string::npos) << error;
+  EXPECT_EQ(Refusal("name: \"p\"\nbarcode { formats: \"QRCode\" formats: \"Code128\" }\n"),
+            "(loaded)");
+}
+
 // --- numbers ----------------------------------------------------------------
 
 TEST_F(ProfileFolder, NanAndInfinitiesAreRefusedAtLoadNamingTheField) {

@@ -135,6 +135,10 @@ std::string Validate(const v1::Profile& p) {
   if (p.blank_max_ink_ratio() < 0 || p.blank_max_ink_ratio() > 1)
     return "blank_max_ink_ratio: must be within 0..1";
   const v1::BarcodeRule& barcode = p.barcode();
+  if (Expected<BarcodeFormatSet> formats =
+          BarcodeFormatSet::Parse({barcode.formats().begin(), barcode.formats().end()});
+      !formats.ok())
+    return "barcode.formats: " + formats.error().message;
   if (!barcode.min_grade().empty() &&
       (barcode.min_grade().size() != 1 ||
        std::string("ABCD").find(barcode.min_grade()[0]) == std::string::npos))

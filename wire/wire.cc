@@ -136,7 +136,10 @@ Profile FromProto(const v1::Profile& in) {
   p.accept_turned_pages = in.accept_turned_pages();
   if (in.has_min_orientation_confidence())
     p.min_orientation_confidence = in.min_orientation_confidence();
-  p.barcode.formats.assign(in.barcode().formats().begin(), in.barcode().formats().end());
+  // Validated at load (profile_store.cc): every name is ZXing's.
+  Expected<BarcodeFormatSet> formats = BarcodeFormatSet::Parse(
+      {in.barcode().formats().begin(), in.barcode().formats().end()});
+  if (formats.ok()) p.barcode.formats = formats.value();
   // Compiled here, once; ProfileStore refuses a profile whose pattern RE2 refused.
   p.barcode.payload_pattern = Pattern(in.barcode().payload_pattern());
   p.barcode.required = in.barcode().required();

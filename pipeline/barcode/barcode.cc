@@ -62,13 +62,9 @@ using ZXing::BarcodeFormats;
 // nothing; a page with more codes than this keeps the first ones found.
 constexpr int kMaxLinearPasses = 9;
 
-BarcodeFormats WantedFormats(const std::vector<std::string>& names) {
-  BarcodeFormats formats;
-  for (const auto& name : names) {
-    // Unknown names come back as None and add nothing.
-    formats |= ZXing::BarcodeFormatFromString(name);
-  }
-  return formats.empty() ? BarcodeFormats(BarcodeFormat::Any) : formats;
+BarcodeFormats WantedFormats(const BarcodeFormatSet& set) {
+  return set.empty() ? BarcodeFormats(BarcodeFormat::Any)
+                     : BarcodeFormats(static_cast<BarcodeFormat>(set.flags()));
 }
 
 ZXing::DecodeHints BaseHints(BarcodeFormats formats) {
@@ -610,24 +606,40 @@ constexpr size_t kMaxUnreadableReported = 3;
 // pattern was compiled once, with the profile.
 class Acceptor {
  public:
-  explicit Acceptor(const BarcodeRule& rule) : pattern_(rule.payload_pattern) {
-    for (const auto& name : rule.formats) formats_.push_back(ZXing::BarcodeFormatFromString(name));
-  }
+  explicit Acceptor(const BarcodeRule& rule) : rule_(rule) {}
   bool operator()(const BarcodeMeasure& m) const {
-    if (m.unreadable || m.format.empty()) return false;
-    if (!formats_.empty() && std::find(formats_.begin(), formats_.end(),
-                                       ZXing::BarcodeFormatFromString(m.format)) == formats_.end())
-      return false;
+    if (m.unreadable || m.format.empty() || !rule_.formats.Wants(m.format)) return false;
     // Compiled with the profile; one the loader refused matches nothing.
-    return pattern_.empty() || pattern_.FullMatch(m.text);
+    return rule_.payload_pattern.empty() || rule_.payload_pattern.FullMatch(m.text);
   }
 
  private:
-  std::vector<BarcodeFormat> formats_;
-  const Pattern& pattern_;
+  const BarcodeRule& rule_;
 };
 
 }  // namespace
+
+BarcodeFormatSet::BarcodeFormatSet(std::initializer_list<std::string> names) {
+  for (const std::string& name : names)
+    flags_ |= static_cast<std::uint32_t>(ZXing::BarcodeFormatFromString(name));
+}
+
+Expected<BarcodeFormatSet> BarcodeFormatSet::Parse(const std::vector<std::string>& names) {
+  BarcodeFormatSet set;
+  for (const std::string& name : names) {
+    const BarcodeFormat format = ZXing::BarcodeFormatFromString(name);
+    if (format == BarcodeFormat::None)
+      return Error{"unknown barcode format '" + name.substr(0, 40) +
+                   "' (ZXing's names: Code128, QRCode, DataMatrix, EAN13, ...)"};
+    set.flags_ |= static_cast<std::uint32_t>(format);
+  }
+  return set;
+}
+
+bool BarcodeFormatSet::Wants(std::string_view format) const {
+  return flags_ == 0 ||
+         (flags_ & static_cast<std::uint32_t>(ZXing::BarcodeFormatFromString(std::string(format)))) != 0;
+}
 
 bool RuleAccepts(const BarcodeRule& rule, const BarcodeMeasure& code) {
   return Acceptor(rule)(code);

@@ -3,20 +3,14 @@
 
 #include <CivetServer.h>
 #include <arpa/inet.h>
-#include <netdb.h>
-#include <sys/socket.h>
-#include <unistd.h>
 
 #include <algorithm>
-#include <atomic>
-#include <chrono>
 #include <cmath>
 #include <cstdio>
 #include <functional>
 #include <opencv2/imgcodecs.hpp>
 #include <opencv2/imgproc.hpp>
 #include <span>
-#include <thread>
 
 #include "counter_screen_page.h"
 #include "pipeline/decode/decode.h"
@@ -201,22 +195,6 @@ const char* DecisionName(v1::Decision d) {
 
 // --- the HTTP side -------------------------------------------------------------
 
-// Opens and closes one connection to host:port (numeric host): wakes
-// civetweb's accept loop so that a stop takes milliseconds.
-void Knock(const std::string& host, int port) {
-  addrinfo hints{};
-  hints.ai_flags = AI_NUMERICHOST | AI_NUMERICSERV;
-  hints.ai_socktype = SOCK_STREAM;
-  addrinfo* found = nullptr;
-  if (getaddrinfo(host.c_str(), std::to_string(port).c_str(), &hints, &found) != 0) return;
-  int fd = socket(found->ai_family, SOCK_STREAM | SOCK_CLOEXEC, 0);
-  if (fd >= 0) {
-    connect(fd, found->ai_addr, found->ai_addrlen);
-    close(fd);
-  }
-  freeaddrinfo(found);
-}
-
 void Respond(mg_connection* conn, int status, const char* type, const std::string& body,
              const char* cache = "no-store") {
   mg_printf(conn,
@@ -329,19 +307,7 @@ class CounterScreen::Handler : public CivetHandler {
 CounterScreen::CounterScreen(std::string station, std::string folder, std::string profile)
     : station_(std::move(station)), folder_(std::move(folder)), profile_(std::move(profile)) {}
 
-CounterScreen::~CounterScreen() {
-  if (!civet_) return;
-  std::atomic<bool> closed{false};
-  std::thread knocker([&] {
-    while (!closed) {
-      Knock(knock_host_, port_);
-      std::this_thread::sleep_for(std::chrono::milliseconds(20));
-    }
-  });
-  civet_->close();
-  closed = true;
-  knocker.join();
-}
+CounterScreen::~CounterScreen() = default;
 
 Outcome CounterScreen::Start(const std::string& address) {
   handlers_.push_back(std::make_unique<Handler>([](mg_connection* conn, const std::string&) {
@@ -360,27 +326,15 @@ Outcome CounterScreen::Start(const std::string& address) {
     else
       Respond(conn, 404, "text/plain", "no such thumbnail\n");
   }));
-  try {
-    // A few screens at most: threads for them and for a browser's parallel
-    // image requests; a short request time frees a thread held by a
-    // connection that sends nothing.
-    civet_ = std::make_unique<CivetServer>(std::vector<std::string>{
-        "listening_ports", address, "num_threads", "8", "request_timeout_ms", "3000"});
-  } catch (const CivetException& e) {
-    return Error{"cannot serve the counter screen on " + address + ": " + e.what()};
-  }
-  std::vector<int> ports = civet_->getListeningPorts();
-  if (ports.empty() || ports[0] <= 0) {
-    civet_.reset();
-    return Error{"cannot serve the counter screen on " + address};
-  }
-  port_ = ports[0];
-  std::string host = address.substr(0, address.rfind(':'));
-  if (!host.empty() && host.front() == '[') host = host.substr(1, host.size() - 2);
-  knock_host_ = host;
-  civet_->addHandler("/$", *handlers_[0]);
-  civet_->addHandler("/state.json$", *handlers_[1]);
-  civet_->addHandler("/thumb/", *handlers_[2]);
+  // A few screens at most: threads for them and for a browser's parallel
+  // image requests; a short request time frees a thread held by a
+  // connection that sends nothing.
+  auto listener = HttpListener::Start(address, 8, 3000, "the counter screen");
+  if (!listener.ok()) return listener.error();
+  listener_ = std::move(listener.value());
+  listener_->Handle("/$", *handlers_[0]);
+  listener_->Handle("/state.json$", *handlers_[1]);
+  listener_->Handle("/thumb/", *handlers_[2]);
   return Ok{};
 }
 

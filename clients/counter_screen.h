@@ -17,10 +17,9 @@
 #include <utility>
 #include <vector>
 
+#include "common/http_listener.h"
 #include "common/result.h"
 #include "scangate/v1/scangate.pb.h"
-
-class CivetServer;
 
 namespace scangate::cli {
 
@@ -71,7 +70,7 @@ class CounterScreen {
 
   // Binds `address` (ParseScreenAddress's) and serves.
   Outcome Start(const std::string& address);
-  int port() const { return port_; }
+  int port() const { return listener_ ? listener_->port() : 0; }
 
   // What the station does, as it happens. Every string is shown as text.
   void BatchOpened(const std::string& id, const std::string& transaction);
@@ -122,10 +121,8 @@ class CounterScreen {
   std::deque<Batch> batches_;  // newest first
   std::optional<NextRescan> next_;
   std::uint64_t version_ = 1, next_thumb_ = 1;
-  std::unique_ptr<CivetServer> civet_;
   std::vector<std::unique_ptr<Handler>> handlers_;
-  int port_ = 0;
-  std::string knock_host_;
+  std::unique_ptr<HttpListener> listener_;  // last: stops before the handlers go
 };
 
 }  // namespace scangate::cli

@@ -2,36 +2,11 @@
 #include "server/metrics_http.h"
 
 #include <CivetServer.h>
-#include <netdb.h>
 #include <prometheus/text_serializer.h>
-#include <sys/socket.h>
-#include <unistd.h>
 
-#include <atomic>
-#include <chrono>
 #include <functional>
-#include <thread>
 
 namespace scangate {
-namespace {
-
-// Opens and closes one connection to host:port (numeric host).
-void Knock(const std::string& host, int port) {
-  addrinfo hints{};
-  hints.ai_flags = AI_NUMERICHOST | AI_NUMERICSERV;
-  hints.ai_socktype = SOCK_STREAM;
-  addrinfo* found = nullptr;
-  if (getaddrinfo(host.c_str(), std::to_string(port).c_str(), &hints, &found) != 0) return;
-  int fd = socket(found->ai_family, SOCK_STREAM | SOCK_CLOEXEC, 0);
-  if (fd >= 0) {
-    connect(fd, found->ai_addr, found->ai_addrlen);
-    close(fd);
-  }
-  freeaddrinfo(found);
-}
-
-}  // namespace
-
 class MetricsHttpServer::Handler : public CivetHandler {
  public:
   // Returns the body; sets the content type.
@@ -59,21 +34,7 @@ class MetricsHttpServer::Handler : public CivetHandler {
 MetricsHttpServer::MetricsHttpServer(ServerMetrics& metrics, DashboardOptions dashboard)
     : metrics_(metrics), dashboard_(dashboard) {}
 
-MetricsHttpServer::~MetricsHttpServer() {
-  if (!civet_) return;
-  // civetweb's accept loop sees its stop flag only between polls of up to
-  // 2 s; knocking on the port wakes it, so a stop takes milliseconds.
-  std::atomic<bool> closed{false};
-  std::thread knocker([&] {
-    while (!closed) {
-      Knock(knock_host_, port_);
-      std::this_thread::sleep_for(std::chrono::milliseconds(20));
-    }
-  });
-  civet_->close();
-  closed = true;
-  knocker.join();
-}
+MetricsHttpServer::~MetricsHttpServer() = default;
 
 Outcome MetricsHttpServer::Start(const std::string& listen) {
   // civetweb takes IP addresses only.
@@ -97,32 +58,18 @@ Outcome MetricsHttpServer::Start(const std::string& listen) {
         "<!doctype html><title>Scangate</title><a href=\"/dashboard\">dashboard</a> "
         "<a href=\"/metrics\">metrics</a>");
   });
-  try {
-    // Prometheus and a few wall screens are all it serves, but each
-    // connection holds a thread until its request is in: threads to spare
-    // for clients that connect and send nothing (a stuck scraper, a port
-    // scan), and a request time short enough that they let go soon.
-    civet_ = std::make_unique<CivetServer>(std::vector<std::string>{
-        "listening_ports", address, "num_threads", std::to_string(kMetricsThreads),
-        "request_timeout_ms", std::to_string(kMetricsRequestTimeoutMs)});
-  } catch (const CivetException& e) {
-    return Error{"cannot serve metrics on " + listen + ": " + e.what()};
-  }
-  std::vector<int> ports = civet_->getListeningPorts();
-  if (ports.empty() || ports[0] <= 0) {
-    civet_.reset();
-    return Error{"cannot serve metrics on " + listen};
-  }
-  port_ = ports[0];
-  // Where this host reaches the port, for the destructor's knock.
-  std::string host = address.substr(0, address.rfind(':'));
-  if (!host.empty() && host.front() == '[') host = host.substr(1, host.size() - 2);
-  knock_host_ = host.empty() || host == "0.0.0.0" ? "127.0.0.1" : host == "::" ? "::1" : host;
+  // Prometheus and a few wall screens are all it serves, but each
+  // connection holds a thread until its request is in: threads to spare
+  // for clients that connect and send nothing (a stuck scraper, a port
+  // scan), and a request time short enough that they let go soon.
+  auto listener = HttpListener::Start(address, kMetricsThreads, kMetricsRequestTimeoutMs, "metrics");
+  if (!listener.ok()) return listener.error();
+  listener_ = std::move(listener.value());
   // `$`: exact paths only, so /metricsfoo is a 404, not the metrics.
-  civet_->addHandler("/metrics$", *metrics_handler_);
-  civet_->addHandler("/dashboard$", *page_handler_);
-  civet_->addHandler("/dashboard/data$", *data_handler_);
-  civet_->addHandler("/$", *root_handler_);
+  listener_->Handle("/metrics$", *metrics_handler_);
+  listener_->Handle("/dashboard$", *page_handler_);
+  listener_->Handle("/dashboard/data$", *data_handler_);
+  listener_->Handle("/$", *root_handler_);
   return Ok{};
 }
 

@@ -6,11 +6,10 @@
 #include <memory>
 #include <string>
 
+#include "common/http_listener.h"
 #include "common/result.h"
 #include "server/dashboard.h"
 #include "server/metrics.h"
-
-class CivetServer;
 
 namespace scangate {
 
@@ -31,16 +30,14 @@ class MetricsHttpServer {
   // Binds `listen` (IP:PORT, or [IPv6]:PORT; port 0 picks a free one) and
   // serves; the error says why it cannot.
   Outcome Start(const std::string& listen);
-  int port() const { return port_; }
+  int port() const { return listener_ ? listener_->port() : 0; }
 
  private:
   class Handler;
   ServerMetrics& metrics_;
   DashboardOptions dashboard_;
-  std::unique_ptr<CivetServer> civet_;
   std::unique_ptr<Handler> metrics_handler_, page_handler_, data_handler_, root_handler_;
-  int port_ = 0;
-  std::string knock_host_;
+  std::unique_ptr<HttpListener> listener_;  // last: stops before the handlers go
 };
 
 }  // namespace scangate

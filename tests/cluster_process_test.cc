@@ -26,6 +26,7 @@
 #include "tests/support/postgres.h"
 #include "tests/support/process.h"
 #include "tests/support/synthetic_page.h"
+#include "tests/support/scan_stream_end.h"
 
 namespace scangate {
 namespace {
@@ -463,12 +464,10 @@ TEST_F(Cluster, AResumeOnAnotherServerTakesTheBatchFromAStreamStillOpenOnTheFirs
 
   ASSERT_TRUE(second->Write(page(2, "second.jpg")));
   ASSERT_TRUE(second->Write(close));
-  second->WritesDone();
-  v1::BatchVerdict batch;
-  while (second->Read(&r))
-    if (r.has_batch()) batch = r.batch();
-  const grpc::Status status = second->Finish();
-  ASSERT_TRUE(status.ok()) << status.error_message();
+  const testing::StreamEnd end = testing::FinishStream(*second);
+  ASSERT_TRUE(end.status.ok()) << end.status.error_message();
+  ASSERT_TRUE(end.batch);
+  const v1::BatchVerdict& batch = *end.batch;
   EXPECT_TRUE(batch.final());
   EXPECT_EQ(batch.version(), 1u);
   ASSERT_EQ(batch.pages_size(), 2);

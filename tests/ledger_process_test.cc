@@ -14,6 +14,7 @@
 #include "tests/support/process.h"
 #include "tests/support/summary_forms.h"
 #include "tests/support/synthetic_page.h"
+#include "tests/support/scan_stream_end.h"
 
 namespace scangate {
 namespace {
@@ -91,13 +92,9 @@ class LedgerProcesses : public ::testing::Test {
     stream->Write(Open(id));
     for (const auto& p : pages) stream->Write(p);
     stream->Write(Close());
-    stream->WritesDone();
-    v1::ScanResponse r;
-    v1::BatchVerdict batch;
-    while (stream->Read(&r))
-      if (r.has_batch()) batch = r.batch();
-    EXPECT_TRUE(stream->Finish().ok());
-    return batch;
+    const testing::StreamEnd end = testing::FinishStream(*stream);
+    EXPECT_TRUE(end.status.ok()) << end.status.error_message();
+    return end.batch.value_or(v1::BatchVerdict{});
   }
 
   std::optional<v1::BatchVerdict> Lookup(const std::string& batch_id) {

@@ -12,6 +12,7 @@
 #include "scangate/v1/scangate.grpc.pb.h"
 #include "server/server_runner.h"
 #include "tests/support/test_data.h"
+#include "tests/support/scan_stream_end.h"
 
 namespace scangate {
 namespace {
@@ -246,12 +247,10 @@ TEST_F(ScanEndToEnd, AResumeTakesTheBatchOverFromAStreamStillOpen) {
 
   ASSERT_TRUE(second->Write(Page(TextPagePng(3), "second.png")));
   ASSERT_TRUE(second->Write(Close()));
-  second->WritesDone();
-  v1::BatchVerdict batch;
-  while (second->Read(&r))
-    if (r.has_batch()) batch = r.batch();
-  grpc::Status status = second->Finish();
-  ASSERT_TRUE(status.ok()) << status.error_message();
+  const testing::StreamEnd end = testing::FinishStream(*second);
+  ASSERT_TRUE(end.status.ok()) << end.status.error_message();
+  ASSERT_TRUE(end.batch);
+  const v1::BatchVerdict& batch = *end.batch;
   EXPECT_TRUE(batch.final());
   EXPECT_EQ(batch.version(), 1u);
   ASSERT_EQ(batch.pages_size(), 2);
@@ -288,13 +287,11 @@ TEST_F(ScanEndToEnd, ANewBatchUnderAnIdOpenOnAnotherStreamIsRefused) {
 
   ASSERT_TRUE(first->Write(Page(TextPagePng(1), "first.png")));
   ASSERT_TRUE(first->Write(Close()));
-  first->WritesDone();
-  v1::BatchVerdict batch;
-  while (first->Read(&r))
-    if (r.has_batch()) batch = r.batch();
-  ASSERT_TRUE(first->Finish().ok());
-  EXPECT_TRUE(batch.final());
-  EXPECT_EQ(batch.pages_size(), 1);
+  const testing::StreamEnd end = testing::FinishStream(*first);
+  ASSERT_TRUE(end.status.ok()) << end.status.error_message();
+  ASSERT_TRUE(end.batch);
+  EXPECT_TRUE(end.batch->final());
+  EXPECT_EQ(end.batch->pages_size(), 1);
 }
 
 TEST_F(ScanEndToEnd, AStreamNeverHasMoreFilesInTheEngineThanItsBound) {

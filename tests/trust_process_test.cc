@@ -29,6 +29,7 @@
 #include "tests/support/http_client.h"
 #include "tests/support/process.h"
 #include "tests/support/synthetic_page.h"
+#include "tests/support/scan_stream_end.h"
 
 namespace scangate {
 namespace {
@@ -558,11 +559,9 @@ TEST_F(TrustProcesses, AStreamThatSendsNothingIsEndedAndItsBatchIsResumed) {
   stream->Write(resume);
   stream->Write(Page(TextJpeg(), "late.jpg"));
   stream->Write(Close());
-  stream->WritesDone();
-  std::optional<v1::BatchVerdict> batch;
-  while (stream->Read(&r))
-    if (r.has_batch()) batch = r.batch();
-  EXPECT_TRUE(stream->Finish().ok());
+  const testing::StreamEnd end = testing::FinishStream(*stream);
+  EXPECT_TRUE(end.status.ok()) << end.status.error_message();
+  const std::optional<v1::BatchVerdict>& batch = end.batch;
   ASSERT_TRUE(batch);
   EXPECT_TRUE(batch->final());
   EXPECT_EQ(batch->pages_size(), 1);

@@ -304,7 +304,7 @@ StepResult RunStep(const Server& server, const std::vector<CorpusBatch>& corpus,
 int RunEndToEnd(const Options& options) {
   std::printf("making the corpus ...\n");
   std::fflush(stdout);
-  auto corpus = MakeLineRateCorpus(options.batches, "pension-claim");
+  auto corpus = MakeLineRateCorpus(options.batches, "pension-claim", options.seed);
   fs::path data = fs::temp_directory_path() / ("scangate-bench-" + std::to_string(getpid()));
   fs::create_directories(data);
   Server server = StartServer(data, options.server_threads, options.server_args, options.tls);

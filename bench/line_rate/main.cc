@@ -9,6 +9,9 @@
 int main(int argc, char** argv) {
   const char* usage =
       "usage: scangate-bench offline [--json] [--batches N] [--rounds N] [--profile NAME]\n"
+      "                              [--seed N] [--pristine]\n"
+      "  offline: the counter corpus (scanned pages) and ../shared/data/scans; --pristine\n"
+      "  adds the renderer's pages as drawn\n"
       "       scangate-bench e2e [--json] [--stations N[,N...] | --find-capacity]\n"
       "                          [--target-ms MS] [--rate IMAGES_PER_MIN] [--plaintext]\n"
       "                          [--seconds S] [--server-threads N] [--server-arg ARG]...\n"
@@ -35,6 +38,8 @@ int main(int argc, char** argv) {
     else if (a == "--batches") options.batches = std::stoi(next());
     else if (a == "--rounds") options.rounds = std::stoi(next());
     else if (a == "--profile") options.profile = next();
+    else if (a == "--seed") options.seed = unsigned(std::stoul(next()));
+    else if (a == "--pristine") options.pristine = true;
     else if (a == "--rate") options.images_per_minute = std::stod(next());
     else if (a == "--seconds") options.seconds = std::stod(next());
     else if (a == "--factor") options.overload_factor = std::stod(next());

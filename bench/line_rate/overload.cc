@@ -157,7 +157,7 @@ int RunOverload(const Options& options) {
   const int overload = int(sustainable * options.overload_factor + 0.5);
   std::printf("making the corpus ...\n");
   std::fflush(stdout);
-  auto corpus = MakeLineRateCorpus(options.batches, "pension-claim");
+  auto corpus = MakeLineRateCorpus(options.batches, "pension-claim", options.seed);
   fs::path data = fs::temp_directory_path() / ("scangate-overload-" + std::to_string(getpid()));
   fs::create_directories(data);
   Server server = StartServer(data, options.server_threads, options.server_args, options.tls);

@@ -138,15 +138,18 @@ class WatchStation : public ::testing::Test {
     std::this_thread::sleep_for(700ms);  // longer than the settle period: still not taken
     fs::rename(hot() / (name + ".part"), hot() / name);
   }
-  // A slow scanner: chunks 0.2 s apart, 1.2 s in all (more than the 0.5 s
-  // settle period): a station taking it early would send a truncated JPEG.
+  // A slow scanner: twelve chunks 0.1 s apart, 1.2 s in all (more than the
+  // 0.5 s settle period): a station taking it early would send a truncated
+  // JPEG. Each gap is a fifth of the settle period, so a loaded machine
+  // that holds this thread up for a few tenths does not make the file look
+  // finished.
   void WriteSlowly(const std::string& name, const std::string& bytes) {
     std::ofstream out(hot() / name, std::ios::binary);
-    const std::size_t chunk = bytes.size() / 6 + 1;
+    const std::size_t chunk = bytes.size() / 12 + 1;
     for (std::size_t at = 0; at < bytes.size(); at += chunk) {
       out.write(bytes.data() + at, std::streamsize(std::min(chunk, bytes.size() - at)));
       out.flush();
-      std::this_thread::sleep_for(200ms);
+      std::this_thread::sleep_for(100ms);
     }
   }
 

@@ -27,6 +27,9 @@ struct StoredBatch {
   // "open" until the station closes it; then "final"; "incomplete" when the
   // stream ended without a close.
   std::string state;
+  // The batch's newest claim when it was read (server/ledger.h): with the
+  // state, what a reopen compares before it sets.
+  std::uint64_t claim = 0;
   std::vector<v1::PageVerdict> pages;  // by page index
   // The last batch verdict recorded; a final one carries its feed sequence.
   std::optional<v1::BatchVerdict> verdict;

@@ -42,8 +42,19 @@ class Ledger {
   // in any state (a final verdict is never reopened by a new open).
   enum class Creation { kCreated, kExists, kFailed };
   using Created = std::function<void(Creation, const std::string& error)>;
-  // A claim on an existing batch: the claim its writes must carry from now.
-  using Claimed = std::function<void(bool ok, std::uint64_t claim, const std::string& error)>;
+  // What reopening a batch came to. kClaimed: the batch is open again and
+  // `claim` is the caller's. kChanged: the batch's claim or state was no
+  // longer what the caller saw (another stream closed, resumed or corrected
+  // it in between), and nothing was changed. kFailed: no such batch, or the
+  // storage failed (`error` says which).
+  enum class Reopened { kClaimed, kChanged, kFailed };
+  using Claimed =
+      std::function<void(Reopened, std::uint64_t claim, const std::string& error)>;
+  // What a caller saw of a batch when it decided to reopen it (from LoadBatch).
+  struct Seen {
+    std::uint64_t claim = 0;
+    std::string state;
+  };
 
   // One stream writes a batch at a time. Creating a batch gives its stream
   // claim kFirstClaim; each ReopenBatch hands out the next number. A write
@@ -70,8 +81,11 @@ class Ledger {
                                   Committed done) = 0;
   // Sets an existing batch open again (a resume, or a correction after a
   // rejected verdict), its record kept, and claims it for the caller: the
-  // claim it gets supersedes every earlier one.
-  virtual void ReopenBatch(const std::string& batch_id, Claimed done) = 0;
+  // claim it gets supersedes every earlier one. Compare-and-set: applied
+  // only while the batch's claim and state are still `seen`, in the same
+  // transaction, so a batch another stream closed as accepted after the
+  // caller checked it is never reopened.
+  virtual void ReopenBatch(const std::string& batch_id, const Seen& seen, Claimed done) = 0;
 
   // Reads; they may touch the disk, so never call them on a gRPC reaction.
   // They throw LedgerUnavailable when the storage cannot be reached.

@@ -394,24 +394,41 @@ void PostgresLedger::DeletePage(const std::string& batch_id, std::uint64_t claim
                    FencedDone(held, std::move(done))});
 }
 
-void PostgresLedger::ReopenBatch(const std::string& batch_id, Claimed done) {
+void PostgresLedger::ReopenBatch(const std::string& batch_id, const Seen& seen, Claimed done) {
   auto claim = std::make_shared<std::uint64_t>(0);
-  writes_.Enqueue({[batch_id, claim](Writer* w) {
+  auto changed = std::make_shared<bool>(false);
+  writes_.Enqueue({[batch_id, seen, claim, changed](Writer* w) {
+                     // One statement: the row's lock orders it with every
+                     // fenced write and every other reopen.
                      PgResult reopened = Query(w->conn,
                                                "UPDATE scangate_batches SET state = 'open',"
                                                " claim = claim + 1, updated_at = $2"
-                                               " WHERE batch_id = $1 RETURNING claim",
-                                               Params().Text(batch_id).Int(Now()));
+                                               " WHERE batch_id = $1 AND claim = $3 AND state = $4"
+                                               " RETURNING claim",
+                                               Params().Text(batch_id).Int(Now()).Int(
+                                                   std::int64_t(seen.claim)).Text(seen.state));
                      if (!reopened.ok()) {
                        if (Transient(w->conn, reopened)) w->transient = true;
                        return reopened.error(w->conn);
                      }
-                     if (reopened.rows() != 1) return "no batch '" + batch_id + "' to reopen";
-                     *claim = std::uint64_t(reopened.Int(0, 0));
+                     if (reopened.rows() == 1) {
+                       *claim = std::uint64_t(reopened.Int(0, 0));
+                       return std::string();
+                     }
+                     PgResult exists = Query(w->conn,
+                                             "SELECT 1 FROM scangate_batches WHERE batch_id = $1",
+                                             Params().Text(batch_id));
+                     if (!exists.ok()) {
+                       if (Transient(w->conn, exists)) w->transient = true;
+                       return exists.error(w->conn);
+                     }
+                     if (exists.rows() != 1) return "no batch '" + batch_id + "' to reopen";
+                     *changed = true;
                      return std::string();
                    },
-                   [claim, done = std::move(done)](bool ok, const std::string& error) {
-                     done(ok, *claim, error);
+                   [claim, changed, done = std::move(done)](bool ok, const std::string& error) {
+                     done(!ok ? Reopened::kFailed : *changed ? Reopened::kChanged : Reopened::kClaimed,
+                          *claim, error);
                    }});
 }
 
@@ -567,13 +584,14 @@ std::optional<StoredBatch> PostgresLedger::LoadBatch(const std::string& batch_id
   std::lock_guard lock(read_mu_);
   PgResult b = Read(reader_,
                    "SELECT profile, profile_version, station_id, operator_id, retention, state,"
-                   " opened_at, verdict FROM scangate_batches WHERE batch_id = $1",
+                   " opened_at, verdict, claim FROM scangate_batches WHERE batch_id = $1",
                    Params().Text(batch_id));
   if (b.rows() == 0) return std::nullopt;
   StoredBatch out;
   out.open = {batch_id,     b.Bytes(0, 0), b.Bytes(0, 1), b.Bytes(0, 2),
               b.Bytes(0, 3), b.Bytes(0, 4), b.Int(0, 6)};
   out.state = b.Bytes(0, 5);
+  out.claim = std::uint64_t(b.Int(0, 8));
   if (!b.Null(0, 7)) {
     v1::BatchVerdict v;
     if (v.ParseFromString(b.Bytes(0, 7))) out.verdict = std::move(v);

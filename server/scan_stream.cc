@@ -489,16 +489,30 @@ class ScanSession : public LiveStream, public std::enable_shared_from_this<ScanS
     // Claim the batch in the ledger first, then read it again: pages a
     // stream on another server recorded before the claim are in what the
     // resume continues from, and that stream can write nothing after it.
+    // The claim is taken only if the batch is still as checked above; if
+    // another stream closed or resumed it in between, it is checked again.
     opening_ = true;
     ++ledger_pending_;
     service_.ledger().ReopenBatch(
-        stored->open.batch_id,
-        [self = shared_from_this(), resume, profile = std::move(profile)](
-            bool ok, std::uint64_t claim, const std::string& error) mutable {
+        stored->open.batch_id, {stored->claim, stored->state},
+        [self = shared_from_this(), open, resume, profile = std::move(profile)](
+            Ledger::Reopened reopened, std::uint64_t claim, const std::string& error) mutable {
           std::lock_guard held(self->mu_);
           --self->ledger_pending_;
           if (!self->LedgerWriteDoneLocked()) return;
-          if (!ok) return self->WriteRefusedLocked(Ledger::Written::kFailed, error);
+          if (reopened == Ledger::Reopened::kFailed)
+            return self->WriteRefusedLocked(Ledger::Written::kFailed, error);
+          if (reopened == Ledger::Reopened::kChanged) {
+            if (++self->resume_checks_ >= kResumeChecks)
+              return self->FailLocked(
+                  {grpc::StatusCode::ABORTED, "batch '" + open.batch_id() +
+                                                  "' kept changing while it was being resumed; "
+                                                  "resume it again"});
+            return self->LoadLocked(open.batch_id(), [open](ScanSession& s,
+                                                            std::optional<StoredBatch> again) {
+              s.OnResumeLoaded(open, std::move(again));
+            });
+          }
           self->ledger_claim_ = claim;
           self->LoadLocked(resume.batch_id(), [resume, profile = std::move(profile)](
                                                   ScanSession& s,
@@ -782,6 +796,9 @@ class ScanSession : public LiveStream, public std::enable_shared_from_this<ScanS
   // The ledger's claim this stream's writes carry (Ledger::kFirstClaim): the
   // fence against a stream on another server that resumed the batch.
   std::uint64_t ledger_claim_ = 0;
+  // Times a resume found the batch changed between its check and its claim.
+  int resume_checks_ = 0;
+  static constexpr int kResumeChecks = 3;
   std::size_t files_submitted_ = 0, files_judged_ = 0, ledger_pending_ = 0;
   grpc::Status finish_status_;
   std::shared_ptr<VerdictSequencer> sequencer_;

@@ -264,19 +264,27 @@ void SqliteLedger::DeletePage(const std::string& batch_id, std::uint64_t claim,
            FencedDone(held, std::move(done))});
 }
 
-void SqliteLedger::ReopenBatch(const std::string& batch_id, Claimed done) {
+void SqliteLedger::ReopenBatch(const std::string& batch_id, const Seen& seen, Claimed done) {
   auto claim = std::make_shared<std::uint64_t>(0);
-  writes_.Enqueue({[batch_id, claim](sqlite3* db) {
+  auto changed = std::make_shared<bool>(false);
+  writes_.Enqueue({[batch_id, seen, claim, changed](sqlite3* db) {
              Statement reopen(db,
                               "UPDATE batches SET state = 'open', claim = claim + 1, updated_at = ?2"
-                              " WHERE batch_id = ?1 RETURNING claim");
-             reopen.Bind(1, batch_id).Bind(2, Now());
-             if (!reopen.Next()) return std::string("no batch '") + batch_id + "' to reopen";
-             *claim = std::uint64_t(reopen.Int(0));
+                              " WHERE batch_id = ?1 AND claim = ?3 AND state = ?4 RETURNING claim");
+             reopen.Bind(1, batch_id).Bind(2, Now()).Bind(3, std::int64_t(seen.claim)).Bind(4, seen.state);
+             if (reopen.Next()) {
+               *claim = std::uint64_t(reopen.Int(0));
+               return std::string();
+             }
+             Statement exists(db, "SELECT 1 FROM batches WHERE batch_id = ?1");
+             exists.Bind(1, batch_id);
+             if (!exists.Next()) return std::string("no batch '") + batch_id + "' to reopen";
+             *changed = true;
              return std::string();
            },
-           [claim, done = std::move(done)](bool ok, const std::string& error) {
-             done(ok, *claim, error);
+           [claim, changed, done = std::move(done)](bool ok, const std::string& error) {
+             done(!ok ? Reopened::kFailed : *changed ? Reopened::kChanged : Reopened::kClaimed,
+                  *claim, error);
            }});
 }
 
@@ -340,12 +348,13 @@ std::optional<StoredBatch> SqliteLedger::LoadBatch(const std::string& batch_id) 
   std::lock_guard lock(read_mu_);
   Statement b(reader_,
               "SELECT profile, profile_version, station_id, operator_id, retention, state,"
-              " opened_at, verdict FROM batches WHERE batch_id = ?1");
+              " opened_at, verdict, claim FROM batches WHERE batch_id = ?1");
   b.Bind(1, batch_id);
   if (!b.Next()) return std::nullopt;
   StoredBatch out;
   out.open = {batch_id, b.Text(0), b.Text(1), b.Text(2), b.Text(3), b.Text(4), b.Int(6)};
   out.state = b.Text(5);
+  out.claim = std::uint64_t(b.Int(8));
   std::string verdict = b.Blob(7);
   if (!verdict.empty()) {
     v1::BatchVerdict v;

@@ -27,7 +27,7 @@ class SqliteLedger final : public Ledger {
                   Done done) override;
   void RecordBatchVerdict(const v1::BatchVerdict& verdict, std::uint64_t claim,
                           Committed done) override;
-  void ReopenBatch(const std::string& batch_id, Claimed done) override;
+  void ReopenBatch(const std::string& batch_id, const Seen& seen, Claimed done) override;
 
   std::optional<StoredBatch> LoadBatch(const std::string& batch_id) override;
   std::vector<std::string> BatchIdsForTransaction(const std::string& transaction_id,

@@ -103,13 +103,21 @@ class LedgerOnDisk : public ::testing::TestWithParam<std::string> {
     });
     return done.get_future().get();
   }
-  // Reopens a batch: the new claim, 0 when the ledger refused.
+  // Reopens a batch as it is now: the new claim, 0 when the ledger refused.
   std::uint64_t Reclaim(const std::string& id) {
-    std::promise<std::uint64_t> done;
-    ledger_->ReopenBatch(id, [&](bool ok, std::uint64_t claim, const std::string&) {
-      done.set_value(ok ? claim : 0);
+    const auto stored = ledger_->LoadBatch(id);
+    return Reclaim(id, stored ? Ledger::Seen{stored->claim, stored->state} : Ledger::Seen{});
+  }
+  // Reopens a batch if it is still as `seen`: the new claim, 0 when not.
+  std::uint64_t Reclaim(const std::string& id, const Ledger::Seen& seen,
+                        Ledger::Reopened* reopened = nullptr) {
+    std::promise<std::pair<Ledger::Reopened, std::uint64_t>> done;
+    ledger_->ReopenBatch(id, seen, [&](Ledger::Reopened r, std::uint64_t claim, const std::string&) {
+      done.set_value({r, claim});
     });
-    return done.get_future().get();
+    const auto [r, claim] = done.get_future().get();
+    if (reopened) *reopened = r;
+    return r == Ledger::Reopened::kClaimed ? claim : 0;
   }
   static BatchOpenRecord Record(const std::string& id) {
     return {id, "pension-claim", "v1", "counter-1", "clerk-7", "permanent", 1700000000};
@@ -265,6 +273,43 @@ TEST_P(LedgerOnDisk, AWriteUnderAClaimAReopenSupersededIsNotApplied) {
   EXPECT_GT(Commit(Verdict("held", true, v1::REJECT), second), 0u);
   EXPECT_EQ(ledger_->LoadBatch("held")->pages.size(), 2u);
   EXPECT_EQ(Reclaim("no-such-batch"), 0u);
+}
+
+// A reopen compares before it sets: a batch closed (or resumed) by another
+// stream after the caller read it is left as that stream left it, and the
+// caller learns it changed, so an accepted verdict is never reopened by a
+// resume that checked the batch while it was still open.
+TEST_P(LedgerOnDisk, AReopenOfABatchThatChangedSinceItWasReadIsNotApplied) {
+  ASSERT_TRUE(Create(Record("raced")));
+  const auto read = ledger_->LoadBatch("raced");
+  ASSERT_TRUE(read);
+  EXPECT_EQ(read->claim, Ledger::kFirstClaim);
+  const Ledger::Seen seen{read->claim, read->state};
+  // The stream holding the batch closes it, accepted, after the read.
+  const std::uint64_t sequence = Commit(Verdict("raced", true, v1::ACCEPT));
+  ASSERT_GT(sequence, 0u);
+
+  Ledger::Reopened reopened = Ledger::Reopened::kClaimed;
+  EXPECT_EQ(Reclaim("raced", seen, &reopened), 0u);
+  EXPECT_EQ(reopened, Ledger::Reopened::kChanged);
+  auto stored = ledger_->LoadBatch("raced");
+  ASSERT_TRUE(stored);
+  EXPECT_EQ(stored->state, "final");
+  EXPECT_EQ(stored->claim, Ledger::kFirstClaim);
+  ASSERT_TRUE(stored->verdict);
+  EXPECT_EQ(stored->verdict->sequence(), sequence);
+  EXPECT_TRUE(ledger_->OpenBatchIds().empty());
+
+  // Two reopens from the same read: the first claims, the second changed.
+  ASSERT_TRUE(Create(Record("twice")));
+  const auto open = ledger_->LoadBatch("twice");
+  const Ledger::Seen both{open->claim, open->state};
+  EXPECT_EQ(Reclaim("twice", both), Ledger::kFirstClaim + 1);
+  EXPECT_EQ(Reclaim("twice", both, &reopened), 0u);
+  EXPECT_EQ(reopened, Ledger::Reopened::kChanged);
+  EXPECT_EQ(ledger_->LoadBatch("twice")->claim, Ledger::kFirstClaim + 1);
+  Reclaim("no-such-batch", both, &reopened);
+  EXPECT_EQ(reopened, Ledger::Reopened::kFailed);
 }
 
 TEST_P(LedgerOnDisk, ASchemaNewerThanTheServerIsRefused) {
@@ -443,9 +488,10 @@ TEST(SharedPostgresLedger, ABatchOpenedOnOneServerIsLoadedByAnother) {
   // The station resumes on the second server: the first server's stream,
   // still open there, can no longer write the batch.
   std::promise<std::uint64_t> claimed;
-  second->ReopenBatch("moved", [&](bool ok, std::uint64_t claim, const std::string&) {
-    claimed.set_value(ok ? claim : 0);
-  });
+  second->ReopenBatch("moved", {stored->claim, stored->state},
+                      [&](Ledger::Reopened r, std::uint64_t claim, const std::string&) {
+                        claimed.set_value(r == Ledger::Reopened::kClaimed ? claim : 0);
+                      });
   ASSERT_EQ(claimed.get_future().get(), Ledger::kFirstClaim + 1);
   std::promise<Ledger::Written> fenced;
   page.set_page_index(1);

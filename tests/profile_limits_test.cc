@@ -12,8 +12,10 @@
 #include <ZXing/BitMatrix.h>
 #include <ZXing/MultiFormatWriter.h>
 
+#include <atomic>
 #include <filesystem>
 #include <fstream>
+#include <future>
 #include <random>
 #include <sstream>
 
@@ -26,11 +28,13 @@
 #include "wire/profile_store.h"
 #include "server/scan_service.h"
 #include "scangate/v1/scangate.grpc.pb.h"
+#include "tests/support/forwarding_ledger.h"
 #include "tests/support/hostile_files.h"
 #include "tests/support/process.h"
 #include "tests/support/synthetic_page.h"
 #include "batch/batch_rules.h"
 #include "tests/support/recorded.h"
+#include "tests/support/scan_stream_end.h"
 
 namespace scangate {
 namespace {
@@ -428,46 +432,12 @@ TEST_F(ReloadingServer, AReloadThatFailsUnexpectedlyIsAnsweredAndTheServerServes
 
 // The SQLite ledger, except that reading batch "broken" throws what no
 // ledger is documented to throw.
-class BrokenLedger : public Ledger {
+class BrokenLedger : public testing::ForwardingLedger {
  public:
-  BrokenLedger() : inner_(std::move(OpenLedger(":memory:").value())) {}
-  void CreateBatch(const BatchOpenRecord& r, Created done) override {
-    inner_->CreateBatch(r, done);
-  }
-  void RecordPage(const std::string& id, std::uint64_t claim, const v1::PageVerdict& p,
-                  Done done) override {
-    inner_->RecordPage(id, claim, p, done);
-  }
-  void DeletePage(const std::string& id, std::uint64_t claim, std::uint32_t i,
-                  Done done) override {
-    inner_->DeletePage(id, claim, i, done);
-  }
-  void RecordBatchVerdict(const v1::BatchVerdict& v, std::uint64_t claim,
-                          Committed done) override {
-    inner_->RecordBatchVerdict(v, claim, done);
-  }
-  void ReopenBatch(const std::string& id, Claimed done) override { inner_->ReopenBatch(id, done); }
   std::optional<StoredBatch> LoadBatch(const std::string& id) override {
     if (id == "broken") throw std::runtime_error("a row the ledger cannot read");
-    return inner_->LoadBatch(id);
+    return ForwardingLedger::LoadBatch(id);
   }
-  std::vector<std::string> BatchIdsForTransaction(const std::string& t,
-                                                  std::size_t limit) override {
-    return inner_->BatchIdsForTransaction(t, limit);
-  }
-  std::vector<v1::VerdictEvent> FeedAfter(std::uint64_t after, std::size_t limit) override {
-    return inner_->FeedAfter(after, limit);
-  }
-  std::vector<std::string> OpenBatchIds() override { return inner_->OpenBatchIds(); }
-  void SetFeedListener(std::function<void(std::uint64_t)> l) override {
-    inner_->SetFeedListener(std::move(l));
-  }
-  void SetCommitObserver(std::function<void(double)> o) override {
-    inner_->SetCommitObserver(std::move(o));
-  }
-
- private:
-  std::unique_ptr<Ledger> inner_;
 };
 
 TEST(WorkQueue, ATaskThatThrowsAnswersItsCallWithAnErrorAndTheServerServesOn) {
@@ -499,6 +469,96 @@ TEST(WorkQueue, ATaskThatThrowsAnswersItsCallWithAnErrorAndTheServerServesOn) {
   // The queue's thread lives on: the next call is answered.
   EXPECT_EQ(lookup("no-such-batch").error_code(), grpc::StatusCode::NOT_FOUND);
   EXPECT_EQ(lookup("broken").error_code(), grpc::StatusCode::INTERNAL);
+
+  service.Drain();
+  server->Shutdown(std::chrono::system_clock::now() + std::chrono::seconds(5));
+}
+
+// --- a resume racing a close elsewhere ------------------------------------
+
+// The SQLite ledger, where a stream on another server sharing it closes the
+// batch as accepted just before this server's resume takes its claim: the
+// moment between the resume's check and its claim.
+class RacingLedger : public testing::ForwardingLedger {
+ public:
+  void ReopenBatch(const std::string& id, const Seen& seen, Claimed done) override {
+    if (!raced_.exchange(true)) {
+      v1::BatchVerdict accepted;
+      accepted.set_batch_id(id);
+      accepted.set_final(true);
+      accepted.set_decision(v1::ACCEPT);
+      accepted.set_version(1);
+      std::promise<std::uint64_t> closed;
+      inner().RecordBatchVerdict(accepted, seen.claim, [&](Written w, std::uint64_t sequence) {
+        closed.set_value(w == Written::kDurable ? sequence : 0);
+      });
+      sequence_ = closed.get_future().get();
+    }
+    ForwardingLedger::ReopenBatch(id, seen, std::move(done));
+  }
+  std::uint64_t sequence() const { return sequence_; }
+
+ private:
+  std::atomic<bool> raced_{false};
+  std::atomic<std::uint64_t> sequence_{0};
+};
+
+TEST(ResumeRace, ABatchClosedAcceptedElsewhereBetweenTheCheckAndTheClaimIsNotReopened) {
+  RacingLedger ledger;
+  Engine engine(EngineOptions{.threads = 1});
+  ProfileStore profiles;
+  ScangateService service(engine, profiles, ledger, ServiceOptions{}, nullptr);
+  int port = 0;
+  grpc::ServerBuilder builder;
+  builder.AddListeningPort("127.0.0.1:0", grpc::InsecureServerCredentials(), &port);
+  builder.RegisterService(&service);
+  std::unique_ptr<grpc::Server> server = builder.BuildAndStart();
+  ASSERT_NE(server, nullptr);
+  auto stub = v1::Scangate::NewStub(grpc::CreateChannel("127.0.0.1:" + std::to_string(port),
+                                                        grpc::InsecureChannelCredentials()));
+  auto open = [](bool resume) {
+    v1::ScanRequest r;
+    r.mutable_open()->set_batch_id("raced");
+    r.mutable_open()->set_station_id("counter-3");
+    r.mutable_open()->set_resume(resume);
+    return r;
+  };
+  {
+    // The station's stream ends without a close: the batch is left to resume.
+    grpc::ClientContext ctx;
+    auto stream = stub->Scan(&ctx);
+    ASSERT_TRUE(stream->Write(open(false)));
+    v1::ScanRequest page;
+    page.mutable_page()->set_content(QrPagePng("SI2026120300001"));
+    page.mutable_page()->set_file_name("p.png");
+    ASSERT_TRUE(stream->Write(page));
+    const testing::StreamEnd end = testing::FinishStream(*stream);
+    ASSERT_EQ(end.pages.size(), 1u) << end.status.error_message();
+  }
+  ASSERT_EQ(ledger.LoadBatch("raced")->state, "incomplete");
+
+  // It resumes; another server's stream closes the batch, accepted, after
+  // this server checked it and before it claims it.
+  grpc::ClientContext ctx;
+  auto stream = stub->Scan(&ctx);
+  ASSERT_TRUE(stream->Write(open(true)));
+  const testing::StreamEnd end = testing::FinishStream(*stream);
+  EXPECT_EQ(end.status.error_code(), grpc::StatusCode::FAILED_PRECONDITION)
+      << end.status.error_message();
+  EXPECT_NE(end.status.error_message().find("accepted and is final"), std::string::npos)
+      << end.status.error_message();
+  EXPECT_FALSE(end.batch);
+
+  // The accepted verdict stands, alone in the feed; the batch is not open.
+  ASSERT_GT(ledger.sequence(), 0u);
+  const auto stored = ledger.LoadBatch("raced");
+  ASSERT_TRUE(stored);
+  EXPECT_EQ(stored->state, "final");
+  ASSERT_TRUE(stored->verdict);
+  EXPECT_EQ(stored->verdict->decision(), v1::ACCEPT);
+  EXPECT_EQ(stored->verdict->sequence(), ledger.sequence());
+  EXPECT_EQ(ledger.FeedAfter(0, 10).size(), 1u);
+  EXPECT_TRUE(ledger.OpenBatchIds().empty());
 
   service.Drain();
   server->Shutdown(std::chrono::system_clock::now() + std::chrono::seconds(5));

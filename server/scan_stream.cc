@@ -337,7 +337,11 @@ class ScanSession : public LiveStream, public std::enable_shared_from_this<ScanS
                     v1::Role_Name(needed) + " role)"});
   }
 
-  std::string BatchIdLocked() const { return OpenedLocked() ? core_.record().batch_id : ""; }
+  // The batch this stream opened, or the one it holds while opening or
+  // resuming it (so that a failure on the way names it); "" before either.
+  std::string BatchIdLocked() const {
+    return OpenedLocked() ? core_.record().batch_id : claimed_;
+  }
 
   void LogClosedLocked() {
     const grpc::StatusCode code = finish_requested_ ? finish_status_.error_code()

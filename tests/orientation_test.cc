@@ -127,7 +127,7 @@ TEST(Orientation, ADenseNewspaperPageTurnedBeyond15DegreesReadsItsSkewAndWayUp) 
 // line ends, and its rows profile as flat as its columns. The lines gave no
 // cue (confidence 0, the guess upright or sideways whatever the turn); the
 // glyphs' own shapes (taller than wide, more ink in their top half) tell
-// the axis and the way up, if not yet surely enough for PAGE_TURNED.
+// the axis and the way up.
 TEST(Orientation, APageOfDigitsAndCapitalsReadsWhichWayUpFromItsGlyphs) {
   if (!Scans().available()) GTEST_SKIP() << "shared scans not found";
   for (int turn : {90, 180}) {
@@ -135,10 +135,8 @@ TEST(Orientation, APageOfDigitsAndCapitalsReadsWhichWayUpFromItsGlyphs) {
     r.dpi = 300;
     const PageVerdict v = JudgeRecipe(r);
     EXPECT_EQ(v.orientation.degrees, turn) << "turned " << turn;
-    EXPECT_GT(v.orientation.confidence, 0) << "turned " << turn;
-    // Never accepted silently: turned, or uncertain with its best guess.
-    EXPECT_TRUE(Has(v, ReasonCode::kPageTurned) || Has(v, ReasonCode::kOrientationUncertain))
-        << "turned " << turn;
+    EXPECT_GE(v.orientation.confidence, Profile{}.min_orientation_confidence) << "turned " << turn;
+    EXPECT_TRUE(Has(v, ReasonCode::kPageTurned)) << "turned " << turn;
   }
 }
 

@@ -329,6 +329,19 @@ GlyphVotes ReadGlyphs(const InkMap& ink, double skew_degrees) {
   const double axis_z = std::abs(g.tall_share - 0.5) * 2 * std::sqrt(double(g.glyphs));
   g.axis_sure = std::clamp((axis_z - kGlyphZ) / kGlyphZSpan, 0.0, 1.0);
   const bool sideways = wide > tall;
+  // Glyphs of the page's common size along their vertical: the text's
+  // body (a line of digits or capitals is one height), not logos' pieces,
+  // merged pairs or specks.
+  std::vector<int> sizes;
+  for (int k = 1; k < n; ++k)
+    if (glyph[std::size_t(k)])
+      sizes.push_back(stats.at<int>(k, sideways ? cv::CC_STAT_WIDTH : cv::CC_STAT_HEIGHT));
+  std::nth_element(sizes.begin(), sizes.begin() + std::ptrdiff_t(sizes.size() / 2), sizes.end());
+  const int common = sizes[sizes.size() / 2];
+  for (int k = 1; k < n; ++k) {
+    const int size = stats.at<int>(k, sideways ? cv::CC_STAT_WIDTH : cv::CC_STAT_HEIGHT);
+    if (glyph[std::size_t(k)] && (size * 5 < common * 4 || size * 4 > common * 5)) glyph[std::size_t(k)] = 0;
+  }
   // Ink in each glyph's two halves along its vertical.
   std::vector<std::array<int, 2>> halves(std::size_t(n), {0, 0});
   for (int y = 0; y < labels.rows; ++y) {

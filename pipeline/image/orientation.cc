@@ -273,11 +273,11 @@ Votes ReadUpright(const Frame& f, double dpi) {
 //   capitals, -0.006 to -0.066 of a glyph's ink on average.
 // Glyphs are the fine page's connected components of a glyph's size, read
 // with the page's skew undone. The votes are weak one by one and count by
-// how far their mean stands from 0 against its standard error. Only on a
-// fine page of 140 dpi or more (pages scanned at 280 dpi or more): at 100
-// dpi a digit is a dozen pixels tall, and how its strokes fall on the
-// pixel grid outweighs the difference between its halves (tickets.tif at
-// 200 dpi read its halves the other way round).
+// how far their mean stands from 0 against its standard error. The way up
+// only from glyphs 16 pixels tall or more on the fine page: at a dozen
+// pixels how a glyph's strokes fall on the pixel grid outweighs the
+// difference between its halves (tickets.tif scanned at 200 dpi, its
+// digits 13 pixels tall, read its halves the other way round).
 struct GlyphVotes {
   int glyphs = 0;
   // Share of glyphs taller than wide, and its sureness (0..1).
@@ -294,12 +294,12 @@ constexpr double kGlyphMinMm = 1.2, kGlyphMaxMm = 6.0, kGlyphMinWidthMm = 0.3;
 constexpr double kGlyphZ = 3.0, kGlyphZSpan = 4.0;
 // Fewer glyphs tell too little, whatever their votes.
 constexpr int kMinGlyphs = 150;
-constexpr double kGlyphMinDpi = 140;
+constexpr int kMinGlyphPixels = 16;
 
 GlyphVotes ReadGlyphs(const InkMap& ink, double skew_degrees) {
   GlyphVotes g;
   const cv::Mat& fine = ink.fine;
-  if (fine.empty() || ink.fine_dpi < kGlyphMinDpi) return g;
+  if (fine.empty() || ink.fine_dpi <= 0) return g;
   thread_local cv::Mat straight, binary, labels, stats, centroids;
   const cv::Mat turn = cv::getRotationMatrix2D(cv::Point2f((fine.cols - 1) / 2.f, (fine.rows - 1) / 2.f),
                                                -skew_degrees, 1.0);
@@ -338,6 +338,7 @@ GlyphVotes ReadGlyphs(const InkMap& ink, double skew_degrees) {
       sizes.push_back(stats.at<int>(k, sideways ? cv::CC_STAT_WIDTH : cv::CC_STAT_HEIGHT));
   std::nth_element(sizes.begin(), sizes.begin() + std::ptrdiff_t(sizes.size() / 2), sizes.end());
   const int common = sizes[sizes.size() / 2];
+  if (common < kMinGlyphPixels) return g;
   for (int k = 1; k < n; ++k) {
     const int size = stats.at<int>(k, sideways ? cv::CC_STAT_WIDTH : cv::CC_STAT_HEIGHT);
     if (glyph[std::size_t(k)] && (size * 5 < common * 4 || size * 4 > common * 5)) glyph[std::size_t(k)] = 0;

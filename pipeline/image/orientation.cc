@@ -295,12 +295,19 @@ constexpr double kGlyphZ = 3.0, kGlyphZSpan = 4.0;
 // Fewer glyphs tell too little, whatever their votes.
 constexpr int kMinGlyphs = 150;
 constexpr int kMinGlyphPixels = 16;
+// The reading holds 6 bytes per pixel of the fine page (turned, binary,
+// labels), beyond what the checks are budgeted (server/memory_budget.cc),
+// and only for this page: a fine page larger than this (A3 at 150 dpi is
+// 4.4 Mpx; a client's page can reach 80 Mpx, kept whole at 200 dpi or
+// less) is not read.
+constexpr double kMaxGlyphPagePixels = 6e6;
 
 GlyphVotes ReadGlyphs(const InkMap& ink, double skew_degrees) {
   GlyphVotes g;
   const cv::Mat& fine = ink.fine;
-  if (fine.empty() || ink.fine_dpi <= 0) return g;
-  thread_local cv::Mat straight, binary, labels, stats, centroids;
+  if (fine.empty() || ink.fine_dpi <= 0 || double(fine.total()) > kMaxGlyphPagePixels) return g;
+  // Not kept from page to page: few pages are read this way.
+  cv::Mat straight, binary, labels, stats, centroids;
   const cv::Mat turn = cv::getRotationMatrix2D(cv::Point2f((fine.cols - 1) / 2.f, (fine.rows - 1) / 2.f),
                                                -skew_degrees, 1.0);
   cv::warpAffine(fine, straight, turn, fine.size(), cv::INTER_LINEAR, cv::BORDER_CONSTANT,

@@ -17,8 +17,12 @@
 //      cue carries CJK text, whose square characters have no ascenders.
 //    A line whose densest band fills it from top to bottom (CJK) gives the
 //    first cue nothing.
+// 3. Where both leave a page of many lines unsure (digits and capitals),
+//    the glyphs' own shapes (ReadGlyphs below).
 // Pages with few lines (blank, a photo, a short note) get low confidence.
-// Cost: one turn of the coarse mask (at most 100 dpi), row and column sums.
+// Cost: one turn of the coarse mask (at most 100 dpi), row and column sums;
+// on the unsure pages of step 3 a turn of the fine page and its connected
+// components as well.
 #include "pipeline/image/orientation.h"
 
 #include <algorithm>

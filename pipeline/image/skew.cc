@@ -9,8 +9,10 @@
 // search over the darkness of the ink (the mass of the lines, which a blur
 // spreads but does not move) checks the edges' answer and stands in for it
 // where a heavy blur has sheared the edges. Pages the search cannot settle
-// (turned beyond 15 degrees, or a quarter turn round) are turned back by
-// the direction their ink's gradients pile up on and searched again.
+// (turned beyond 15 degrees, or a quarter turn round) are searched again
+// around the direction their ink's gradients pile up on: the edge points
+// taken along that axis and turned back by it, the page itself turned only
+// by an exact quarter (a copy) where its lines run down it.
 #include "pipeline/image/skew.h"
 
 #include <algorithm>

@@ -74,6 +74,10 @@ struct Result {
   int width = 0, height = 0;
   PageVerdict verdict;  // measurements and derived flags
   double decode_ms = 0, ink_ms = 0, skew_ms = 0, blank_ms = 0, blur_ms = 0, orient_ms = 0;
+  // The baseline for the cost of orientation and wide skew: the precise
+  // search over +-15 degrees alone (the skew check before them), on the
+  // same page in the same process. Not part of checks_ms().
+  double in_range_skew_ms = 0;
   bool lept_ran = false;
   double lept_degrees = 0, lept_confidence = 0, lept_binarize_ms = 0, lept_skew_ms = 0;
   double checks_ms() const { return ink_ms + skew_ms + blank_ms + blur_ms + orient_ms; }
@@ -142,6 +146,8 @@ bool Judge(std::span<const std::uint8_t> bytes, Result& r, bool leptonica) {
   r.orient_ms = Ms(t);
   v.blank = MeasureBlank(ink);
   r.blank_ms = Ms(t);
+  (void)MeasureSkewInRange(ink, &v.blur);
+  r.in_range_skew_ms = Ms(t);
   DecidePage(v, profile);
 #ifdef SCANGATE_HAVE_LEPTONICA
   if (leptonica) RunLeptonica(page.gray, r);
@@ -399,6 +405,37 @@ void TimeRow(const char* label, const std::vector<const Result*>& rs) {
               lb.get(), ls.get());
 }
 
+// What orientation and wide skew add to the checks: skew and orientation
+// as measured, against the +-15-degree search alone on the same pages (the
+// skew check before them), beside the page's decode time.
+void AngleCostRow(const char* label, const std::vector<const Result*>& rs) {
+  if (rs.empty()) return;
+  Mean decode, before, skew, orient, added;
+  std::vector<double> each;
+  for (const Result* r : rs) {
+    decode.Add(r->decode_ms), before.Add(r->in_range_skew_ms), skew.Add(r->skew_ms), orient.Add(r->orient_ms);
+    each.push_back(r->skew_ms + r->orient_ms - r->in_range_skew_ms);
+    added.Add(each.back());
+  }
+  std::sort(each.begin(), each.end());
+  std::printf("  %-24s %5zu %8.2f | %9.2f | %6.2f %6.2f | %7.2f %7.2f %7.2f\n", label, rs.size(), decode.get(),
+              before.get(), skew.get(), orient.get(), added.get(), each[each.size() / 2],
+              each[std::size_t(0.95 * double(each.size() - 1))]);
+}
+
+void PrintAngleCost(const std::vector<Result>& all) {
+  std::printf("\nANGLE COST  ms of CPU per page on one core: orientation and wide skew against the\n"
+              "+-15-degree skew search alone (before: the skew check without them), same pages, same\n"
+              "process; added = skew + orient - before (mean, median, p95)\n");
+  std::printf("  %-24s %5s %8s | %9s | %6s %6s | %7s %7s %7s\n", "pages", "n", "decode", "before",
+              "skew", "orient", "added", "median", "p95");
+  AngleCostRow("upright, A4 300 dpi", Select(all, [](const Result& r) { return r.set == "corpus" && r.a4_300(); }));
+  AngleCostRow("turned, A4 300 dpi", Select(all, [](const Result& r) { return r.set == "turned" && r.a4_300(); }));
+  AngleCostRow("turned, beyond 15 deg", Select(all, [](const Result& r) {
+                 return r.set == "turned" && std::abs(r.truth.skew_degrees) > 15;
+               }));
+}
+
 void PrintTimes(const std::vector<Result>& all) {
   std::printf("\nTIME  ms of CPU per page on one core (means; checks = ink+skew+blank+blur+orient,\n"
               "decode apart; skew includes the line axis that finds skews beyond 15 degrees)\n");
@@ -416,6 +453,7 @@ void PrintTimes(const std::vector<Result>& all) {
   TimeRow("turned, beyond 15 deg", Select(all, [](const Result& r) {
             return r.set == "turned" && std::abs(r.truth.skew_degrees) > 15;
           }));
+  PrintAngleCost(all);
 }
 
 // The validation split is bench/holdout.h's, as every bench's: a hash of

@@ -122,6 +122,24 @@ TEST(Orientation, ADenseNewspaperPageTurnedBeyond15DegreesReadsItsSkewAndWayUp) 
   }
 }
 
+// A page of lottery tickets (digits and capitals only, each ticket at its
+// own skew, lines touching), scanned at 300 dpi: no ascenders, no ragged
+// line ends, and its rows profile as flat as its columns. The lines gave no
+// cue (confidence 0, the guess upright or sideways whatever the turn); the
+// glyphs' own shapes (taller than wide, more ink in their top half) tell
+// the axis and the way up.
+TEST(Orientation, APageOfDigitsAndCapitalsReadsWhichWayUpFromItsGlyphs) {
+  if (!Scans().available()) GTEST_SKIP() << "shared scans not found";
+  for (int turn : {90, 180}) {
+    corpus::Recipe r = Scan("tickets.tif", turn, 3);
+    r.dpi = 300;
+    const PageVerdict v = JudgeRecipe(r);
+    EXPECT_EQ(v.orientation.degrees, turn) << "turned " << turn;
+    EXPECT_GE(v.orientation.confidence, Profile{}.min_orientation_confidence) << "turned " << turn;
+    EXPECT_TRUE(Has(v, ReasonCode::kPageTurned)) << "turned " << turn;
+  }
+}
+
 TEST(Orientation, ChinesePagesReadWhichWayUpByTheirLineStartsAndEnds) {
   for (int turn : {0, 90, 180, 270}) {
     corpus::Recipe r;

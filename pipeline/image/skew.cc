@@ -9,8 +9,10 @@
 // search over the darkness of the ink (the mass of the lines, which a blur
 // spreads but does not move) checks the edges' answer and stands in for it
 // where a heavy blur has sheared the edges. Pages the search cannot settle
-// (turned beyond 15 degrees, or a quarter turn round) are turned back by
-// the direction their ink's gradients pile up on and searched again.
+// (turned beyond 15 degrees, or a quarter turn round) are searched again
+// around the direction their ink's gradients pile up on: the edge points
+// taken along that axis and turned back by it, the page itself turned only
+// by an exact quarter (a copy) where its lines run down it.
 #include "pipeline/image/skew.h"
 
 #include <algorithm>
@@ -58,7 +60,14 @@ struct EdgePoints {
   std::size_t size() const { return x.size(); }
 };
 
-EdgePoints FindEdgePoints(const InkMap& ink) {
+// `axis_degrees`: the skew the page's lines are expected near (0 within
+// the precise search's range; the line axis, beyond it). Edges are taken
+// within ~27 degrees of that axis, still found down the columns (an edge
+// crossing a column obliquely peaks there as well, its position along the
+// column as precise), and the points are turned back by the axis, so that
+// the search runs over +-15 degrees around it: no turn of the page itself,
+// which costs several times the search.
+EdgePoints FindEdgePoints(const InkMap& ink, double axis_degrees = 0) {
   EdgePoints p;
   const cv::Mat& f = ink.fine;
   p.width = f.cols;
@@ -70,6 +79,13 @@ EdgePoints FindEdgePoints(const InkMap& ink) {
   // edge, even blurred, and no paper texture, JPEG ringing or show-through;
   // and well clear of the sensor noise.
   const int threshold = std::max({12, int(ink.paper * 0.125), int(4 * ink.fine_noise)});
+  // The gradient across a line at the axis is (sin a, cos a) as (across,
+  // down): turned back by the axis it is straight down.
+  const double axis = axis_degrees * std::numbers::pi / 180;
+  const float ca = float(std::cos(axis)), sa = float(std::sin(axis));
+  const bool oblique = std::abs(axis_degrees) > 1e-6;
+  // Down a column an oblique edge's difference is the cosine's share of it.
+  const int column_threshold = oblique ? std::max(1, int(threshold * ca)) : threshold;
   // Borders are judged on the coarse grid; stay two coarse pixels clear.
   const cv::Mat& near_border = ink.near_border;
   const int per = std::max(1, int(std::lround(ink.fine_scale / ink.scale)));
@@ -83,14 +99,21 @@ EdgePoints FindEdgePoints(const InkMap& ink) {
     const std::uint8_t* border = near_border.ptr<std::uint8_t>(std::min(near_border.rows - 1, y / per));
     for (int x = 1 + (y % step); x < f.cols - 1; x += step) {
       const int d = p1[x] - m1[x];
-      if (d < threshold && d > -threshold) continue;
+      if (d < column_threshold && d > -column_threshold) continue;
       const int above = c0[x] - m2[x], below = p2[x] - c0[x];
       // A peak of |difference| down the column, on an edge within ~27 degrees
       // of horizontal (stems and diagonals give no row structure).
       const bool peak = d > 0 ? (d >= above && d > below) : (d <= above && d < below);
       if (!peak) continue;
       const int across = c0[x + 1] - c0[x - 1];
-      if (2 * std::abs(across) > std::abs(d)) continue;
+      if (!oblique) {
+        if (2 * std::abs(across) > std::abs(d)) continue;
+      } else {
+        const float down_turned = float(across) * sa + float(d) * ca;
+        const float across_turned = float(across) * ca - float(d) * sa;
+        if (2 * std::abs(across_turned) > std::abs(down_turned) || std::abs(down_turned) < float(threshold))
+          continue;
+      }
       if (border[std::min(near_border.cols - 1, x / per)]) continue;
       const float curvature = float(above - 2 * d + below);
       const float offset = curvature != 0 ? 0.5f * float(above - below) / curvature : 0.f;
@@ -117,6 +140,17 @@ EdgePoints FindEdgePoints(const InkMap& ink) {
   for (std::size_t i = 0; i < keep; ++i) {
     p.x[i] = xs[std::size_t(double(i) * every)];
     p.y[i] = ys[std::size_t(double(i) * every)];
+  }
+  if (oblique) {
+    // Turned back by the axis: the page's lines then run along the rows.
+    for (std::size_t i = 0; i < keep; ++i) {
+      const float x = p.x[i], y = p.y[i];
+      p.x[i] = x * ca - y * sa;
+      p.y[i] = x * sa + y * ca;
+    }
+    // The frame that holds every turned point.
+    const int diagonal = int(std::ceil(std::hypot(double(f.cols), double(f.rows))));
+    p.width = p.height = diagonal;
   }
   return p;
 }
@@ -405,26 +439,11 @@ LineAxes FindLineAxes(const InkMap& ink) {
   return out;
 }
 
-// The fine page and its borders turned back by `degrees` (the content's
-// counter-clockwise turn on screen), and a quarter turn clockwise more if
-// `sideways`: a map the edge points are found on. Corners turned in are
-// border: no point is taken from them.
-void Turned(const InkMap& ink, double degrees, bool sideways, InkMap& out) {
-  auto turn = [&](const cv::Mat& from, cv::Mat& to, int interpolation, double fill) {
-    const cv::Size size = sideways ? cv::Size(from.rows, from.cols) : from.size();
-    cv::Mat m = cv::getRotationMatrix2D(cv::Point2f((from.cols - 1) / 2.f, (from.rows - 1) / 2.f),
-                                        -degrees - (sideways ? 90 : 0), 1.0);
-    m.at<double>(0, 2) += (size.width - from.cols) / 2.0;
-    m.at<double>(1, 2) += (size.height - from.rows) / 2.0;
-    cv::warpAffine(from, to, m, size, interpolation, cv::BORDER_CONSTANT, cv::Scalar(fill));
-  };
-  if (std::abs(degrees) < 0.01 && sideways) {
-    cv::rotate(ink.fine, out.fine, cv::ROTATE_90_CLOCKWISE);
-    cv::rotate(ink.near_border, out.near_border, cv::ROTATE_90_CLOCKWISE);
-  } else {
-    turn(ink.fine, out.fine, cv::INTER_LINEAR, ink.paper);
-    turn(ink.near_border, out.near_border, cv::INTER_NEAREST, 255);
-  }
+// The fine page and its borders a quarter turn clockwise: a map the edge
+// points are found on, for a page whose lines run down it.
+void QuarterTurned(const InkMap& ink, InkMap& out) {
+  cv::rotate(ink.fine, out.fine, cv::ROTATE_90_CLOCKWISE);
+  cv::rotate(ink.near_border, out.near_border, cv::ROTATE_90_CLOCKWISE);
   out.fine_dpi = ink.fine_dpi;
   out.dpi = ink.dpi;
   out.paper = ink.paper;
@@ -434,6 +453,10 @@ void Turned(const InkMap& ink, double degrees, bool sideways, InkMap& out) {
   // No mass check on the turned map: the edges stand alone.
   out.mask.release();
 }
+
+// The precise search over +-15 degrees around `axis_degrees`, on the page
+// as it is: the result is the page's skew, not the rest beyond the axis.
+SkewMeasure MeasureSkewAround(const InkMap& ink, const BlurMeasure* blur, double axis_degrees);
 
 }  // namespace
 
@@ -459,14 +482,19 @@ SkewMeasure MeasureSkew(const InkMap& ink, const BlurMeasure* blur) {
     for (int attempt = 0; attempt < 2; ++attempt, sideways = !sideways) {
       const bool near = std::abs(axis) <= kWideFrom && !at_end;
       if (!sideways && near) continue;  // searched already
-      // Lines down a page within the search's range of the axes: a quarter
-      // turn exactly (a copy, not a resampling: a tenth of the time), the
-      // search finding the rest.
-      const double turn_by = near ? 0 : axis;
-      thread_local InkMap turned;
-      Turned(ink, turn_by, sideways, turned);
-      SkewMeasure t = MeasureSkewInRange(turned, blur);
-      t.degrees += turn_by;
+      // Lines down the page: a quarter turn exactly (a copy, not a
+      // resampling: a tenth of the time). Beyond the search's range the
+      // search runs around the axis on the page as it is (the edge points
+      // turned, not the page).
+      const double around = near ? 0 : axis;
+      SkewMeasure t;
+      if (sideways) {
+        thread_local InkMap turned;
+        QuarterTurned(ink, turned);
+        t = MeasureSkewAround(turned, blur, around);
+      } else {
+        t = MeasureSkewAround(ink, blur, around);
+      }
       if (t.degrees > 45) t.degrees -= 90;
       if (t.degrees <= -45) t.degrees += 90;
       if (t.confidence > m.confidence) m = t;
@@ -480,13 +508,19 @@ SkewMeasure MeasureSkew(const InkMap& ink, const BlurMeasure* blur) {
 }
 
 SkewMeasure MeasureSkewInRange(const InkMap& ink, const BlurMeasure* blur) {
+  return MeasureSkewAround(ink, blur, 0);
+}
+
+namespace {
+
+SkewMeasure MeasureSkewAround(const InkMap& ink, const BlurMeasure* blur, double axis_degrees) {
   SkewMeasure m;
-  EdgePoints points = FindEdgePoints(ink);
+  EdgePoints points = FindEdgePoints(ink, axis_degrees);
   m.points = int(points.size());
   if (points.size() < kMinPoints) return m;
   const double px_per_mm = ink.fine_dpi / 25.4;
   const Estimate edges = Search(points, px_per_mm, points.size());
-  m.degrees = edges.degrees;
+  m.degrees = edges.degrees + axis_degrees;
   m.peak_ratio = edges.peak_ratio;
   m.confidence = edges.confidence;
 
@@ -499,7 +533,8 @@ SkewMeasure MeasureSkewInRange(const InkMap& ink, const BlurMeasure* blur) {
   // its rulings against those on the sharp part.
   // On a sharp page nothing has moved the edges, and the check is skipped:
   // it costs as much again as the edges' search.
-  if (!blur || !blur->applicable || blur->sigma_300dpi <= kSharpSigma300dpi) return m;
+  // Around a wide axis the edges stand alone, as on a turned page.
+  if (!blur || !blur->applicable || blur->sigma_300dpi <= kSharpSigma300dpi || axis_degrees != 0) return m;
   const EdgePoints mass_points = FindInkMass(ink);
   if (mass_points.size() < kMinPoints) return m;
   const Estimate mass = Search(mass_points, px_per_mm, kMassPoints, 0.5);
@@ -512,4 +547,5 @@ SkewMeasure MeasureSkewInRange(const InkMap& ink, const BlurMeasure* blur) {
   return m;
 }
 
+}  // namespace
 }  // namespace scangate

@@ -8,8 +8,8 @@ namespace scangate {
 
 // Positive degrees: content rotated counter-clockwise as seen on screen.
 // Measures within +-45 degrees of the page's line axis (orientation.h tells
-// the quarter turn): beyond 12 degrees the page is first turned back by the
-// axis its ink's gradients line up on. Confidence is low (below 0.3) on pages with too
+// the quarter turn): beyond 12 degrees the search runs around the axis
+// its ink's gradients line up on. Confidence is low (below 0.3) on pages with too
 // little line structure to tell: blank or nearly blank pages, photos.
 // `blur`, when the blur check has run: where the page's text is not sharp,
 // a heavy blur may have sheared or shifted the edges the angle rests on,

@@ -181,6 +181,11 @@ Profile FromProto(const v1::Profile& in) {
     if (f.has_min_seal_score()) form.min_seal_score = f.min_seal_score();
     p.form = std::move(form);  // the blank template is attached by ProfileStore
   }
+  p.repair.turn_upright = in.repair().turn_upright();
+  p.repair.deskew_up_to_degrees = in.repair().deskew_up_to_degrees();
+  p.repair.crop_borders = in.repair().crop_borders();
+  p.repair.despeckle = in.repair().despeckle();
+  p.repair.jpeg_quality = int(in.repair().jpeg_quality());
   p.page_signature.required = in.page_signature().required();
   if (in.page_signature().has_min_score()) p.page_signature.min_score = in.page_signature().min_score();
   return p;

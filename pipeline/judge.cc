@@ -22,6 +22,7 @@
 #include "pipeline/sheet/page_signature.h"
 #include "pipeline/image/resolution.h"
 #include "pipeline/image/skew.h"
+#include "pipeline/repair.h"
 #include "pipeline/sheet/summary_sheet.h"
 
 namespace scangate {
@@ -37,27 +38,6 @@ double Since(Clock::time_point& t) {
   double s = std::chrono::duration<double>(now - t).count();
   t = now;
   return s;
-}
-
-// The page turned clockwise by `degrees` (90, 180, 270): upright, if the
-// orientation was right. `orig_from_turned` maps its pixels back.
-PageImage TurnPage(const PageImage& page, int degrees, cv::Matx23d& orig_from_turned) {
-  const int code = degrees == 90 ? cv::ROTATE_90_CLOCKWISE
-                   : degrees == 180 ? cv::ROTATE_180
-                                    : cv::ROTATE_90_COUNTERCLOCKWISE;
-  PageImage turned;
-  cv::rotate(page.gray, turned.gray, code);
-  if (!page.color.empty()) cv::rotate(page.color, turned.color, code);
-  turned.color_mode = page.color_mode;
-  turned.file_dpi_x = degrees == 180 ? page.file_dpi_x : page.file_dpi_y;
-  turned.file_dpi_y = degrees == 180 ? page.file_dpi_y : page.file_dpi_x;
-  const double w = page.gray.cols - 1, h = page.gray.rows - 1;
-  // Clockwise a quarter: turned (x, y) was (y, h - x); upside down: (w - x,
-  // h - y); counter-clockwise a quarter: (w - y, x).
-  orig_from_turned = degrees == 90    ? cv::Matx23d(0, 1, 0, -1, 0, h)
-                     : degrees == 180 ? cv::Matx23d(-1, 0, w, 0, -1, h)
-                                      : cv::Matx23d(0, -1, w, 1, 0, 0);
-  return turned;
 }
 
 // A page that registers to the form reads the way the form does: the fit
@@ -104,23 +84,15 @@ void RegisterTurnedSheet(const PageImage& page, const SummaryFormRule& form, Pag
   }
 }
 
-PageVerdict JudgeFrame(std::span<const std::uint8_t> bytes, const ImageProbe& probe,
-                       std::size_t frame, const Profile& profile) {
+// Every check on a decoded page; `ink` is left holding the page's ink map.
+PageVerdict JudgeImage(const PageImage& page, const Profile& profile, InkMap& ink) {
   auto t = Clock::now();
-  Fallible<PageImage> decoded = DecodeFrame(bytes, probe, frame);
-  double decode_seconds = Since(t);
-  if (!decoded.ok()) return ErrorVerdict(decoded.error(), ReasonCode::kDecodeError);
-  const PageImage& page = decoded.value();
-
   PageVerdict v;
-  v.times.decode = decode_seconds;
   v.width = page.gray.cols;
   v.height = page.gray.rows;
   v.color_mode = page.color_mode;
   v.resolution = MeasureResolution(v.width, v.height, page.file_dpi_x, page.file_dpi_y);
   v.times.resolution = Since(t);
-  // One map per engine thread, its buffers reused from page to page.
-  thread_local InkMap ink;
   FindInk(page.gray, v.resolution.dpi, ink);
   v.times.ink = Since(t);
   // Blur before skew: where the text is smeared, the skew checks its edges.
@@ -159,6 +131,63 @@ PageVerdict JudgeFrame(std::span<const std::uint8_t> bytes, const ImageProbe& pr
   barcode_search.report_unreadable = true;
   v.barcodes = ReadPageBarcodes(page.gray, profile.barcode, barcode_search);
   v.times.barcode = Since(t);
+  return v;
+}
+
+// Repair before reject (repair.h): where the page's only failures are ones
+// the profile lets the server repair (or it has a border to crop, specks to
+// clean), the repaired page is judged again by every check, and its verdict
+// replaces the page's when it accepts; otherwise the page keeps its own.
+void RepairIfItSaves(const PageImage& page, const Profile& profile, const InkMap& ink,
+                     PageVerdict& v) {
+  auto t = Clock::now();
+  DecidePage(v, profile);
+  const BorderBands borders =
+      profile.repair.crop_borders ? FindBorderBands(ink, page.gray.size()) : BorderBands{};
+  int specks = 0;
+  if (profile.repair.despeckle && page.color_mode == ColorMode::kBilevel && v.reasons.empty()) {
+    cv::Mat scratch = page.gray;  // counted only: nothing is painted
+    specks = Despeckle(scratch, v.resolution.dpi, false);
+  }
+  if (!WantsRepair(v, profile, borders, specks)) {
+    v.times.repair = Since(t);
+    return;
+  }
+  RepairedPage repaired = RepairPage(page, v, profile);
+  if (repaired.record.done.empty()) {
+    v.times.repair = Since(t);
+    return;
+  }
+  InkMap repaired_ink;
+  PageVerdict r = JudgeImage(repaired.image, profile, repaired_ink);
+  DecidePage(r, profile);
+  const double dpi = page.file_dpi_x > 0 ? page.file_dpi_x : v.resolution.dpi;
+  if (r.decision != Decision::kAccept ||
+      !EncodeArchiveCopy(repaired.image, dpi > 0 ? dpi : 300, profile.repair, repaired.record).ok()) {
+    v.times.repair = Since(t);
+    return;
+  }
+  repaired.record.original_reasons = v.reasons;
+  r.times = v.times;
+  r.repair = std::move(repaired.record);
+  v = std::move(r);
+  v.times.repair = Since(t);
+}
+
+PageVerdict JudgeFrame(std::span<const std::uint8_t> bytes, const ImageProbe& probe,
+                       std::size_t frame, const Profile& profile) {
+  auto t = Clock::now();
+  Fallible<PageImage> decoded = DecodeFrame(bytes, probe, frame);
+  double decode_seconds = Since(t);
+  if (!decoded.ok()) return ErrorVerdict(decoded.error(), ReasonCode::kDecodeError);
+  const PageImage& page = decoded.value();
+  // One map per engine thread, its buffers reused from page to page.
+  thread_local InkMap ink;
+  PageVerdict v = JudgeImage(page, profile, ink);
+  v.times.decode = decode_seconds;
+  // A multi-page file's pages are judged as they came: the archive copy is
+  // one page's file.
+  if (profile.repair.any() && probe.frames.size() == 1) RepairIfItSaves(page, profile, ink, v);
   return v;
 }
 

@@ -117,5 +117,143 @@ TEST(RepairProfile, TheRuleIsLoadedEachRepairOffUnlessSetAndTheDeskewLimitBounde
   fs::remove_all(dir);
 }
 
+TEST(Repair, AnUpsideDownSkewedCertificateOnABlackBorderIsRepairedAndAccepted) {
+  const corpus::CorpusPage page = Certificate();
+  // As scanned: rejected, turned and skewed.
+  const PageVerdict before = JudgeOne(page.bytes, Profile{});
+  ASSERT_EQ(before.decision, Decision::kReject);
+  EXPECT_TRUE(Has(before.reasons, ReasonCode::kPageTurned));
+  EXPECT_TRUE(Has(before.reasons, ReasonCode::kSkewed));
+
+  const PageVerdict v = JudgeOne(page.bytes, Repairing());
+  ASSERT_EQ(v.decision, Decision::kAccept) << (v.reasons.empty() ? "" : v.reasons[0].detail);
+  ASSERT_TRUE(v.repair);
+  const RepairRecord& r = *v.repair;
+  EXPECT_EQ(r.turned_degrees, 180);
+  EXPECT_NEAR(r.deskewed_degrees, 3.0, 0.15);
+  EXPECT_GT(r.cropped_left_mm + r.cropped_right_mm + r.cropped_top_mm + r.cropped_bottom_mm, 1.0);
+  EXPECT_TRUE(Has(r.original_reasons, ReasonCode::kPageTurned));
+  EXPECT_TRUE(Has(r.original_reasons, ReasonCode::kSkewed));
+  ASSERT_GE(r.done.size(), 2u);
+  EXPECT_EQ(r.done[0], "turned 180 degrees");
+  // The repaired page's own measurements: level and upright.
+  EXPECT_EQ(v.orientation.degrees, 0);
+  EXPECT_LE(std::abs(v.skew.degrees), 0.05 + 0.1) << v.skew.degrees;
+  EXPECT_EQ(v.sha256, before.sha256) << "the verdict still names the file the station sent";
+  // Text no less sharp than it was scanned.
+  EXPECT_LE(v.blur.sigma_300dpi, before.blur.sigma_300dpi + 0.15);
+
+  // The archive copy: the repaired page, colour, dpi kept, judged the same.
+  EXPECT_EQ(r.archive_media_type, "image/png");
+  ASSERT_FALSE(r.archive_copy.empty());
+  EXPECT_EQ(r.archive_sha256.size(), 64u);
+  const PageVerdict copy = JudgeOne(r.archive_copy, Profile{});
+  EXPECT_EQ(copy.decision, Decision::kAccept)
+      << (copy.reasons.empty() ? "" : copy.reasons[0].detail);
+  EXPECT_EQ(copy.color_mode, ColorMode::kColor);
+  EXPECT_NEAR(copy.resolution.dpi, 200, 0.5);
+  EXPECT_FALSE(copy.resolution.inferred);
+  EXPECT_EQ(copy.width, v.width);
+  EXPECT_EQ(copy.height, v.height);
+}
+
+TEST(Repair, AProfileWithoutTheRuleJudgesAsBefore) {
+  const corpus::CorpusPage page = Certificate();
+  Profile plain;
+  const PageVerdict v = JudgeOne(page.bytes, plain);
+  EXPECT_FALSE(v.repair);
+  EXPECT_EQ(v.decision, Decision::kReject);
+  EXPECT_TRUE(Has(v.reasons, ReasonCode::kPageTurned));
+  // The rule present but every repair off is the same.
+  Profile off;
+  off.repair.jpeg_quality = 80;
+  const PageVerdict w = JudgeOne(page.bytes, off);
+  EXPECT_FALSE(w.repair);
+  ASSERT_EQ(w.reasons.size(), v.reasons.size());
+  for (std::size_t i = 0; i < v.reasons.size(); ++i) EXPECT_EQ(w.reasons[i].detail, v.reasons[i].detail);
+  EXPECT_EQ(w.width, v.width);
+  EXPECT_DOUBLE_EQ(w.skew.degrees, v.skew.degrees);
+}
+
+TEST(Repair, APageWhoseRepairWouldNotPassKeepsItsOwnReasons) {
+  // Skewed beyond what the rule may deskew: no repair, its own reasons.
+  Profile narrow = Repairing();
+  narrow.repair.deskew_up_to_degrees = 2;
+  const corpus::CorpusPage page = Certificate();
+  const PageVerdict v = JudgeOne(page.bytes, narrow);
+  EXPECT_EQ(v.decision, Decision::kReject);
+  EXPECT_FALSE(v.repair);
+  EXPECT_TRUE(Has(v.reasons, ReasonCode::kPageTurned));
+  EXPECT_TRUE(Has(v.reasons, ReasonCode::kSkewed));
+
+  // Turned and blurred: blur is not repaired; the page keeps every reason.
+  corpus::Recipe r;
+  r.seed = 2102;
+  r.content = corpus::Content::kTextPage;
+  r.dpi = 200;
+  r.turn_degrees = 180;
+  r.rotation_degrees = 2;
+  r.blur = corpus::BlurKind::kGaussian;
+  r.blur_amount = 3;
+  const corpus::CorpusPage blurred = corpus::RenderPage(r, Scans(), "blurred");
+  const PageVerdict b = JudgeOne(blurred.bytes, Repairing());
+  EXPECT_EQ(b.decision, Decision::kReject);
+  EXPECT_FALSE(b.repair);
+  EXPECT_TRUE(Has(b.reasons, ReasonCode::kBlurred));
+  EXPECT_TRUE(Has(b.reasons, ReasonCode::kPageTurned));
+}
+
+TEST(Repair, AOneBitScanStaysOneBitAndItsStrokesKeepTheirWidth) {
+  if (!Scans().SkewKnown("pageseg1.tif")) GTEST_SKIP() << "shared scans not found";
+  corpus::Recipe r;
+  r.seed = 2103;
+  r.content = corpus::Content::kScan;
+  r.scan = "pageseg1.tif";
+  r.dpi = 300;
+  r.turn_degrees = 180;
+  r.rotation_degrees = 2.5;
+  r.color = corpus::Color::kBilevel;
+  r.encoding = corpus::Encoding::kTiffG4;
+  const corpus::CorpusPage page = corpus::RenderPage(r, Scans(), "bilevel");
+  const PageVerdict v = JudgeOne(page.bytes, Repairing());
+  ASSERT_EQ(v.decision, Decision::kAccept) << (v.reasons.empty() ? "" : v.reasons[0].detail);
+  ASSERT_TRUE(v.repair);
+  EXPECT_EQ(v.repair->archive_media_type, "image/tiff");
+  const PageVerdict copy = JudgeOne(v.repair->archive_copy, Profile{});
+  EXPECT_EQ(copy.color_mode, ColorMode::kBilevel);
+  EXPECT_NEAR(copy.resolution.dpi, 300, 0.5);
+  // Levelled whole: the scan's own skew went with the glass's.
+  EXPECT_LE(std::abs(copy.skew.degrees), 0.05);
+  EXPECT_EQ(copy.orientation.degrees, 0);
+  // Strokes as wide as before: the ink's share of the page within 3 %.
+  const std::vector<std::uint8_t> in(page.bytes.begin(), page.bytes.end());
+  const std::string& out_bytes = v.repair->archive_copy;
+  const std::vector<std::uint8_t> out(out_bytes.begin(), out_bytes.end());
+  auto ink_pixels = [](const std::vector<std::uint8_t>& bytes) {
+    Fallible<ImageProbe> probe = ProbeImage(bytes, DecodeLimits{});
+    Fallible<PageImage> decoded = DecodeFrame(bytes, probe.value(), 0);
+    return double(cv::countNonZero(decoded.value().gray < 128));
+  };
+  const double before = ink_pixels(in), after = ink_pixels(out);
+  EXPECT_NEAR(after / before, 1.0, 0.03) << before << " -> " << after;
+}
+
+TEST(Repair, IsolatedSpecksGoAndFullStopsStay) {
+  cv::Mat page(600, 600, CV_8U, cv::Scalar(255));
+  // A word with a full stop 0.3 mm after its last letter, at 300 dpi.
+  cv::rectangle(page, cv::Rect(100, 100, 30, 40), cv::Scalar(0), cv::FILLED);
+  cv::rectangle(page, cv::Rect(134, 136, 4, 4), cv::Scalar(0), cv::FILLED);
+  // Specks of one and two pixels far from anything.
+  for (int i = 0; i < 30; ++i) page.at<std::uint8_t>(300 + (i / 6) * 40, 50 + (i % 6) * 80) = 0;
+  page(cv::Rect(500, 500, 2, 1)).setTo(0);
+  cv::Mat copy = page.clone();
+  EXPECT_EQ(Despeckle(copy, 300, false), 31);
+  EXPECT_EQ(cv::countNonZero(copy != page), 0) << "counting paints nothing";
+  EXPECT_EQ(Despeckle(copy, 300, true), 31);
+  EXPECT_EQ(copy.at<std::uint8_t>(500, 500), 255);
+  EXPECT_EQ(copy.at<std::uint8_t>(137, 136), 0) << "the full stop stays";
+  EXPECT_EQ(cv::countNonZero(copy < 128), 30 * 40 + 16);
+}
+
 }  // namespace
 }  // namespace scangate

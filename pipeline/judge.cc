@@ -153,24 +153,37 @@ void RepairIfItSaves(const PageImage& page, const Profile& profile, const InkMap
     v.times.repair = Since(t);
     return;
   }
-  RepairedPage repaired = RepairPage(page, v, profile);
-  if (repaired.record.done.empty()) {
-    v.times.repair = Since(t);
-    return;
+  // A page levelled first may only then read as turned (or the other way
+  // round): what is still repairable gets another round.
+  PageImage image = page;
+  PageVerdict judged = v;
+  RepairRecord total;
+  total.original_skew_degrees = v.skew.degrees;
+  total.original_blur_sigma = v.blur.sigma_300dpi;
+  total.original_width = v.width;
+  total.original_height = v.height;
+  for (int round = 0; round < kMaxRepairRounds; ++round) {
+    RepairedPage repaired = RepairPage(image, judged, profile);
+    if (repaired.record.done.empty()) break;
+    AddRepair(total, repaired.record);
+    image = std::move(repaired.image);
+    InkMap repaired_ink;
+    judged = JudgeImage(image, profile, repaired_ink);
+    DecidePage(judged, profile);
+    if (judged.decision == Decision::kAccept ||
+        !WantsRepair(judged, profile, BorderBands{}, 0))
+      break;
   }
-  InkMap repaired_ink;
-  PageVerdict r = JudgeImage(repaired.image, profile, repaired_ink);
-  DecidePage(r, profile);
   const double dpi = page.file_dpi_x > 0 ? page.file_dpi_x : v.resolution.dpi;
-  if (r.decision != Decision::kAccept ||
-      !EncodeArchiveCopy(repaired.image, dpi > 0 ? dpi : 300, profile.repair, repaired.record).ok()) {
+  if (total.done.empty() || judged.decision != Decision::kAccept ||
+      !EncodeArchiveCopy(image, dpi > 0 ? dpi : 300, profile.repair, total).ok()) {
     v.times.repair = Since(t);
     return;
   }
-  repaired.record.original_reasons = v.reasons;
-  r.times = v.times;
-  r.repair = std::move(repaired.record);
-  v = std::move(r);
+  total.original_reasons = v.reasons;
+  judged.times = v.times;
+  judged.repair = std::move(total);
+  v = std::move(judged);
   v.times.repair = Since(t);
 }
 

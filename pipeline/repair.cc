@@ -179,7 +179,6 @@ RepairedPage RepairPage(const PageImage& page, const PageVerdict& v, const Profi
     cv::Matx23d back;
     image = TurnPage(image, v.orientation.degrees, back);
     record.turned_degrees = v.orientation.degrees;
-    record.done.push_back("turned " + std::to_string(v.orientation.degrees) + " degrees");
   }
   // Levelled wherever the rule allows the angle and the angle is sure:
   // on a page repaired anyway, a skew within the limit goes too.
@@ -188,7 +187,6 @@ RepairedPage RepairPage(const PageImage& page, const PageVerdict& v, const Profi
       std::abs(skew) <= rule.deskew_up_to_degrees && std::abs(skew) >= 0.02) {
     image = DeskewPage(image, skew);
     record.deskewed_degrees = skew;
-    record.done.push_back(Format("deskewed %.2f degrees", skew));
   }
   const double dpi = v.resolution.dpi > 0 ? v.resolution.dpi : 300;
   if (rule.crop_borders) {
@@ -204,21 +202,41 @@ RepairedPage RepairPage(const PageImage& page, const PageVerdict& v, const Profi
       record.cropped_top_mm = bands.top * mm;
       record.cropped_right_mm = bands.right * mm;
       record.cropped_bottom_mm = bands.bottom * mm;
-      const std::pair<double, const char*> sides[] = {{record.cropped_left_mm, "left"},
-                                                      {record.cropped_top_mm, "top"},
-                                                      {record.cropped_right_mm, "right"},
-                                                      {record.cropped_bottom_mm, "bottom"}};
-      for (const auto& [cut, name] : sides)
-        if (cut > 0) record.done.push_back(Format("cropped %.0f mm ", cut) + name);
     }
   }
   if (rule.despeckle && image.color_mode == ColorMode::kBilevel) {
     record.specks_removed = Despeckle(image.gray, dpi, true);
-    if (record.specks_removed > 0)
-      record.done.push_back("removed " + std::to_string(record.specks_removed) + " specks");
   }
+  DescribeRepair(record);
   out.image = std::move(image);
   return out;
+}
+
+void DescribeRepair(RepairRecord& record) {
+  record.done.clear();
+  if (record.turned_degrees)
+    record.done.push_back("turned " + std::to_string(record.turned_degrees) + " degrees");
+  if (record.deskewed_degrees != 0)
+    record.done.push_back(Format("deskewed %.2f degrees", record.deskewed_degrees));
+  const std::pair<double, const char*> sides[] = {{record.cropped_left_mm, "left"},
+                                                  {record.cropped_top_mm, "top"},
+                                                  {record.cropped_right_mm, "right"},
+                                                  {record.cropped_bottom_mm, "bottom"}};
+  for (const auto& [cut, name] : sides)
+    if (cut > 0) record.done.push_back(Format("cropped %.0f mm ", cut) + name);
+  if (record.specks_removed > 0)
+    record.done.push_back("removed " + std::to_string(record.specks_removed) + " specks");
+}
+
+void AddRepair(RepairRecord& total, const RepairRecord& round) {
+  total.turned_degrees = (total.turned_degrees + round.turned_degrees) % 360;
+  total.deskewed_degrees += round.deskewed_degrees;
+  total.cropped_left_mm += round.cropped_left_mm;
+  total.cropped_top_mm += round.cropped_top_mm;
+  total.cropped_right_mm += round.cropped_right_mm;
+  total.cropped_bottom_mm += round.cropped_bottom_mm;
+  total.specks_removed += round.specks_removed;
+  DescribeRepair(total);
 }
 
 Outcome EncodeArchiveCopy(const PageImage& image, double dpi, const RepairRule& rule,

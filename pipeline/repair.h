@@ -62,6 +62,15 @@ struct RepairedPage {
 };
 RepairedPage RepairPage(const PageImage& page, const PageVerdict& v, const Profile& profile);
 
+// Fills record.done from what the record says was done.
+void DescribeRepair(RepairRecord& record);
+// A second round of repair added to the first (a page deskewed first may
+// only then read as turned): turns, angles, crops and specks add up.
+void AddRepair(RepairRecord& total, const RepairRecord& round);
+
+// Rounds of repair and judging a page gets at most.
+constexpr int kMaxRepairRounds = 2;
+
 // The archive copy of a repaired page: 1-bit as CCITT G4 TIFF, gray and
 // colour as JPEG at the rule's quality or lossless PNG, at `dpi`. Sets
 // record.archive_copy, archive_sha256 and archive_media_type, or returns

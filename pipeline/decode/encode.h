@@ -15,8 +15,8 @@ namespace scangate {
 // True when `page` is 8-bit gray holding only 0 and 255 (a 1-bit page).
 bool IsBilevel(const cv::Mat& page);
 
-// PNG (zlib level 6) with a pHYs chunk: lossless, gray or BGR.
-Expected<std::string> EncodePngFile(const cv::Mat& page, double dpi);
+// PNG (zlib at `level`, 0..9) with a pHYs chunk: lossless, gray or BGR.
+Expected<std::string> EncodePngFile(const cv::Mat& page, double dpi, int level = 6);
 // Baseline JPEG (optimised Huffman tables) with the JFIF density in dpi.
 Expected<std::string> EncodeJpegFile(const cv::Mat& page, int quality, double dpi);
 // TIFF, one directory per page: 1-bit pages (IsBilevel) as CCITT G4,

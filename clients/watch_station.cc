@@ -446,6 +446,9 @@ class Station {
     Thumbnail thumbnail = Thumb(page.page().content());
     const v1::PageVerdict v = ReadUntil(v1::ScanResponse::kPage).page();
     KeepArchiveCopy(name, v);
+    // The zones a repaired page's verdict places are on its archive copy.
+    if (v.has_repair() && !v.repair().archive_copy().empty())
+      thumbnail = Thumb(v.repair().archive_copy());
     ScreenPage(id, name, v, std::move(thumbnail));
     b = journal_.Find(id);
     for (JournalFile& f : b->files)
@@ -675,6 +678,9 @@ class Station {
     Thumbnail thumbnail = Thumb(replace.replace().page().content());
     const v1::PageVerdict v = ReadUntil(v1::ScanResponse::kPage).page();
     KeepArchiveCopy(name, v);
+    // The zones a repaired page's verdict places are on its archive copy.
+    if (v.has_repair() && !v.repair().archive_copy().empty())
+      thumbnail = Thumb(v.repair().archive_copy());
     ScreenPage(id, name, v, std::move(thumbnail));
     PrintPage(v, id);
     const v1::BatchVerdict verdict = CloseStream();

@@ -153,27 +153,44 @@ void RepairIfItSaves(const PageImage& page, const Profile& profile, const InkMap
     v.times.repair = Since(t);
     return;
   }
-  // A page levelled first may only then read as turned (or the other way
-  // round): what is still repairable gets another round.
-  PageImage image = page;
-  PageVerdict judged = v;
+  // Each round makes the repaired page from the page as scanned, in one
+  // resampling, by the turn and angle found so far; what the repaired page
+  // still shows (a way up that reads only once the page is level, a
+  // residual skew the first estimate left) is added for the next round.
+  PageVerdict basis = v;
+  PageImage image;
+  PageVerdict judged;
   RepairRecord total;
-  total.original_skew_degrees = v.skew.degrees;
-  total.original_blur_sigma = v.blur.sigma_300dpi;
-  total.original_width = v.width;
-  total.original_height = v.height;
+  const RepairRule& rule = profile.repair;
   for (int round = 0; round < kMaxRepairRounds; ++round) {
-    RepairedPage repaired = RepairPage(image, judged, profile);
+    RepairedPage repaired = RepairPage(page, basis, profile);
     if (repaired.record.done.empty()) break;
-    AddRepair(total, repaired.record);
+    total = std::move(repaired.record);
     image = std::move(repaired.image);
     InkMap repaired_ink;
     judged = JudgeImage(image, profile, repaired_ink);
     DecidePage(judged, profile);
-    if (judged.decision == Decision::kAccept ||
-        !WantsRepair(judged, profile, BorderBands{}, 0))
+    bool more = false;
+    const OrientationMeasure& o = judged.orientation;
+    if (rule.turn_upright && o.degrees != 0 && o.confidence >= profile.min_orientation_confidence) {
+      basis.orientation.degrees = (total.turned_degrees + o.degrees) % 360;
+      basis.orientation.confidence = 1;
+      more = true;
+    }
+    const double angle = total.deskewed_degrees + judged.skew.degrees;
+    if (rule.deskew_up_to_degrees > 0 && judged.skew.confidence >= profile.min_skew_confidence &&
+        std::abs(judged.skew.degrees) > kLevelDegrees && std::abs(angle) <= rule.deskew_up_to_degrees) {
+      basis.skew.degrees = angle;
+      basis.skew.confidence = std::max(basis.skew.confidence, judged.skew.confidence);
+      more = true;
+    }
+    if (!more || (judged.decision != Decision::kAccept && !WantsRepair(judged, profile, {}, 0)))
       break;
   }
+  total.original_skew_degrees = v.skew.degrees;
+  total.original_blur_sigma = v.blur.sigma_300dpi;
+  total.original_width = v.width;
+  total.original_height = v.height;
   const double dpi = page.file_dpi_x > 0 ? page.file_dpi_x : v.resolution.dpi;
   if (total.done.empty() || judged.decision != Decision::kAccept ||
       !EncodeArchiveCopy(image, dpi > 0 ? dpi : 300, profile.repair, total).ok()) {

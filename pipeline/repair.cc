@@ -236,16 +236,6 @@ void DescribeRepair(RepairRecord& record) {
     record.done.push_back("removed " + std::to_string(record.specks_removed) + " specks");
 }
 
-void AddRepair(RepairRecord& total, const RepairRecord& round) {
-  total.turned_degrees = (total.turned_degrees + round.turned_degrees) % 360;
-  total.deskewed_degrees += round.deskewed_degrees;
-  total.cropped_left_mm += round.cropped_left_mm;
-  total.cropped_top_mm += round.cropped_top_mm;
-  total.cropped_right_mm += round.cropped_right_mm;
-  total.cropped_bottom_mm += round.cropped_bottom_mm;
-  total.specks_removed += round.specks_removed;
-  DescribeRepair(total);
-}
 
 Outcome EncodeArchiveCopy(const PageImage& image, double dpi, const RepairRule& rule,
                           RepairRecord& record) {

@@ -64,12 +64,12 @@ RepairedPage RepairPage(const PageImage& page, const PageVerdict& v, const Profi
 
 // Fills record.done from what the record says was done.
 void DescribeRepair(RepairRecord& record);
-// A second round of repair added to the first (a page deskewed first may
-// only then read as turned): turns, angles, crops and specks add up.
-void AddRepair(RepairRecord& total, const RepairRecord& round);
 
-// Rounds of repair and judging a page gets at most.
-constexpr int kMaxRepairRounds = 2;
+// Rounds of repair and judging a page gets at most: the first, one for
+// what it revealed (a way up, a residual skew), and one to settle.
+constexpr int kMaxRepairRounds = 3;
+// A repaired page is level when its skew is measured within this.
+constexpr double kLevelDegrees = 0.05;
 
 // The archive copy of a repaired page: 1-bit as CCITT G4 TIFF, gray and
 // colour as JPEG at the rule's quality or lossless PNG, at `dpi`. Sets

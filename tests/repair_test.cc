@@ -138,7 +138,7 @@ TEST(Repair, AnUpsideDownSkewedCertificateOnABlackBorderIsRepairedAndAccepted) {
   EXPECT_EQ(r.done[0], "turned 180 degrees");
   // The repaired page's own measurements: level and upright.
   EXPECT_EQ(v.orientation.degrees, 0);
-  EXPECT_LE(std::abs(v.skew.degrees), 0.05 + 0.1) << v.skew.degrees;
+  EXPECT_LE(std::abs(v.skew.degrees), 0.05) << v.skew.degrees;
   EXPECT_EQ(v.sha256, before.sha256) << "the verdict still names the file the station sent";
   // Text no less sharp than it was scanned.
   EXPECT_LE(v.blur.sigma_300dpi, before.blur.sigma_300dpi + 0.15);

@@ -8,6 +8,7 @@
 #include <chrono>
 #include <cmath>
 #include <opencv2/core.hpp>
+#include <optional>
 #include <vector>
 #include <exception>
 #include <new>
@@ -161,6 +162,12 @@ void RepairIfItSaves(const PageImage& page, const Profile& profile, const InkMap
   PageImage image;
   PageVerdict judged;
   RepairRecord total;
+  struct Accepted {
+    PageImage image;
+    PageVerdict verdict;
+    RepairRecord record;
+  };
+  std::optional<Accepted> accepted;
   const RepairRule& rule = profile.repair;
   for (int round = 0; round < kMaxRepairRounds; ++round) {
     RepairedPage repaired = RepairPage(page, basis, profile);
@@ -170,6 +177,8 @@ void RepairIfItSaves(const PageImage& page, const Profile& profile, const InkMap
     InkMap repaired_ink;
     judged = JudgeImage(image, profile, repaired_ink);
     DecidePage(judged, profile);
+    // A later round is taken only where it is accepted too.
+    if (judged.decision == Decision::kAccept) accepted = Accepted{image, judged, total};
     bool more = false;
     const OrientationMeasure& o = judged.orientation;
     if (rule.turn_upright && o.degrees != 0 && o.confidence >= profile.min_orientation_confidence) {
@@ -186,6 +195,11 @@ void RepairIfItSaves(const PageImage& page, const Profile& profile, const InkMap
     }
     if (!more || (judged.decision != Decision::kAccept && !WantsRepair(judged, profile, {}, 0)))
       break;
+  }
+  if (accepted) {
+    image = std::move(accepted->image);
+    judged = std::move(accepted->verdict);
+    total = std::move(accepted->record);
   }
   total.original_skew_degrees = v.skew.degrees;
   total.original_blur_sigma = v.blur.sigma_300dpi;

@@ -71,7 +71,12 @@ PageImage TurnPage(const PageImage& page, int degrees, cv::Matx23d& orig_from_tu
 }
 
 PageImage DeskewPage(const PageImage& page, double skew_degrees) {
-  PageImage out = page;
+  // New planes: a copy of `page` would share its pixels, and the warp would
+  // write into the page as scanned.
+  PageImage out;
+  out.color_mode = page.color_mode;
+  out.file_dpi_x = page.file_dpi_x;
+  out.file_dpi_y = page.file_dpi_y;
   const cv::Point2f centre(float(page.gray.cols - 1) / 2, float(page.gray.rows - 1) / 2);
   // getRotationMatrix2D turns counter-clockwise on screen for a positive
   // angle: content skewed counter-clockwise comes back by the negative.
@@ -213,6 +218,8 @@ RepairedPage RepairPage(const PageImage& page, const PageVerdict& v, const Profi
     }
   }
   if (rule.despeckle && image.color_mode == ColorMode::kBilevel) {
+    // Painted on a plane of its own, never on the page as scanned.
+    if (image.gray.data == page.gray.data) image.gray = image.gray.clone();
     record.specks_removed = Despeckle(image.gray, dpi, true);
   }
   DescribeRepair(record);

@@ -238,6 +238,21 @@ TEST(Repair, AOneBitScanStaysOneBitAndItsStrokesKeepTheirWidth) {
   EXPECT_NEAR(after / before, 1.0, 0.03) << before << " -> " << after;
 }
 
+TEST(Repair, DeskewingLeavesThePageAsScannedAsItWas) {
+  for (ColorMode mode : {ColorMode::kGray, ColorMode::kColor, ColorMode::kBilevel}) {
+    PageImage page;
+    page.color_mode = mode;
+    page.gray = cv::Mat(300, 200, CV_8U, cv::Scalar(255));
+    cv::rectangle(page.gray, cv::Rect(40, 100, 120, 8), cv::Scalar(0), cv::FILLED);
+    if (mode == ColorMode::kColor) cv::cvtColor(page.gray, page.color, cv::COLOR_GRAY2BGR);
+    const cv::Mat gray = page.gray.clone();
+    const PageImage level = DeskewPage(page, 3.0);
+    EXPECT_EQ(cv::countNonZero(page.gray != gray), 0) << int(mode);
+    EXPECT_NE(cv::countNonZero(level.gray != gray), 0) << int(mode);
+    EXPECT_NE(level.gray.data, page.gray.data) << int(mode);
+  }
+}
+
 TEST(Repair, IsolatedSpecksGoAndFullStopsStay) {
   cv::Mat page(600, 600, CV_8U, cv::Scalar(255));
   // A word with a full stop 0.3 mm after its last letter, at 300 dpi.

@@ -20,7 +20,9 @@
 #include <cmath>
 #include <cstdio>
 #include <ctime>
+#include <map>
 #include <random>
+#include <set>
 #include <string>
 #include <vector>
 
@@ -175,6 +177,8 @@ struct Figures {
   std::vector<double> level_error, blur_change;
   int slips_repaired = 0, slips_registered = 0, slips_zones_same = 0;
   std::vector<double> ms_plain, ms_repair, ms_repaired_pages;
+  // Why pages are still rejected after repair: reason code, pages.
+  std::map<int, int> still_rejected;
 };
 
 bool SameZones(const PageVerdict& a, const PageVerdict& b) {
@@ -259,6 +263,11 @@ int main(int argc, char** argv) {
       f.pages_after += ok_after;
       all_before = all_before && ok_before;
       all_after = all_after && ok_after;
+      if (!ok_after) {
+        std::set<int> codes;
+        for (const Reason& r : after.reasons) codes.insert(int(r.code));
+        for (int c : codes) ++f.still_rejected[c];
+      }
       if (!after.repair) continue;
       ++f.repaired;
       f.ms_repaired_pages.push_back(ms_repair);
@@ -303,6 +312,12 @@ int main(int argc, char** argv) {
   });
   row("pages accepted, before", [](const Figures& f) { return Share(f.pages_before, f.pages); });
   row("pages accepted, after", [](const Figures& f) { return Share(f.pages_after, f.pages); });
+  row("still rejected after repair, by reason (code: pages)", [](const Figures& f) {
+    std::string out;
+    for (const auto& [code, n] : f.still_rejected)
+      out += (out.empty() ? "" : ", ") + std::to_string(code) + ": " + std::to_string(n);
+    return out.empty() ? std::string("none") : out;
+  });
   std::printf("REPAIRED PAGES (their archive copies judged again)\n");
   row("repaired and accepted", [](const Figures& f) { return std::to_string(f.repaired); });
   row("level within 0.05 deg", [](const Figures& f) { return Share(f.repaired_level, f.repaired); });

@@ -209,7 +209,7 @@ TEST(Repair, AOneBitScanStaysOneBitAndItsStrokesKeepTheirWidth) {
   r.seed = 2103;
   r.content = corpus::Content::kScan;
   r.scan = "pageseg1.tif";
-  r.dpi = 300;
+  r.dpi = 200;
   r.turn_degrees = 180;
   r.rotation_degrees = 2.5;
   r.color = corpus::Color::kBilevel;
@@ -221,7 +221,7 @@ TEST(Repair, AOneBitScanStaysOneBitAndItsStrokesKeepTheirWidth) {
   EXPECT_EQ(v.repair->archive_media_type, "image/tiff");
   const PageVerdict copy = JudgeOne(v.repair->archive_copy, Profile{});
   EXPECT_EQ(copy.color_mode, ColorMode::kBilevel);
-  EXPECT_NEAR(copy.resolution.dpi, 300, 0.5);
+  EXPECT_NEAR(copy.resolution.dpi, 200, 0.5);
   // Levelled whole: the scan's own skew went with the glass's.
   EXPECT_LE(std::abs(copy.skew.degrees), 0.05);
   EXPECT_EQ(copy.orientation.degrees, 0);

@@ -548,7 +548,8 @@ class ScanSession : public LiveStream, public std::enable_shared_from_this<ScanS
     MemoryBudget& budget = service_.memory_budget();
     held_ = HeldPage{std::move(*page->mutable_content()), page->file_name(), page->category(),
                      replaces, std::chrono::steady_clock::now(), 0, 1, nullptr};
-    const JudgingEstimate estimate = EstimateJudging(held_->bytes);
+    const JudgingEstimate estimate =
+        EstimateJudging(held_->bytes, core_.shared_profile() && core_.shared_profile()->repair.any());
     const std::uint64_t cost = estimate.memory_bytes;
     if (cost > budget.limit())
       return FailLocked({grpc::StatusCode::RESOURCE_EXHAUSTED,

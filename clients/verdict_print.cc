@@ -27,6 +27,12 @@ std::string PageVerdictText(const v1::PageVerdict& page, const std::string& note
            (page.category_source() == v1::CLERK ? ", by the clerk " + page.category_operator()
                                                 : "") +
            "]";
+  if (page.has_repair() && page.repair().done_size() > 0) {
+    out += " (repaired by the server:";
+    for (int i = 0; i < page.repair().done_size(); ++i)
+      out += std::string(i ? ", " : " ") + page.repair().done(i);
+    out += ")";
+  }
   return out + ReasonList(page.reasons());
 }
 

@@ -63,15 +63,24 @@ int RunVerify(const std::vector<std::string>& args) {
     std::cout << manifest << ": NOT VERIFIED: " << verified.error().message << "\n";
     return 1;
   }
-  std::set<std::string> checked;
-  for (const auto& p : verdict.pages()) checked.insert(p.sha256());
+  // A repaired page is known by both files: the original the station sent
+  // and the archive copy the server made of it.
+  std::set<std::string> checked, archived;
+  for (const auto& p : verdict.pages()) {
+    checked.insert(p.sha256());
+    if (!p.repair().archive_sha256().empty()) archived.insert(p.repair().archive_sha256());
+  }
   int status = 0;
   for (const std::string& image : images) {
     std::string bytes = Slurp(image);
     std::string sha = Sha256Hex(bytes);
-    bool known = checked.count(sha);
-    std::cout << image << ": " << (known ? "a checked page" : "NOT a page of this batch") << "\n";
-    if (!known) status = 1;
+    const bool known = checked.count(sha), copy = archived.count(sha);
+    std::cout << image << ": "
+              << (known  ? "a checked page"
+                  : copy ? "the archive copy of a checked page (repaired by the server)"
+                         : "NOT a page of this batch")
+              << "\n";
+    if (!known && !copy) status = 1;
   }
   std::cout << manifest << ": verified (batch " << verdict.batch_id() << ", "
             << v1::Decision_Name(verdict.decision()) << ", key " << verdict.signing_key_id()

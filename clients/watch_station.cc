@@ -28,8 +28,10 @@
 #include "clients/watch_station.h"
 
 #include <grpcpp/grpcpp.h>
+#include <fcntl.h>
 #include <pthread.h>
 #include <signal.h>
+#include <unistd.h>
 
 #include <algorithm>
 #include <chrono>
@@ -37,6 +39,7 @@
 #include <cstdio>
 #include <ctime>
 #include <deque>
+#include <fstream>
 #include <iostream>
 #include <map>
 #include <optional>
@@ -48,6 +51,7 @@
 #include "clients/hot_folder.h"
 #include "clients/scan_stream_client.h"
 #include "clients/verdict_print.h"
+#include "common/sha256.h"
 #include "wire/file_names.h"
 #include "wire/names.h"
 
@@ -441,6 +445,10 @@ class Station {
     Write(page);
     Thumbnail thumbnail = Thumb(page.page().content());
     const v1::PageVerdict v = ReadUntil(v1::ScanResponse::kPage).page();
+    KeepArchiveCopy(name, v);
+    // The zones a repaired page's verdict places are on its archive copy.
+    if (v.has_repair() && !v.repair().archive_copy().empty())
+      thumbnail = Thumb(v.repair().archive_copy());
     ScreenPage(id, name, v, std::move(thumbnail));
     b = journal_.Find(id);
     for (JournalFile& f : b->files)
@@ -545,14 +553,79 @@ class Station {
     if (ec) throw std::runtime_error("cannot move " + from.string() + ": " + ec.message());
   }
 
+  // --- archive copies of repaired pages ------------------------------------------
+
+  // Where a page file's archive copy waits until its batch is filed:
+  // DIR/.scangate/archive/NAME.EXT (EXT from the copy's media type).
+  fs::path ArchiveCopyPath(const std::string& name, const std::string& media_type) const {
+    const char* ext = media_type == "image/tiff"   ? ".tif"
+                      : media_type == "image/jpeg" ? ".jpg"
+                                                   : ".png";
+    return o_.dir / ".scangate" / "archive" / (name + ext);
+  }
+
+  // The copy of `name` kept by KeepArchiveCopy, if any.
+  std::optional<fs::path> KeptArchiveCopy(const std::string& name) const {
+    std::error_code ec;
+    for (const char* type : {"image/tiff", "image/jpeg", "image/png"})
+      if (fs::path p = ArchiveCopyPath(name, type); fs::exists(p, ec)) return p;
+    return std::nullopt;
+  }
+
+  // A repaired page's archive copy, from its verdict, written beside the
+  // journal (temporary file, fsync, rename) until the batch is filed. A
+  // copy whose bytes do not hash to what the verdict records is not kept.
+  void KeepArchiveCopy(const std::string& name, const v1::PageVerdict& v) {
+    if (!v.has_repair() || v.repair().archive_copy().empty()) {
+      // Sent again (into the next transaction's batch) and not repaired
+      // this time: an older copy is not this page's.
+      std::error_code ec;
+      while (std::optional<fs::path> old = KeptArchiveCopy(name)) {
+        if (!fs::remove(*old, ec)) break;
+      }
+      return;
+    }
+    const std::string& bytes = v.repair().archive_copy();
+    if (Sha256Hex(bytes) != v.repair().archive_sha256()) {
+      Print("  the archive copy of %s does not match its SHA-256: not kept\n",
+            HotFolder::SourceName(name).c_str());
+      return;
+    }
+    const fs::path to = ArchiveCopyPath(name, v.repair().archive_media_type());
+    std::error_code ec;
+    fs::create_directories(to.parent_path(), ec);
+    const fs::path tmp = to.string() + ".tmp";
+    {
+      std::ofstream out(tmp, std::ios::binary | std::ios::trunc);
+      out.write(bytes.data(), std::streamsize(bytes.size()));
+      if (!out) throw std::runtime_error("cannot write " + tmp.string());
+    }
+    if (int fd = ::open(tmp.c_str(), O_RDONLY); fd >= 0) {
+      ::fsync(fd);
+      ::close(fd);
+    }
+    fs::rename(tmp, to, ec);
+    if (ec) throw std::runtime_error("cannot write " + to.string() + ": " + ec.message());
+  }
+
+  // A page file moved into `folder`: where the server repaired it, its
+  // archive copy takes its place (NAME's stem, the copy's extension) and
+  // the original goes into `folder`/original/, never deleted.
+  void MovePage(const std::string& name, const fs::path& folder) {
+    std::optional<fs::path> copy = KeptArchiveCopy(name);
+    if (!copy) return MoveFile(o_.dir / name, folder / name);
+    MoveFile(o_.dir / name, folder / "original" / name);
+    MoveFile(*copy, folder / (fs::path(name).stem().string() + copy->extension().string()));
+  }
+
   void Move(const std::string& id) {
     JournalBatch* b = journal_.Find(id);
     const bool accepted = b->state == JournalBatch::State::kAccepted;
     // The batch id is data (a transaction printed on a page): escaped into
     // one folder name of its own, never a path.
     const fs::path to = o_.dir / (accepted ? "accepted" : "rejected") / FileNameFor(id);
-    for (const JournalFile& f : b->files) MoveFile(o_.dir / f.name, to / f.name);
-    for (const std::string& r : b->replaced) MoveFile(o_.dir / r, to / "replaced" / r);
+    for (const JournalFile& f : b->files) MovePage(f.name, to);
+    for (const std::string& r : b->replaced) MovePage(r, to / "replaced");
     if (!b->pending_file.empty()) MoveFile(o_.dir / b->pending_file, to / "replaced" / b->pending_file);
     Print("  %zu files moved to %s/%s/\n", b->files.size() + b->replaced.size(),
           accepted ? "accepted" : "rejected", to.filename().c_str());
@@ -604,6 +677,10 @@ class Station {
     Write(replace);
     Thumbnail thumbnail = Thumb(replace.replace().page().content());
     const v1::PageVerdict v = ReadUntil(v1::ScanResponse::kPage).page();
+    KeepArchiveCopy(name, v);
+    // The zones a repaired page's verdict places are on its archive copy.
+    if (v.has_repair() && !v.repair().archive_copy().empty())
+      thumbnail = Thumb(v.repair().archive_copy());
     ScreenPage(id, name, v, std::move(thumbnail));
     PrintPage(v, id);
     const v1::BatchVerdict verdict = CloseStream();

@@ -8,6 +8,7 @@
 #include <chrono>
 #include <cmath>
 #include <opencv2/core.hpp>
+#include <optional>
 #include <vector>
 #include <exception>
 #include <new>
@@ -22,6 +23,7 @@
 #include "pipeline/sheet/page_signature.h"
 #include "pipeline/image/resolution.h"
 #include "pipeline/image/skew.h"
+#include "pipeline/repair.h"
 #include "pipeline/sheet/summary_sheet.h"
 
 namespace scangate {
@@ -37,27 +39,6 @@ double Since(Clock::time_point& t) {
   double s = std::chrono::duration<double>(now - t).count();
   t = now;
   return s;
-}
-
-// The page turned clockwise by `degrees` (90, 180, 270): upright, if the
-// orientation was right. `orig_from_turned` maps its pixels back.
-PageImage TurnPage(const PageImage& page, int degrees, cv::Matx23d& orig_from_turned) {
-  const int code = degrees == 90 ? cv::ROTATE_90_CLOCKWISE
-                   : degrees == 180 ? cv::ROTATE_180
-                                    : cv::ROTATE_90_COUNTERCLOCKWISE;
-  PageImage turned;
-  cv::rotate(page.gray, turned.gray, code);
-  if (!page.color.empty()) cv::rotate(page.color, turned.color, code);
-  turned.color_mode = page.color_mode;
-  turned.file_dpi_x = degrees == 180 ? page.file_dpi_x : page.file_dpi_y;
-  turned.file_dpi_y = degrees == 180 ? page.file_dpi_y : page.file_dpi_x;
-  const double w = page.gray.cols - 1, h = page.gray.rows - 1;
-  // Clockwise a quarter: turned (x, y) was (y, h - x); upside down: (w - x,
-  // h - y); counter-clockwise a quarter: (w - y, x).
-  orig_from_turned = degrees == 90    ? cv::Matx23d(0, 1, 0, -1, 0, h)
-                     : degrees == 180 ? cv::Matx23d(-1, 0, w, 0, -1, h)
-                                      : cv::Matx23d(0, -1, w, 1, 0, 0);
-  return turned;
 }
 
 // A page that registers to the form reads the way the form does: the fit
@@ -104,23 +85,15 @@ void RegisterTurnedSheet(const PageImage& page, const SummaryFormRule& form, Pag
   }
 }
 
-PageVerdict JudgeFrame(std::span<const std::uint8_t> bytes, const ImageProbe& probe,
-                       std::size_t frame, const Profile& profile) {
+// Every check on a decoded page; `ink` is left holding the page's ink map.
+PageVerdict JudgeImage(const PageImage& page, const Profile& profile, InkMap& ink) {
   auto t = Clock::now();
-  Fallible<PageImage> decoded = DecodeFrame(bytes, probe, frame);
-  double decode_seconds = Since(t);
-  if (!decoded.ok()) return ErrorVerdict(decoded.error(), ReasonCode::kDecodeError);
-  const PageImage& page = decoded.value();
-
   PageVerdict v;
-  v.times.decode = decode_seconds;
   v.width = page.gray.cols;
   v.height = page.gray.rows;
   v.color_mode = page.color_mode;
   v.resolution = MeasureResolution(v.width, v.height, page.file_dpi_x, page.file_dpi_y);
   v.times.resolution = Since(t);
-  // One map per engine thread, its buffers reused from page to page.
-  thread_local InkMap ink;
   FindInk(page.gray, v.resolution.dpi, ink);
   v.times.ink = Since(t);
   // Blur before skew: where the text is smeared, the skew checks its edges.
@@ -159,6 +132,106 @@ PageVerdict JudgeFrame(std::span<const std::uint8_t> bytes, const ImageProbe& pr
   barcode_search.report_unreadable = true;
   v.barcodes = ReadPageBarcodes(page.gray, profile.barcode, barcode_search);
   v.times.barcode = Since(t);
+  return v;
+}
+
+// Repair before reject (repair.h): where the page's only failures are ones
+// the profile lets the server repair (or it has a border to crop, specks to
+// clean), the repaired page is judged again by every check, and its verdict
+// replaces the page's when it accepts; otherwise the page keeps its own.
+void RepairIfItSaves(const PageImage& page, const Profile& profile, const InkMap& ink,
+                     PageVerdict& v) {
+  auto t = Clock::now();
+  DecidePage(v, profile);
+  const BorderBands borders =
+      profile.repair.crop_borders ? FindBorderBands(ink, page.gray.size()) : BorderBands{};
+  int specks = 0;
+  if (profile.repair.despeckle && page.color_mode == ColorMode::kBilevel && v.reasons.empty()) {
+    cv::Mat scratch = page.gray;  // counted only: nothing is painted
+    specks = Despeckle(scratch, v.resolution.dpi, false);
+  }
+  if (!WantsRepair(v, profile, borders, specks)) {
+    v.times.repair = Since(t);
+    return;
+  }
+  // Each round makes the repaired page from the page as scanned, in one
+  // resampling, by the turn and angle found so far; what the repaired page
+  // still shows (a way up that reads only once the page is level, a
+  // residual skew the first estimate left) is added for the next round.
+  PageVerdict basis = v;
+  PageImage image;
+  PageVerdict judged;
+  RepairRecord total;
+  struct Accepted {
+    PageImage image;
+    PageVerdict verdict;
+    RepairRecord record;
+  };
+  std::optional<Accepted> accepted;
+  const RepairRule& rule = profile.repair;
+  for (int round = 0; round < kMaxRepairRounds; ++round) {
+    RepairedPage repaired = RepairPage(page, basis, profile);
+    if (repaired.record.done.empty()) break;
+    total = std::move(repaired.record);
+    image = std::move(repaired.image);
+    InkMap repaired_ink;
+    judged = JudgeImage(image, profile, repaired_ink);
+    DecidePage(judged, profile);
+    // A later round is taken only where it is accepted too.
+    if (judged.decision == Decision::kAccept) accepted = Accepted{image, judged, total};
+    bool more = false;
+    const OrientationMeasure& o = judged.orientation;
+    if (rule.turn_upright && o.degrees != 0 && o.confidence >= profile.min_orientation_confidence) {
+      basis.orientation.degrees = (total.turned_degrees + o.degrees) % 360;
+      basis.orientation.confidence = 1;
+      more = true;
+    }
+    const double angle = total.deskewed_degrees + judged.skew.degrees;
+    if (rule.deskew_up_to_degrees > 0 && judged.skew.confidence >= profile.min_skew_confidence &&
+        std::abs(judged.skew.degrees) > kLevelDegrees && std::abs(angle) <= rule.deskew_up_to_degrees) {
+      basis.skew.degrees = angle;
+      basis.skew.confidence = std::max(basis.skew.confidence, judged.skew.confidence);
+      more = true;
+    }
+    if (!more || (judged.decision != Decision::kAccept && !WantsRepair(judged, profile, {}, 0)))
+      break;
+  }
+  if (accepted) {
+    image = std::move(accepted->image);
+    judged = std::move(accepted->verdict);
+    total = std::move(accepted->record);
+  }
+  total.original_skew_degrees = v.skew.degrees;
+  total.original_blur_sigma = v.blur.sigma_300dpi;
+  total.original_width = v.width;
+  total.original_height = v.height;
+  const double dpi = page.file_dpi_x > 0 ? page.file_dpi_x : v.resolution.dpi;
+  if (total.done.empty() || judged.decision != Decision::kAccept ||
+      !EncodeArchiveCopy(image, dpi > 0 ? dpi : 300, profile.repair, total).ok()) {
+    v.times.repair = Since(t);
+    return;
+  }
+  total.original_reasons = v.reasons;
+  judged.times = v.times;
+  judged.repair = std::move(total);
+  v = std::move(judged);
+  v.times.repair = Since(t);
+}
+
+PageVerdict JudgeFrame(std::span<const std::uint8_t> bytes, const ImageProbe& probe,
+                       std::size_t frame, const Profile& profile) {
+  auto t = Clock::now();
+  Fallible<PageImage> decoded = DecodeFrame(bytes, probe, frame);
+  double decode_seconds = Since(t);
+  if (!decoded.ok()) return ErrorVerdict(decoded.error(), ReasonCode::kDecodeError);
+  const PageImage& page = decoded.value();
+  // One map per engine thread, its buffers reused from page to page.
+  thread_local InkMap ink;
+  PageVerdict v = JudgeImage(page, profile, ink);
+  v.times.decode = decode_seconds;
+  // A multi-page file's pages are judged as they came: the archive copy is
+  // one page's file.
+  if (profile.repair.any() && probe.frames.size() == 1) RepairIfItSaves(page, profile, ink, v);
   return v;
 }
 

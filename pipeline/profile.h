@@ -101,6 +101,22 @@ struct SummaryFormRule {
   std::shared_ptr<const FormTemplate> blank;
 };
 
+// Repair before reject (pipeline/repair.h): what the server may correct
+// itself instead of asking for a rescan. Everything off by default: a
+// profile without a repair rule judges pages as they came.
+struct RepairRule {
+  bool turn_upright = false;
+  // Deskew pages skewed beyond max_skew_degrees up to this many degrees; 0: none.
+  double deskew_up_to_degrees = 0;
+  bool crop_borders = false;
+  bool despeckle = false;  // 1-bit pages only
+  // Gray and colour archive copies as JPEG at this quality; 0: lossless PNG.
+  int jpeg_quality = 0;
+  bool any() const {
+    return turn_upright || deskew_up_to_degrees > 0 || crop_borders || despeckle;
+  }
+};
+
 // Page-wide signature mode: no form; a counted page must be signed somewhere.
 struct PageSignatureRule {
   bool required = false;
@@ -162,6 +178,7 @@ struct Profile {
   // Set when the profile has a summary-sheet form.
   std::optional<SummaryFormRule> form;
   PageSignatureRule page_signature;
+  RepairRule repair;
 };
 
 }  // namespace scangate

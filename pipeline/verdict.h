@@ -64,6 +64,32 @@ struct CheckTimes {
   double decode = 0, resolution = 0, ink = 0, skew = 0, blank = 0, blur = 0, barcode = 0;
   double orientation = 0;
   double summary = 0;  // form registration and every zone decision
+  double repair = 0;   // making the repaired page and its archive copy, and judging it again
+};
+
+// What the server did to a page it repaired (pipeline/repair.h) before
+// judging it again; the verdict's measurements are the repaired page's.
+struct RepairRecord {
+  int turned_degrees = 0;       // turned clockwise by this (90, 180, 270), or 0
+  double deskewed_degrees = 0;  // the skew levelled (rotated clockwise by this), or 0
+  // Cropped from each side, millimetres at the page's dpi.
+  double cropped_left_mm = 0, cropped_top_mm = 0, cropped_right_mm = 0, cropped_bottom_mm = 0;
+  int specks_removed = 0;
+  // For people: "turned 180 degrees", "deskewed 2.31 degrees", "cropped 14 mm left".
+  std::vector<std::string> done;
+  // The reasons the page as scanned had (none for an accepted page that was
+  // only cropped or cleaned).
+  std::vector<Reason> original_reasons;
+  // The original's measurements, for the quality figures.
+  double original_skew_degrees = 0;
+  double original_blur_sigma = 0;
+  int original_width = 0, original_height = 0;
+  // The archive copy: the repaired page encoded (1-bit: G4 TIFF; gray and
+  // colour: JPEG or PNG), its SHA-256 (hex) and media type. The bytes go to
+  // the station with the verdict; the server keeps none.
+  std::string archive_copy;
+  std::string archive_sha256;
+  std::string archive_media_type;
 };
 
 struct PageVerdict {
@@ -110,6 +136,9 @@ struct PageVerdict {
   std::string profile_version;
   double judge_seconds = 0;
   CheckTimes times;
+  // Set when the page was repaired and the repaired page is what was judged
+  // (Profile::repair): its measurements above are the repaired page's.
+  std::optional<RepairRecord> repair;
 };
 
 // Sets decision, reasons and the derived flags from the measurements.

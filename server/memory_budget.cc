@@ -7,7 +7,11 @@
 
 namespace scangate {
 
-JudgingEstimate EstimateJudging(std::string_view bytes) {
+JudgingEstimate EstimateJudging(std::string_view bytes, bool repairs) {
+  // Repair holds, beside the page as decoded, the repaired page's gray and
+  // colour planes (4 bytes a pixel), the checks on it (2) and the archive
+  // copy (at most 3 bytes a pixel: a PNG of noise, or the bound).
+  constexpr std::uint64_t kRepairBytesPerPixel = 9;
   // What the checks hold beside the decoded planes (ink map, blur and skew
   // working images): about 2 bytes a pixel. An 80 Mpx 16-bit RGBA PNG peaks
   // at 468 MB judged, the whole process included (decode_test's child
@@ -21,7 +25,9 @@ JudgingEstimate EstimateJudging(std::string_view bytes) {
   if (probe.ok())
     for (const FrameInfo& f : probe.value().frames) {
       const std::uint64_t frame_pixels = std::uint64_t(f.width) * f.height;
-      largest = std::max(largest, DecodeBytes(f) + frame_pixels * kChecksBytesPerPixel);
+      const bool repaired = repairs && probe.value().frames.size() == 1;
+      largest = std::max(largest, DecodeBytes(f) + frame_pixels * kChecksBytesPerPixel +
+                                      (repaired ? frame_pixels * kRepairBytesPerPixel : 0));
       pixels += frame_pixels;
     }
   // Bounded by DecodeLimits' pixels per file long before 2^32 pages.

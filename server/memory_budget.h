@@ -67,7 +67,9 @@ struct JudgingEstimate {
 };
 
 // A file whose header cannot be read costs its bytes and one page: the
-// engine refuses it before decoding.
-JudgingEstimate EstimateJudging(std::string_view bytes);
+// engine refuses it before decoding. With `repairs` (the profile's repair
+// rule allows any repair), a one-page file also holds its repaired planes,
+// their ink map and checks, and the archive copy (pipeline/repair.h).
+JudgingEstimate EstimateJudging(std::string_view bytes, bool repairs = false);
 
 }  // namespace scangate

@@ -229,7 +229,7 @@ grpc::ServerUnaryReactor* ScangateService::CheckPage(grpc::CallbackServerContext
     reactor->Finish({grpc::StatusCode::RESOURCE_EXHAUSTED, "the engine is at capacity; retry"});
     return reactor;
   }
-  const JudgingEstimate estimate = EstimateJudging(request->page().content());
+  const JudgingEstimate estimate = EstimateJudging(request->page().content(), profile->repair.any());
   const std::uint64_t cost = estimate.memory_bytes;
   std::shared_ptr<const void> reservation = budget_.TryReserve(cost);
   if (!reservation) {

@@ -24,6 +24,7 @@
 #include "server/memory_budget.h"
 #include "server/metrics.h"
 #include "wire/names.h"
+#include "wire/wire.h"
 #include "wire/verdict_signature.h"
 #include "server/verdict_size.h"
 
@@ -565,7 +566,8 @@ class ScanSession : public LiveStream, public std::enable_shared_from_this<ScanS
     MemoryBudget& budget = service_.memory_budget();
     held_ = HeldPage{std::move(*page->mutable_content()), page->file_name(), page->category(),
                      replaces, std::chrono::steady_clock::now(), 0, 1, nullptr};
-    const JudgingEstimate estimate = EstimateJudging(held_->bytes);
+    const JudgingEstimate estimate =
+        EstimateJudging(held_->bytes, core_.shared_profile() && core_.shared_profile()->repair.any());
     const std::uint64_t cost = estimate.memory_bytes;
     if (cost > budget.limit())
       return FailLocked({grpc::StatusCode::RESOURCE_EXHAUSTED,
@@ -672,12 +674,21 @@ class ScanSession : public LiveStream, public std::enable_shared_from_this<ScanS
       for (const PageVerdict& v : verdicts) metrics->PageJudged(v);
     auto pages = core_.AddJudged(verdicts, replaces, category_hint);
     if (!pages.ok()) return RefuseLocked(pages.error());
-    for (v1::PageVerdict& page : pages.value()) {
+    for (std::size_t i = 0; i < pages.value().size(); ++i) {
+      const v1::PageVerdict& page = pages.value()[i];
+      // A repaired page's archive copy goes to the station with its answer
+      // only: the ledger records its SHA-256, never its bytes.
+      v1::PageVerdict copy;
+      if (i < verdicts.size()) AttachArchiveCopy(verdicts[i], &copy);
       service_.ledger().RecordPage(
-          core_.record().batch_id, ledger_claim_, page, Durable([this, page, received] {
+          core_.record().batch_id, ledger_claim_, page,
+          Durable([this, page, copy = std::move(copy), received]() mutable {
             if (auto* metrics = service_.metrics()) metrics->PageAnswered(SecondsSince(received));
             v1::ScanResponse response;
             *response.mutable_page() = page;
+            if (copy.has_repair())
+              response.mutable_page()->mutable_repair()->set_archive_copy(
+                  std::move(*copy.mutable_repair()->mutable_archive_copy()));
             QueueLocked(std::move(response));
           }));
     }

@@ -10,9 +10,22 @@
 
 #include "pipeline/engine.h"
 #include "tests/support/hostile_files.h"
+#include "tests/support/synthetic_page.h"
 
 namespace scangate {
 namespace {
+
+TEST(EstimateJudging, AProfileThatRepairsCountsTheRepairedPageToo) {
+  const std::string one = synth::EncodeTiffMultiPage({cv::Mat(3508, 2480, CV_8U, cv::Scalar(255))}, 300);
+  const std::uint64_t plain = EstimateJudging(one).memory_bytes;
+  const std::uint64_t repairing = EstimateJudging(one, true).memory_bytes;
+  // The repaired planes, their checks and the archive copy: 9 bytes a pixel.
+  EXPECT_EQ(repairing - plain, 2480ull * 3508ull * 9);
+  // A multi-page file is judged as it came: nothing more.
+  const std::string two = synth::EncodeTiffMultiPage(
+      {cv::Mat(3508, 2480, CV_8U, cv::Scalar(255)), cv::Mat(3508, 2480, CV_8U, cv::Scalar(255))}, 300);
+  EXPECT_EQ(EstimateJudging(two, true).memory_bytes, EstimateJudging(two).memory_bytes);
+}
 
 TEST(EstimateJudging, AMultiFrameFileWeighsWhatItsFramesWeigh) {
   // A4 at 300 dpi is one page of work; eight of them in one TIFF are eight.

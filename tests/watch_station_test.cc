@@ -9,7 +9,10 @@
 #include <filesystem>
 #include <fstream>
 #include <set>
+#include <sstream>
 #include <thread>
+
+#include <opencv2/imgproc.hpp>
 
 #include "wire/file_names.h"
 #include "scangate/v1/scangate.grpc.pb.h"
@@ -101,8 +104,7 @@ class WatchStation : public ::testing::Test {
     fs::create_directories(dir_ / "data");
     fs::create_directories(hot());
     server_ = std::make_unique<ServerProcess>(std::vector<std::string>{
-        "--data-dir", (dir_ / "data").string(), "--profiles",
-        std::string(SCANGATE_SOURCE_DIR) + "/profiles"});
+        "--data-dir", (dir_ / "data").string(), "--profiles", Profiles()});
     ASSERT_TRUE(server_->started());
     stub_ = v1::Scangate::NewStub(
         grpc::CreateChannel(server_->address(), grpc::InsecureChannelCredentials()));
@@ -113,6 +115,8 @@ class WatchStation : public ::testing::Test {
   }
 
   fs::path hot() const { return dir_ / "hot"; }
+  // The profiles folder the server reads.
+  virtual std::string Profiles() { return std::string(SCANGATE_SOURCE_DIR) + "/profiles"; }
 
   std::unique_ptr<BackgroundProcess> Watch(const std::string& log,
                                            std::vector<std::string> extra) {
@@ -399,6 +403,82 @@ TEST_F(WatchStation, ALinkIsNotTakenAndANameWithANewlineSurvivesTheJournal) {
   EXPECT_EQ(Names(filed), (std::set<std::string>{newline_name, "003-page.jpg"}));
   EXPECT_TRUE(fs::is_symlink(hot() / "001-link.jpg"));
   EXPECT_TRUE(fs::exists(secret));
+}
+
+// Repair before reject (issue 21): the bundled pension-claim profile with a
+// repair rule, in a profiles folder of the test's own.
+class RepairingStation : public WatchStation {
+ protected:
+  std::string Profiles() override {
+    const fs::path to = dir_ / "profiles";
+    fs::create_directories(to / "forms");
+    const fs::path from = fs::path(SCANGATE_SOURCE_DIR) / "profiles";
+    fs::copy_file(from / "forms/pension-claim.png", to / "forms/pension-claim.png");
+    std::ifstream in(from / "pension-claim.textproto");
+    std::stringstream text;
+    text << in.rdbuf();
+    std::ofstream(to / "pension-claim.textproto")
+        << text.str()
+        << "repair { turn_upright: true deskew_up_to_degrees: 5.0 crop_borders: true despeckle: true }\n";
+    return to.string();
+  }
+};
+
+TEST_F(RepairingStation, AnUpsideDownSkewedSlipIsRepairedFiledAsTheArchiveCopyAndVerified) {
+  const std::string t = "SI2026120300211";
+  // The processing slip fed upside down and 3 degrees askew.
+  cv::Mat sheet = synth::CompletedSheet("pension-claim", 200, t, 1, true);
+  cv::rotate(synth::Rotate(sheet, 3.0), sheet, cv::ROTATE_180);
+  Write("001-summary.jpg", synth::EncodeJpeg(sheet, 90, 200));
+  Write("002-application.jpg", TextPage(0));
+  auto watch = Watch("watch.log", {"--idle-close", "1", "--until-idle", "2"});
+  ASSERT_NE(watch->WaitForLine("no new file for 2.0 s", 90s), "") << watch->Log();
+  EXPECT_EQ(watch->Stop(SIGTERM), 0);
+  const std::string log = watch->Log();
+  EXPECT_NE(log.find("001-summary.jpg: ACCEPT (summary sheet, transaction " + t +
+                     ") (repaired by the server: turned 180 degrees, deskewed 3."),
+            std::string::npos)
+      << log;
+
+  auto batch = Lookup(t);
+  ASSERT_TRUE(batch);
+  ASSERT_EQ(batch->decision(), v1::ACCEPT) << log;
+  ASSERT_EQ(batch->pages_size(), 2);
+  const v1::PageVerdict& slip = batch->pages(0);
+  EXPECT_TRUE(slip.summary_sheet());
+  EXPECT_EQ(slip.repair().turned_degrees(), 180u);
+  EXPECT_NEAR(slip.repair().deskewed_degrees(), 3.0, 0.1);
+  EXPECT_EQ(slip.repair().archive_sha256().size(), 64u);
+  EXPECT_TRUE(slip.repair().archive_copy().empty()) << "the ledger keeps no page bytes";
+  EXPECT_FALSE(batch->pages(1).has_repair());
+
+  // Filed: the archive copy in the batch's folder, the original beside it.
+  const fs::path folder = hot() / "accepted" / t;
+  EXPECT_EQ(Names(folder), (std::set<std::string>{"001-summary.png", "002-application.jpg"}));
+  EXPECT_EQ(Names(folder / "original"), (std::set<std::string>{"001-summary.jpg"}));
+
+  // The signed verdict covers both files of the slip.
+  const fs::path out = dir_ / "archive";
+  auto followed = scangate::testing::Run({Built("clients/scangate"), "follow", "--plaintext",
+                                          "--server", server_->address(), "--out", out.string(),
+                                          "--until-idle", "1"});
+  ASSERT_EQ(followed.exit_code, 0) << followed.out;
+  const fs::path pub = dir_ / "data" / "verdict-signing.key.pub";
+  auto verified = scangate::testing::Run(
+      {Built("clients/scangate"), "verify", (out / (t + ".json")).string(), "--public-key",
+       pub.string(), (folder / "001-summary.png").string(),
+       (folder / "original" / "001-summary.jpg").string(), (folder / "002-application.jpg").string()});
+  EXPECT_EQ(verified.exit_code, 0) << verified.out;
+  EXPECT_NE(verified.out.find("001-summary.png: the archive copy of a checked page"),
+            std::string::npos)
+      << verified.out;
+  EXPECT_NE(verified.out.find("001-summary.jpg: a checked page"), std::string::npos) << verified.out;
+  // Another file is not.
+  std::ofstream(dir_ / "other.png", std::ios::binary) << TextPage(1);
+  auto other = scangate::testing::Run({Built("clients/scangate"), "verify",
+                                       (out / (t + ".json")).string(), "--public-key", pub.string(),
+                                       (dir_ / "other.png").string()});
+  EXPECT_EQ(other.exit_code, 1) << other.out;
 }
 
 }  // namespace

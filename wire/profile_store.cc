@@ -134,6 +134,10 @@ std::string Validate(const v1::Profile& p) {
     return "min_orientation_confidence: must be within 0..1";
   if (p.blank_max_ink_ratio() < 0 || p.blank_max_ink_ratio() > 1)
     return "blank_max_ink_ratio: must be within 0..1";
+  if (p.repair().deskew_up_to_degrees() < 0 || p.repair().deskew_up_to_degrees() > 15)
+    return "repair.deskew_up_to_degrees: must be within 0..15";
+  if (p.repair().jpeg_quality() > 100)
+    return "repair.jpeg_quality: must be within 0..100 (0: lossless PNG)";
   const v1::BarcodeRule& barcode = p.barcode();
   if (Expected<BarcodeFormatSet> formats =
           BarcodeFormatSet::Parse({barcode.formats().begin(), barcode.formats().end()});

@@ -83,6 +83,10 @@ std::string SignedPayload(const v1::BatchVerdict& v, int version) {
     if (version < 2) continue;
     // Version 2: where the page is filed, and what the clerk waived on it.
     out << "category " << p->page_index() << " " << Field(p->category()) << "\n";
+    // Version 4: the archive copy of a page the server repaired, so that
+    // either file can be verified.
+    if (version >= 4 && !p->repair().archive_sha256().empty())
+      out << "archive " << p->page_index() << " " << Field(p->repair().archive_sha256()) << "\n";
     for (const v1::Reason& r : p->reasons())
       if (!r.waived_by().empty())
         out << "waived " << p->page_index() << " " << v1::ReasonCode_Name(r.code()) << " "

@@ -14,10 +14,11 @@ namespace scangate {
 
 // The exact bytes signed: a line-oriented text any language can rebuild from
 // the manifest's JSON (see the definition for the format). Version 2 adds
-// each page's category and the clerk's waivers to version 1; version 3 (what
-// the server signs) the verdict's version and the feed entry it supersedes.
+// each page's category and the clerk's waivers to version 1; version 3 the
+// verdict's version and the feed entry it supersedes; version 4 (what the
+// server signs) the SHA-256 of each repaired page's archive copy.
 // Verification still accepts the older ones for older manifests.
-constexpr int kSignedPayloadVersion = 3;
+constexpr int kSignedPayloadVersion = 4;
 std::string SignedPayload(const v1::BatchVerdict& verdict, int version = kSignedPayloadVersion);
 
 class VerdictSigner {

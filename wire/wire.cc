@@ -115,6 +115,31 @@ void ToProto(const PageVerdict& in, v1::PageVerdict* out) {
   out->set_profile(in.profile);
   out->set_profile_version(in.profile_version);
   out->set_judge_seconds(in.judge_seconds);
+  if (in.repair) {
+    const RepairRecord& r = *in.repair;
+    auto* pr = out->mutable_repair();
+    pr->set_turned_degrees(std::uint32_t(r.turned_degrees));
+    pr->set_deskewed_degrees(r.deskewed_degrees);
+    pr->set_cropped_left_mm(r.cropped_left_mm);
+    pr->set_cropped_top_mm(r.cropped_top_mm);
+    pr->set_cropped_right_mm(r.cropped_right_mm);
+    pr->set_cropped_bottom_mm(r.cropped_bottom_mm);
+    pr->set_specks_removed(std::uint32_t(r.specks_removed));
+    for (const std::string& d : r.done) pr->add_done(d);
+    for (const Reason& reason : r.original_reasons) ToProto(reason, pr->add_original_reasons());
+    pr->set_original_skew_degrees(r.original_skew_degrees);
+    pr->set_original_blur_score(r.original_blur_sigma);
+    pr->set_original_width_px(std::uint32_t(r.original_width));
+    pr->set_original_height_px(std::uint32_t(r.original_height));
+    pr->set_archive_sha256(r.archive_sha256);
+    pr->set_archive_media_type(r.archive_media_type);
+    // The bytes are not copied here: AttachArchiveCopy, only where they go.
+  }
+}
+
+void AttachArchiveCopy(PageVerdict& in, v1::PageVerdict* out) {
+  if (in.repair && !in.repair->archive_copy.empty())
+    out->mutable_repair()->set_archive_copy(std::move(in.repair->archive_copy));
 }
 
 Profile FromProto(const v1::Profile& in) {
@@ -181,6 +206,11 @@ Profile FromProto(const v1::Profile& in) {
     if (f.has_min_seal_score()) form.min_seal_score = f.min_seal_score();
     p.form = std::move(form);  // the blank template is attached by ProfileStore
   }
+  p.repair.turn_upright = in.repair().turn_upright();
+  p.repair.deskew_up_to_degrees = in.repair().deskew_up_to_degrees();
+  p.repair.crop_borders = in.repair().crop_borders();
+  p.repair.despeckle = in.repair().despeckle();
+  p.repair.jpeg_quality = int(in.repair().jpeg_quality());
   p.page_signature.required = in.page_signature().required();
   if (in.page_signature().has_min_score()) p.page_signature.min_score = in.page_signature().min_score();
   return p;

@@ -12,6 +12,10 @@ namespace scangate {
 
 void ToProto(const PageVerdict& in, v1::PageVerdict* out);
 void ToProto(const Reason& in, v1::Reason* out);
+// Moves a repaired page's archive copy (RepairRecord::archive_copy) into
+// `out`, which ToProto filled: only for the page's answer to the station,
+// never into what is stored.
+void AttachArchiveCopy(PageVerdict& in, v1::PageVerdict* out);
 Profile FromProto(const v1::Profile& in);
 
 // The verdict in protobuf's JSON mapping: proto field names kept, default

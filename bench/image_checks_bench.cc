@@ -716,6 +716,7 @@ void PrintPartial(const std::string& scans_dir, int count) {
   // [split] sharp pages, rejected before / after.
   int n[2][3] = {}, before[2][3] = {}, after[2][3] = {}, sharp[2] = {}, sharp_before[2] = {},
       sharp_after[2] = {};
+  double sharp_region[2] = {};  // the largest blurred region a sharp twin reads: the margin
   std::vector<std::string> missed;
   const corpus::Content contents[4] = {corpus::Content::kTextPage, corpus::Content::kFormPage,
                                        corpus::Content::kSummarySheet, corpus::Content::kScan};
@@ -741,6 +742,7 @@ void PrintPartial(const std::string& scans_dir, int count) {
     PageVerdict sv = JudgeFile(std::vector<std::uint8_t>(sharp_page.bytes.begin(), sharp_page.bytes.end()),
                                name, profile, JudgeOptions{})[0];
     ++sharp[split], sharp_before[split] += old_rule(sv), sharp_after[split] += sv.blurred;
+    sharp_region[split] = std::max(sharp_region[split], sv.blur.blurred_region_ratio);
     const int k = i % 3;
     r.blur = corpus::BlurKind::kGaussian;
     r.blur_amount = 4;
@@ -775,6 +777,9 @@ void PrintPartial(const std::string& scans_dir, int count) {
   for (int s = 0; s < 2; ++s)
     std::printf(" | %5d %7d %8d", sharp[s], sharp_before[s], sharp_after[s]);
   std::printf("\n");
+  std::printf("  %-24s", "sharp twins: top region");
+  for (int s = 0; s < 2; ++s) std::printf(" | %22.3f", sharp_region[s]);
+  std::printf("  (limit %.2f)\n", profile.max_blurred_area_ratio);
   for (const std::string& m : missed) std::printf("%s\n", m.c_str());
 }
 

@@ -18,8 +18,9 @@ struct BlurMeasure {
   // the limit.
   double blurred_area_ratio = 0;
   // Share of the text area in the largest connected blurred region (text
-  // cells over the limit touching each other): one piece of the page out
-  // of focus, a lifted corner, a strip off the glass, one field.
+  // cells over the limit, a gap of up to two cells between, and the border
+  // cells touching them): one piece of the page out of focus, a lifted
+  // corner, a strip off the glass, one field.
   double blurred_region_ratio = 0;
   bool applicable = false;
   // Diagnostics: text cells measured.

@@ -202,11 +202,16 @@ Patch PatchOnText(const Recipe& r, const std::vector<cv::Point2f>& ink, cv::Size
       const int corner = rng.uniform(0, 4);
       return {{x0 + (corner & 1) * w / 2, y0 + (corner >> 1) * h / 2, w / 2, h / 2}, 5 * px};
     }
-    case BlurRegion::kStrip:
-      return {{-10.0f, 0.85f * float(size.height), float(size.width) + 20, 0.15f * float(size.height) + 10},
-              5 * px};
+    case BlurRegion::kStrip: {
+      // The bottom 15 % of the page, or of the text where it runs close to
+      // the edge off the glass.
+      const float top = rng.uniform(0, 2) ? 0.85f * float(size.height) : y1 - 0.15f * h;
+      return {{-10.0f, top, float(size.width) + 20, float(size.height) - top + 10}, 5 * px};
+    }
     default: {
-      const float bw = float(rng.uniform(0.3, 0.6)) * w, bh = float(rng.uniform(0.08, 0.2)) * h;
+      // One field or block: a third to the full width of the text, a tenth
+      // to a quarter of its height.
+      const float bw = float(rng.uniform(0.35, 1.0)) * w, bh = float(rng.uniform(0.1, 0.25)) * h;
       return {{x0 + float(rng.uniform(0.0, 1.0)) * (w - bw), y0 + float(rng.uniform(0.0, 1.0)) * (h - bh),
                bw, bh},
               2 * px};

@@ -32,9 +32,10 @@ enum class BlurKind { kNone, kGaussian, kDefocus, kMotion };
 enum class Encoding { kPng, kPngNoDpi, kJpeg, kTiffG4 };
 // Where a partial blur lies; kWhole for the whole page. kTop..kRight: the
 // half of the text beyond its median line; kQuarter: one quadrant of the
-// text's extent (a lifted corner); kStrip: the bottom 15 % of the page (an
-// edge off the glass); kBox: one field-sized box of the text's extent (a
-// fold, a smudge on the glass over one field of a form).
+// text's extent (a lifted corner); kStrip: the bottom 15 % of the page or
+// of the text's extent (an edge off the glass); kBox: one field or block of
+// the text's extent, a third to all of its width and a tenth to a quarter
+// of its height (a fold, a smudge on the glass over one field of a form).
 enum class BlurRegion { kWhole, kTop, kBottom, kLeft, kRight, kQuarter, kStrip, kBox };
 
 // Artefacts of a scanner and of paper. Bit flags.

@@ -49,6 +49,14 @@ constexpr double kMinEdgeDensity = 0.48;
 constexpr double kMinSoftEdgeDensity = 0.08;
 constexpr double kMinSoftCoherence = 0.8;
 constexpr int kMinCrossings = 4;
+// Crossings count past this share of the block's range each side of its
+// mid level. A blur past the module leaves the narrow elements as ripples
+// on the wide ones: where the edges are as sparse as blur leaves them and
+// run one way all but perfectly (kMinStrictCoherence), ripples of a third
+// of that count.
+constexpr float kCrossingBand = 0.15f;
+constexpr float kSoftCrossingBand = 0.05f;
+constexpr double kMinStrictCoherence = 0.95;
 constexpr int kMinFieldBlocks = 4;
 constexpr float kSameAngle = 0.3f;        // radians
 constexpr double kMinStraightness = 0.6;  // profile correlation along the bars
@@ -68,7 +76,8 @@ float SampleAt(const cv::Mat& g, float x, float y) { return BilinearGray(g, x, y
 // Whether the block at `c` looks like bars along `angle` (across the bars):
 // its profile crosses the mid level often, and stays the same a third of a
 // block to either side along the bars (handwriting and text do not).
-bool LooksLikeBars(const cv::Mat& g, cv::Point2f c, float angle, float half_length) {
+bool LooksLikeBars(const cv::Mat& g, cv::Point2f c, float angle, float half_length,
+                   float band_share) {
   const cv::Point2f u(std::cos(angle), std::sin(angle)), v(-u.y, u.x);
   const int n = static_cast<int>(2 * half_length) + 1;
   auto sample = [&](float offset, std::vector<float>& out) {
@@ -85,7 +94,7 @@ bool LooksLikeBars(const cv::Mat& g, cv::Point2f c, float angle, float half_leng
   std::vector<float> mid, side;
   if (!sample(0, mid)) return false;
   auto [lo, hi] = std::minmax_element(mid.begin(), mid.end());
-  const float level = (*lo + *hi) / 2, band = 0.15f * (*hi - *lo);
+  const float level = (*lo + *hi) / 2, band = band_share * (*hi - *lo);
   int crossings = 0, state = 0;  // -1 dark, 1 light
   for (float value : mid) {
     int now = value < level - band ? -1 : value > level + band ? 1 : state;
@@ -205,7 +214,9 @@ std::vector<BarField> FindBarFields(const cv::Mat& gray, double dpi) {
         continue;
       b.angle = static_cast<float>(0.5 * std::atan2(2 * b.jxy, b.jxx - b.jyy));
       const cv::Point2f centre((bx + 0.5f) * block, (by + 0.5f) * block);
-      b.bar_like = LooksLikeBars(gray, centre, b.angle, static_cast<float>(block));
+      b.bar_like = LooksLikeBars(gray, centre, b.angle, static_cast<float>(block), kCrossingBand) ||
+                   (density < kMinEdgeDensity && coherence >= kMinStrictCoherence &&
+                    LooksLikeBars(gray, centre, b.angle, static_cast<float>(block), kSoftCrossingBand));
     }
   }
 

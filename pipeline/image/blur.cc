@@ -330,11 +330,20 @@ BlurMeasure MeasureBlur(const cv::Mat& gray, const InkMap& ink, double dpi, bool
   int blurred = 0;
   for (float s : cell_sigma) blurred += s > options.max_sigma_300dpi;
   m.blurred_area_ratio = double(blurred) / double(cell_sigma.size());
-  // The largest blurred region: blurred cells touching (8-connected). A
-  // lifted corner, an edge off the glass, a fold over one field blur one
-  // piece of the page; the odd cell a sharp page reads over the limit (a
-  // photograph, a large bold heading) stands alone.
+  // The largest blurred region. A lifted corner, an edge off the glass, a
+  // fold over one field blur one piece of the page; the odd cell a sharp
+  // page reads over the limit (a photograph, a large bold heading) stands
+  // alone. Blurred cells join a region across a gap of up to two cells (a
+  // blank line or the space between two columns holds no text cell, a
+  // cell with few edges reads sharp); the cells along its border, half in the blur and
+  // half out, read between sharp and the limit and join it when they touch
+  // it (kBorderShare of the limit; the region does not grow from them):
+  // without them a strip or a field loses a cell's width all round, half
+  // its area.
   {
+    constexpr int kReach = 3;
+    constexpr double kBorderShare = 0.5;
+    const double border = kBorderShare * options.max_sigma_300dpi;
     std::vector<int> stack;
     std::vector<char> seen(cells.size(), 0);
     int largest = 0;
@@ -348,14 +357,18 @@ BlurMeasure MeasureBlur(const cv::Mat& gray, const InkMap& ink, double dpi, bool
         stack.pop_back();
         ++size;
         const int cx = i % nx, cy = i / nx;
-        for (int dy = -1; dy <= 1; ++dy)
-          for (int dx = -1; dx <= 1; ++dx) {
+        for (int dy = -kReach; dy <= kReach; ++dy)
+          for (int dx = -kReach; dx <= kReach; ++dx) {
             const int x = cx + dx, y = cy + dy;
             if (x < 0 || y < 0 || x >= nx || y >= ny) continue;
             const std::size_t j = cell_at(x, y);
-            if (seen[j] || sigma_at[j] <= options.max_sigma_300dpi) continue;
+            const bool touching = std::abs(dx) <= 1 && std::abs(dy) <= 1;
+            if (seen[j] || sigma_at[j] <= (touching ? border : options.max_sigma_300dpi)) continue;
             seen[j] = 1;
-            stack.push_back(int(j));
+            if (sigma_at[j] > options.max_sigma_300dpi)
+              stack.push_back(int(j));
+            else
+              ++size;  // a border cell: counted, not grown from
           }
       }
       largest = std::max(largest, size);

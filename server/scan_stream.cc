@@ -134,6 +134,7 @@ class ScanSession : public LiveStream, public std::enable_shared_from_this<ScanS
   void OnWriteDone(bool ok) {
     std::lock_guard lock(mu_);
     writing_ = false;
+    current_charge_.reset();
     TouchLocked();
     if (!ok) {
       writes_.clear();
@@ -742,8 +743,15 @@ class ScanSession : public LiveStream, public std::enable_shared_from_this<ScanS
         });
   }
 
+  // An archive copy (a repaired page's, up to 48 MiB) counts against the
+  // server's memory budget until it is written: a station that does not
+  // read its answers holds a few of them, never more than the budget.
   void QueueLocked(v1::ScanResponse response) {
-    writes_.push_back(std::move(response));
+    std::shared_ptr<const void> charge;
+    if (response.has_page() && response.page().has_repair())
+      if (const std::size_t copy = response.page().repair().archive_copy().size(); copy > 0)
+        charge = service_.memory_budget().Charge(copy);
+    writes_.push_back({std::move(response), std::move(charge)});
     WriteNextLocked();
   }
 
@@ -751,7 +759,8 @@ class ScanSession : public LiveStream, public std::enable_shared_from_this<ScanS
     if (writing_ || finishing_ || !reactor_) return;
     if (!writes_.empty()) {
       writing_ = true;
-      current_write_ = std::move(writes_.front());
+      current_write_ = std::move(writes_.front().response);
+      current_charge_ = std::move(writes_.front().charge);
       writes_.pop_front();
       reactor_->StartWrite(&current_write_);
     } else if (finish_requested_ &&
@@ -785,7 +794,12 @@ class ScanSession : public LiveStream, public std::enable_shared_from_this<ScanS
   grpc::CallbackServerContext* context_;  // the call's, until OnDone
   v1::ScanRequest request_;
   v1::ScanResponse current_write_;
-  std::deque<v1::ScanResponse> writes_;
+  std::shared_ptr<const void> current_charge_;  // its archive copy's, in the memory budget
+  struct QueuedWrite {
+    v1::ScanResponse response;
+    std::shared_ptr<const void> charge;
+  };
+  std::deque<QueuedWrite> writes_;
   struct HeldPage {
     std::string bytes, file_name, category;
     std::optional<std::uint32_t> replaces;

@@ -430,6 +430,31 @@ TEST_F(ReloadingServer, AReloadThatFailsUnexpectedlyIsAnsweredAndTheServerServes
 
 // --- the work queue: a task that throws answers its call ------------------
 
+// The Scangate service on `ledger` (an empty profile store, one engine
+// thread), served on a loopback port, and a stub for it; drained and shut
+// down when it goes.
+struct ServiceOn {
+  explicit ServiceOn(Ledger& ledger) : service(engine, profiles, ledger, ServiceOptions{}, nullptr) {
+    int port = 0;
+    grpc::ServerBuilder builder;
+    builder.AddListeningPort("127.0.0.1:0", grpc::InsecureServerCredentials(), &port);
+    builder.RegisterService(&service);
+    server = builder.BuildAndStart();
+    if (server)
+      stub = v1::Scangate::NewStub(grpc::CreateChannel("127.0.0.1:" + std::to_string(port),
+                                                       grpc::InsecureChannelCredentials()));
+  }
+  ~ServiceOn() {
+    service.Drain();
+    if (server) server->Shutdown(std::chrono::system_clock::now() + std::chrono::seconds(5));
+  }
+  Engine engine{EngineOptions{.threads = 1}};
+  ProfileStore profiles;
+  ScangateService service;
+  std::unique_ptr<grpc::Server> server;
+  std::unique_ptr<v1::Scangate::Stub> stub;
+};
+
 // The SQLite ledger, except that reading batch "broken" throws what no
 // ledger is documented to throw.
 class BrokenLedger : public testing::ForwardingLedger {
@@ -442,17 +467,9 @@ class BrokenLedger : public testing::ForwardingLedger {
 
 TEST(WorkQueue, ATaskThatThrowsAnswersItsCallWithAnErrorAndTheServerServesOn) {
   BrokenLedger ledger;
-  Engine engine(EngineOptions{.threads = 1});
-  ProfileStore profiles;
-  ScangateService service(engine, profiles, ledger, ServiceOptions{}, nullptr);
-  int port = 0;
-  grpc::ServerBuilder builder;
-  builder.AddListeningPort("127.0.0.1:0", grpc::InsecureServerCredentials(), &port);
-  builder.RegisterService(&service);
-  std::unique_ptr<grpc::Server> server = builder.BuildAndStart();
-  ASSERT_NE(server, nullptr);
-  auto stub = v1::Scangate::NewStub(grpc::CreateChannel("127.0.0.1:" + std::to_string(port),
-                                                        grpc::InsecureChannelCredentials()));
+  ServiceOn served(ledger);
+  ASSERT_TRUE(served.server);
+  v1::Scangate::Stub* stub = served.stub.get();
   auto lookup = [&](const std::string& id) {
     grpc::ClientContext ctx;
     ctx.set_deadline(std::chrono::system_clock::now() + std::chrono::seconds(30));
@@ -470,8 +487,6 @@ TEST(WorkQueue, ATaskThatThrowsAnswersItsCallWithAnErrorAndTheServerServesOn) {
   EXPECT_EQ(lookup("no-such-batch").error_code(), grpc::StatusCode::NOT_FOUND);
   EXPECT_EQ(lookup("broken").error_code(), grpc::StatusCode::INTERNAL);
 
-  service.Drain();
-  server->Shutdown(std::chrono::system_clock::now() + std::chrono::seconds(5));
 }
 
 // --- a resume racing a close elsewhere ------------------------------------
@@ -505,17 +520,9 @@ class RacingLedger : public testing::ForwardingLedger {
 
 TEST(ResumeRace, ABatchClosedAcceptedElsewhereBetweenTheCheckAndTheClaimIsNotReopened) {
   RacingLedger ledger;
-  Engine engine(EngineOptions{.threads = 1});
-  ProfileStore profiles;
-  ScangateService service(engine, profiles, ledger, ServiceOptions{}, nullptr);
-  int port = 0;
-  grpc::ServerBuilder builder;
-  builder.AddListeningPort("127.0.0.1:0", grpc::InsecureServerCredentials(), &port);
-  builder.RegisterService(&service);
-  std::unique_ptr<grpc::Server> server = builder.BuildAndStart();
-  ASSERT_NE(server, nullptr);
-  auto stub = v1::Scangate::NewStub(grpc::CreateChannel("127.0.0.1:" + std::to_string(port),
-                                                        grpc::InsecureChannelCredentials()));
+  ServiceOn served(ledger);
+  ASSERT_TRUE(served.server);
+  v1::Scangate::Stub* stub = served.stub.get();
   auto open = [](bool resume) {
     v1::ScanRequest r;
     r.mutable_open()->set_batch_id("raced");
@@ -560,8 +567,6 @@ TEST(ResumeRace, ABatchClosedAcceptedElsewhereBetweenTheCheckAndTheClaimIsNotReo
   EXPECT_EQ(ledger.FeedAfter(0, 10).size(), 1u);
   EXPECT_TRUE(ledger.OpenBatchIds().empty());
 
-  service.Drain();
-  server->Shutdown(std::chrono::system_clock::now() + std::chrono::seconds(5));
 }
 
 }  // namespace

@@ -13,7 +13,6 @@ none outlives the test even when it fails or is killed.
 
 import argparse
 import contextlib
-import ctypes
 import hashlib
 import json
 import os
@@ -38,11 +37,15 @@ BRANCH_TOKEN = "branch-7-token-for-the-python-client-test"
 
 RUNNING = []  # processes to stop whatever happens
 scangate_client = None  # the client's module, for its file-name mapping (imported in main)
-_libc = ctypes.CDLL("libc.so.6", use_errno=True)
 
 
-def die_with_parent():
-    _libc.prctl(1, signal.SIGKILL)  # PR_SET_PDEATHSIG: gone if the test dies
+def die_with_parent(argv):
+    """`argv` killed if the test dies (PR_SET_PDEATHSIG), set by util-linux's
+    setpriv before it execs `argv`: no Python runs between fork and exec
+    (a preexec_fn there could deadlock the child on a lock that one of the
+    grpc module's threads held at the fork, leaving a server that never
+    starts)."""
+    return ["setpriv", "--pdeathsig", "KILL", "--"] + list(argv)
 
 
 def built(relative):
@@ -54,8 +57,8 @@ def client_path():
 
 
 def run(argv, timeout=CALL_SECONDS):
-    return subprocess.run(argv, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
-                          timeout=timeout, preexec_fn=die_with_parent)
+    return subprocess.run(die_with_parent(argv), stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                          text=True, timeout=timeout)
 
 
 def py(*args, timeout=CALL_SECONDS):
@@ -69,8 +72,9 @@ def follower(*args):
     """The Python client's follower as a process of its own (`args` before
     and after the command as given), killed on the way out if still there."""
     process = subprocess.Popen(
-        [sys.executable, client_path(), "--gen-dir", built("clients/python/gen"), *args],
-        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, preexec_fn=die_with_parent)
+        die_with_parent([sys.executable, client_path(), "--gen-dir", built("clients/python/gen"),
+                         *args]),
+        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
     try:
         yield process
     finally:
@@ -100,10 +104,9 @@ class Server:
     def __init__(self, work, name, args, listen="127.0.0.1:0"):
         self.log_path = os.path.join(work, name + ".log")
         self.log = open(self.log_path, "wb")
-        self.proc = subprocess.Popen([built("server/scangate-server"), "--listen", listen,
-                                      "--threads", "2"] + args,
-                                     stdout=self.log, stderr=subprocess.STDOUT,
-                                     preexec_fn=die_with_parent)
+        self.proc = subprocess.Popen(die_with_parent([built("server/scangate-server"), "--listen",
+                                                      listen, "--threads", "2"] + args),
+                                     stdout=self.log, stderr=subprocess.STDOUT)
         RUNNING.append(self)
         self.address = None
         deadline = time.monotonic() + START_SECONDS
